@@ -1,0 +1,80 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import rateLimit from '@fastify/rate-limit'
+import swagger from '@fastify/swagger'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config.js'
+import { Errors, type ErrorBody } from './errors.js'
+import { loggerOptions } from './logger.js'
+import brain from './plugins/brain.js'
+import stores from './plugins/stores.js'
+import chatRoutes from './routes/chat.js'
+import healthRoutes from './routes/health.js'
+import type { Stores } from './storage/types.js'
+
+export interface AppDeps {
+  /** Storage to use instead of opening the configured one (tests). */
+  stores?: Stores
+  logger?: boolean | object
+}
+
+const BODY_LIMIT = 16 * 1024
+
+/** The whole app as a plain Fastify instance; server.ts listens, tests inject. */
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? loggerOptions(config.logLevel),
+    bodyLimit: BODY_LIMIT,
+    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const body = toErrorBody(err)
+    const status = statusOf(err)
+    if (status >= 500) req.log.error({ err }, 'request failed')
+    reply.status(status).send(body)
+  })
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send({ error: { code: 'ND_NOT_FOUND', message: `no route ${req.method} ${req.url}; see /openapi.json` } })
+  })
+
+  await app.register(swagger, {
+    openapi: { info: { title: 'NightDesk 夜间服务台 chat API', version: '1.0.0', description: 'See README.md for the contract.' } },
+  })
+  if (config.rateLimit.enabled) {
+    await app.register(rateLimit, {
+      max: config.rateLimit.perIpPerMinute,
+      timeWindow: 60_000,
+      allowList: config.rateLimit.exemptIps,
+      errorResponseBuilder: (_req, ctx) => new Errors.RateLimited(`${Math.ceil(ctx.ttl / 1000)} seconds`),
+    })
+  }
+  await app.register(stores, { config, ...(deps.stores ? { stores: deps.stores } : {}) })
+  await app.register(brain, { config })
+  await app.register(chatRoutes, { config })
+  await app.register(healthRoutes)
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  return app
+}
+
+function statusOf(err: FastifyError): number {
+  if (err.validation) return 400
+  const s = err.statusCode ?? 500
+  return s >= 400 && s < 600 ? s : 500
+}
+
+function toErrorBody(err: FastifyError): ErrorBody {
+  if (err.validation) {
+    const details = err.validation.map((v) => ({ field: (v.instancePath || '/').replace(/^\//, '').replace(/\//g, '.') || (v.params as { missingProperty?: string })?.missingProperty || 'body', problem: v.message }))
+    const message = `invalid request: ${details.map((d) => `${d.field} ${d.problem}`).join('; ')}. Expected {"sessionId": 1-128 chars, "text": 1-2000 chars}`
+    return { error: { code: 'ND_INVALID_REQUEST', message, details } }
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': return { error: { code: 'ND_BODY_TOO_LARGE', message: new Errors.BodyTooLarge(BODY_LIMIT).message } }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return { error: { code: 'ND_UNSUPPORTED_MEDIA_TYPE', message: new Errors.UnsupportedMediaType().message } }
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY': return { error: { code: 'ND_INVALID_JSON', message: 'the body is not valid JSON; send {"sessionId": "...", "text": "..."}' } }
+  }
+  const status = statusOf(err)
+  if (status >= 500) return { error: { code: 'ND_INTERNAL', message: new Errors.Internal().message } }
+  return { error: { code: err.code?.startsWith('ND_') ? err.code : 'ND_BAD_REQUEST', message: err.message } }
+}

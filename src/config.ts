@@ -1,0 +1,77 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', import.meta.url.includes('/dist/') ? '..' : '')
+
+/** Everything the app reads from its environment, with defaults; tests pass objects of this type. */
+export const ConfigSchema = Type.Object({
+  host: Type.String({ default: '127.0.0.1' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  logLevel: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  dataDir: Type.String({ default: './data' }),
+  redisUrl: Type.Optional(Type.String()),
+  knowledgeDir: Type.String({ default: path.join(projectRoot, 'knowledge') }),
+  intentsDir: Type.String({ default: path.join(projectRoot, 'intents') }),
+  timezone: Type.String({ default: 'Asia/Shanghai' }),
+  rateLimit: Type.Object({
+    enabled: Type.Boolean({ default: true }),
+    perIpPerMinute: Type.Integer({ minimum: 1, default: 300 }),
+    perSessionPerMinute: Type.Integer({ minimum: 1, default: 30 }),
+    /** Loopback callers (a reverse proxy on the same host, the eval harness) are not limited per IP. */
+    exemptIps: Type.Array(Type.String(), { default: ['127.0.0.1', '::1', '::ffff:127.0.0.1'] }),
+  }, { default: {} }),
+  nlu: Type.Object({
+    /** Below this calibrated confidence the bot does not answer (Rasa's FallbackClassifier threshold). */
+    fallbackThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.5 }),
+    /** Top two intents closer than this (in confidence) ask the patient which one they meant. */
+    ambiguityMargin: Type.Number({ minimum: 0, maximum: 1, default: 0.12 }),
+    /** Sentiment at or below this hands the conversation to a person. */
+    negativeSentimentThreshold: Type.Number({ minimum: -1, maximum: 0, default: -0.6 }),
+  }, { default: {} }),
+})
+export type Config = Static<typeof ConfigSchema>
+
+const bool = (v: string | undefined) => (v === undefined ? undefined : !['off', 'false', '0', 'no'].includes(v.toLowerCase()))
+const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v))
+
+/** Pure: the same env always gives the same config; an invalid value is an error that names it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const raw = {
+    host: env.HOST,
+    port: num(env.PORT),
+    logLevel: env.LOG_LEVEL,
+    dataDir: env.DATA_DIR,
+    redisUrl: env.REDIS_URL || undefined,
+    knowledgeDir: env.KNOWLEDGE_DIR,
+    intentsDir: env.INTENTS_DIR,
+    timezone: env.HOSPITAL_TZ,
+    rateLimit: {
+      enabled: bool(env.RATE_LIMIT),
+      perIpPerMinute: num(env.RATE_LIMIT_PER_IP),
+      perSessionPerMinute: num(env.RATE_LIMIT_PER_SESSION),
+    },
+    nlu: {
+      fallbackThreshold: num(env.NLU_FALLBACK_THRESHOLD),
+      ambiguityMargin: num(env.NLU_AMBIGUITY_MARGIN),
+      negativeSentimentThreshold: num(env.NLU_NEGATIVE_THRESHOLD),
+    },
+    ...overrides,
+  }
+  const cleaned = Value.Clean(ConfigSchema, Value.Default(ConfigSchema, stripUndefined(raw)))
+  const errors = [...Value.Errors(ConfigSchema, cleaned)]
+  if (errors.length) {
+    const list = errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; ')
+    throw new Error(`Invalid configuration: ${list}`)
+  }
+  return cleaned as Config
+}
+
+function stripUndefined(o: unknown): unknown {
+  if (Array.isArray(o) || o === null || typeof o !== 'object') return o
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) => [k, stripUndefined(v)]))
+}

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto'
+import type { NluPipeline } from '../nlu/pipeline.js'
+import type { SessionRecord, Stores, Ticket, TranscriptEntry } from '../storage/types.js'
+import { Composer } from './compose.js'
+import { decide, type DecideOptions } from './decide.js'
+import type { Action, DialogueState, HandoffRef, Priority } from './types.js'
+
+export interface IncomingMessage { sessionId: string; text: string; channel: string; now?: Date }
+
+/** The chat API contract's response. */
+export interface BotReply {
+  reply: string
+  action: Action
+  intent: string | null
+  confidence: number
+  handoff: HandoffRef | null
+  suggestions: string[]
+}
+
+const RANK: Record<Priority, number> = { urgent: 3, high: 2, normal: 1 }
+
+export function newTicketId(): string {
+  return `T${Date.now().toString(36).toUpperCase()}${randomBytes(3).toString('hex').toUpperCase()}`
+}
+
+/** A knowledge base's NLU and answer composer, swapped together when a new version is published. */
+export interface BotBrain { nlu: NluPipeline; composer: Composer }
+
+export function createBrain(nlu: NluPipeline, timeZone: string): BotBrain {
+  return { nlu, composer: new Composer(nlu.kb, timeZone) }
+}
+
+/**
+ * handleMessage: the one path every channel's message walks. Messages of one conversation are handled
+ * one at a time, so a quick double-send cannot open two tickets or lose a turn of state.
+ */
+export class Bot {
+  private readonly queues = new Map<string, Promise<unknown>>()
+
+  constructor(private brain: () => BotBrain, private readonly stores: Stores, private readonly options: DecideOptions) {}
+
+  handleMessage(msg: IncomingMessage): Promise<BotReply> {
+    const prev = this.queues.get(msg.sessionId) ?? Promise.resolve()
+    const run = prev.catch(() => undefined).then(() => this.process(msg))
+    this.queues.set(msg.sessionId, run)
+    void run.finally(() => { if (this.queues.get(msg.sessionId) === run) this.queues.delete(msg.sessionId) }).catch(() => undefined)
+    return run
+  }
+
+  private async process(msg: IncomingMessage): Promise<BotReply> {
+    const now = msg.now ?? new Date()
+    const at = now.toISOString()
+    const { nlu, composer } = this.brain()
+    const record: SessionRecord = (await this.stores.sessions.get(msg.sessionId))
+      ?? { sessionId: msg.sessionId, channel: msg.channel, createdAt: at, updatedAt: at, state: { failures: 0 } }
+    const analysis = nlu.analyse(msg.text)
+    const decision = decide(analysis, record.state, now, composer, this.options, nlu.symptomOf(analysis))
+    let state: DialogueState = decision.state
+    let handoff: HandoffRef | null = state.handoff ?? null
+    const writes: Array<Promise<unknown>> = []
+    if (decision.handoff) {
+      const req = decision.handoff
+      if (state.handoff) {
+        // Already with a person: an emergency raises the ticket's priority, never opens a second one.
+        if (RANK[req.priority] > RANK[state.handoff.priority]) {
+          handoff = { ...state.handoff, priority: req.priority }
+          writes.push(this.stores.tickets.update(handoff.ticketId, { priority: req.priority, detail: { ...req.detail, escalatedFrom: state.handoff.priority }, updatedAt: at }))
+        }
+      } else {
+        const ticket: Ticket = { id: newTicketId(), sessionId: msg.sessionId, channel: msg.channel, reason: req.reason, priority: req.priority, status: 'queued', detail: req.detail, createdAt: at, updatedAt: at }
+        writes.push(this.stores.tickets.create(ticket))
+        handoff = { ticketId: ticket.id, reason: ticket.reason, priority: ticket.priority }
+      }
+      state = { ...state, handoff: handoff! }
+    }
+    const patient: TranscriptEntry = { at, role: 'patient', text: msg.text, intent: analysis.ranked[0]?.intent ?? null, confidence: round(analysis.ranked[0]?.confidence ?? 0), sentiment: round(analysis.sentiment) }
+    const bot: TranscriptEntry = { at, role: 'bot', text: decision.reply, action: decision.action, intent: decision.intent, confidence: round(decision.confidence), ...(decision.handoff ? { reason: decision.handoff.reason } : {}) }
+    writes.push(this.stores.transcripts.append(msg.sessionId, [patient, bot]))
+    writes.push(this.stores.sessions.put({ ...record, channel: msg.channel, updatedAt: at, state }))
+    await Promise.all(writes)
+    return { reply: decision.reply, action: decision.action, intent: decision.intent, confidence: round(decision.confidence), handoff, suggestions: decision.suggestions }
+  }
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000

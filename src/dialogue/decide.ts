@@ -1,0 +1,187 @@
+import type { Analysis } from '../nlu/pipeline.js'
+import type { Composer, Composed } from './compose.js'
+import type { Decision, DialogueState, HandoffReason, HandoffRequest, Priority } from './types.js'
+
+export interface DecideOptions {
+  fallbackThreshold: number
+  ambiguityMargin: number
+  negativeSentimentThreshold: number
+}
+
+const ENTITY_INTENTS = new Set(['place_location', 'place_hours', 'exam_preparation', 'report_time'])
+const HANDOFF_INTENTS: Record<string, HandoffReason> = { request_human: 'human_requested', complaint: 'complaint' }
+const MEDICAL_INTENTS = new Set(['medical_question', 'department_guidance'])
+/** Not failures: a greeting or a thank-you does not count towards handing off. */
+const SOCIAL_INTENTS = new Set(['greeting', 'thanks_goodbye'])
+const FOLLOW_UP = /^(那|那么|还有|另外|再问下?|请问)?.{0,12}?(呢|的呢|怎么样|如何)[?？]?$/u
+
+interface Context { analysis: Analysis; state: DialogueState; now: Date; compose: Composer; options: DecideOptions; symptom?: string }
+
+/**
+ * The dialogue decision, a pure function of the message's analysis, the conversation so far and the
+ * clock. Safety first, then a conversation already with a person, then routing detectors, and only
+ * then the classifier.
+ */
+export function decide(analysis: Analysis, state: DialogueState, now: Date, compose: Composer, options: DecideOptions, symptom?: string): Decision {
+  const ctx: Context = { analysis, state, now, compose, options, ...(symptom ? { symptom } : {}) }
+  const safety = analysis.safety
+  if (safety) {
+    const key = safety.kind === 'self_harm' ? 'self_harm' : 'emergency'
+    return handoff(ctx, 'emergency', 'urgent', compose.text('handoff', key), { category: safety.category, evidence: safety.evidence })
+  }
+  if (state.handoff) {
+    return { action: 'handoff', reply: compose.text('handoff', 'waiting', { ticketId: state.handoff.ticketId }), intent: null, confidence: 1, suggestions: [], state }
+  }
+  if (analysis.humanRequest) return handoff(ctx, 'human_requested', 'normal', compose.text('handoff', 'human_requested'), { evidence: analysis.humanRequest })
+  if (analysis.complaint) {
+    const c = analysis.complaint
+    return handoff(ctx, 'complaint', c.level >= 2 ? 'high' : 'normal', compose.text('handoff', 'complaint'), { category: c.category, level: c.level, evidence: c.evidence })
+  }
+  if (analysis.sentiment <= options.negativeSentimentThreshold) {
+    return handoff(ctx, 'negative_sentiment', analysis.sentiment <= -0.8 ? 'high' : 'normal', compose.text('handoff', 'negative_sentiment'), { sentiment: Number(analysis.sentiment.toFixed(2)) })
+  }
+  if (analysis.medical) return medicalFallback(ctx, 'medical_question', analysis.medical.kind)
+  return classify(ctx)
+}
+
+function classify(ctx: Context): Decision {
+  const { analysis, options, compose } = ctx
+  const [top, second] = analysis.ranked
+  if (!top) return fail(ctx, 'unknown', null, 0)
+  const followUp = carryOver(ctx)
+  if (followUp && (FOLLOW_UP.test(analysis.normalised) || top.confidence < options.fallbackThreshold || stripped(analysis).length <= 1)) {
+    return answer(ctx, followUp, top.intent === followUp ? top.confidence : Math.max(top.confidence, options.fallbackThreshold))
+  }
+  if (top.confidence < options.fallbackThreshold) {
+    const near = analysis.ranked.filter((r) => isAnswerable(compose, r.intent) && r.confidence >= options.fallbackThreshold * 0.6)
+    if (near.length && !SOCIAL_INTENTS.has(top.intent)) return clarify(ctx, near.slice(0, 3).map((r) => r.intent), top.confidence)
+    return fail(ctx, 'unknown', null, top.confidence)
+  }
+  const handoffReason = HANDOFF_INTENTS[top.intent]
+  if (handoffReason) return handoff(ctx, handoffReason, 'normal', compose.text('handoff', handoffReason), { classifier: top.intent, confidence: Number(top.confidence.toFixed(2)) })
+  if (MEDICAL_INTENTS.has(top.intent)) return medicalFallback(ctx, top.intent as 'medical_question' | 'department_guidance', 'classifier')
+  if (!isAnswerable(compose, top.intent)) return fail(ctx, top.intent, top.intent, top.confidence)
+  if (second && isAnswerable(compose, second.intent) && top.confidence - second.confidence < options.ambiguityMargin && top.confidence < 0.9) {
+    return clarify(ctx, analysis.ranked.filter((r) => isAnswerable(compose, r.intent) && top.confidence - r.confidence < options.ambiguityMargin).slice(0, 3).map((r) => r.intent), top.confidence)
+  }
+  return answer(ctx, top.intent, top.confidence)
+}
+
+function isAnswerable(compose: Composer, intent: string): boolean {
+  return ENTITY_INTENTS.has(intent) || compose.has('intents', intent)
+}
+
+/** The text without the names it mentions: "那骨科呢" is only "那呢". */
+function stripped(a: Analysis): string {
+  let out = a.normalised
+  for (const m of [...a.entities.mentions].reverse()) out = out.slice(0, m.start) + out.slice(m.end)
+  return out.replace(/[那呢吗的?？!！,，。\s]/gu, '')
+}
+
+/** "心内科在几楼" → "那神经内科呢": the previous question, asked about the newly named thing. */
+function carryOver(ctx: Context): string | undefined {
+  const { state, analysis } = ctx
+  const last = state.lastIntent
+  if (!last) return undefined
+  const e = analysis.entities
+  if (ENTITY_INTENTS.has(last)) {
+    const fits = last === 'exam_preparation' || last === 'report_time' ? !!e.exam : !!(e.place || e.exam)
+    return fits || (e.times.length && !e.mentions.length) ? last : undefined
+  }
+  return FOLLOW_UP.test(analysis.normalised) && ctx.compose.has('intents', last) ? last : undefined
+}
+
+function answer(ctx: Context, intent: string, confidence: number): Decision {
+  const { analysis, state, now, compose } = ctx
+  const e = analysis.entities
+  const place = e.place ? { ids: e.place.ids, text: e.place.text } : undefined
+  const exam = e.exam ? { id: e.exam.ids[0]!, text: e.exam.text } : undefined
+  let composed: Composed
+  let entityText: string | undefined
+  switch (intent) {
+    case 'place_location': {
+      const target = place ?? (exam ? { ids: compose.examPlaces(exam.id), text: exam.text } : undefined) ?? state.place
+      entityText = target?.text
+      composed = target ? compose.placeLocation(target.ids, e.times, now) : { reply: compose.text('phrases', 'askPlace'), known: false }
+      if (!target) return clarifyEntity(ctx, intent, composed.reply, confidence)
+      break
+    }
+    case 'place_hours': {
+      const target = place ?? (exam ? { ids: compose.examPlaces(exam.id), text: exam.text } : undefined) ?? { ids: ['outpatient'], text: '门诊' }
+      entityText = target.text
+      composed = compose.placeHours(target.ids, e.times, now)
+      break
+    }
+    case 'exam_preparation': {
+      const target = exam ?? state.exam
+      if (!target) return clarifyEntity(ctx, intent, compose.text('phrases', 'askExam'), confidence)
+      entityText = target.text
+      composed = compose.examPreparation(target.id)
+      break
+    }
+    case 'report_time': {
+      const target = exam ?? state.exam
+      entityText = target?.text
+      composed = compose.reportTime(target?.id)
+      break
+    }
+    default:
+      composed = compose.faq(intent, e.times, now)
+  }
+  const nextState: DialogueState = {
+    ...state, lastIntent: intent, failures: composed.known ? 0 : state.failures,
+    ...(place ? { place } : {}), ...(exam ? { exam } : {}),
+  }
+  if (!composed.known) return fail(ctx, 'no_fact', intent, confidence, composed.reply, nextState)
+  return { action: 'answer', reply: composed.reply, intent, confidence, suggestions: followUps(compose, intent, entityText), state: nextState }
+}
+
+function followUps(compose: Composer, intent: string, entity?: string): string[] {
+  const next: Record<string, string[]> = {
+    place_location: ['place_hours'], place_hours: ['place_location'],
+    exam_preparation: ['place_location', 'report_time'], report_time: ['report_print'],
+  }
+  return (next[intent] ?? []).map((i) => compose.suggestion(i, entity)).filter((s): s is string => !!s)
+}
+
+function clarify(ctx: Context, intents: string[], confidence: number): Decision {
+  const { compose, analysis, state } = ctx
+  const entity = analysis.entities.place?.text ?? analysis.entities.exam?.text
+  const suggestions = [...new Set(intents.map((i) => compose.suggestion(i, entity)).filter((s): s is string => !!s))]
+  if (suggestions.length < 2) return fail(ctx, 'unknown', null, confidence)
+  return failure(ctx, { action: 'clarify', reply: compose.text('phrases', 'clarify'), intent: intents[0] ?? null, confidence, suggestions, state })
+}
+
+/** The intent is clear but the thing it is about is not ("要空腹吗" with no exam named). */
+function clarifyEntity(ctx: Context, intent: string, reply: string, confidence: number): Decision {
+  const examples = intent === 'exam_preparation' ? ['胃镜', '肠镜', '抽血', 'CT'] : ['心内科', '抽血处', 'CT室']
+  const suggestions = examples.map((x) => ctx.compose.suggestion(intent, x)).filter((s): s is string => !!s)
+  return failure(ctx, { action: 'clarify', reply, intent, confidence, suggestions, state: { ...ctx.state, lastIntent: intent } })
+}
+
+function medicalFallback(ctx: Context, intent: 'medical_question' | 'department_guidance', kind: string): Decision {
+  const hint = ctx.compose.triageHint(ctx.symptom, ctx.analysis.normalised)
+  const reply = ctx.compose.text('fallbacks', intent === 'department_guidance' && hint ? 'department_guidance' : 'medical_question', { hint })
+  return failure(ctx, { action: 'fallback', reply, intent, confidence: 1, suggestions: ['转人工'], state: { ...ctx.state, lastIntent: intent } }, { medical: kind })
+}
+
+function fail(ctx: Context, fallbackKey: string, intent: string | null, confidence: number, reply?: string, state: DialogueState = ctx.state): Decision {
+  const text = reply ?? ctx.compose.text('fallbacks', ctx.compose.has('fallbacks', fallbackKey) ? fallbackKey : 'unknown')
+  const decision: Decision = { action: 'fallback', reply: text, intent, confidence, suggestions: [], state: { ...state, ...(intent ? { lastIntent: intent } : {}) } }
+  if (intent && SOCIAL_INTENTS.has(intent)) return decision
+  return failure(ctx, decision)
+}
+
+/** Counts fallbacks and clarifies in a row: the second offers a person, the third hands off. */
+function failure(ctx: Context, d: Decision, detail: Record<string, string> = {}): Decision {
+  const failures = ctx.state.failures + 1
+  if (failures >= 3) return handoff(ctx, 'repeated_failure', 'normal', ctx.compose.text('handoff', 'repeated_failure'), { failures, ...detail })
+  const state = { ...d.state, failures }
+  if (failures === 2) return { ...d, reply: `${d.reply}${ctx.compose.text('phrases', 'offerHuman')}`, suggestions: [...d.suggestions.filter((s) => s !== '转人工'), '转人工'], state }
+  return { ...d, state }
+}
+
+function handoff(ctx: Context, reason: HandoffReason, priority: Priority, reply: string, detail: Record<string, string | number>): Decision {
+  const request: HandoffRequest = { reason, priority, detail }
+  return { action: 'handoff', reply, intent: null, confidence: 1, suggestions: [], handoff: request, state: { ...ctx.state, failures: 0 } }
+}

@@ -1,0 +1,36 @@
+export const ACTIONS = ['answer', 'clarify', 'handoff', 'fallback'] as const
+export type Action = (typeof ACTIONS)[number]
+export const PRIORITIES = ['urgent', 'high', 'normal'] as const
+export type Priority = (typeof PRIORITIES)[number]
+export const HANDOFF_REASONS = ['emergency', 'complaint', 'negative_sentiment', 'human_requested', 'medical_advice', 'repeated_failure'] as const
+export type HandoffReason = (typeof HANDOFF_REASONS)[number]
+
+export interface HandoffRef { ticketId: string; reason: HandoffReason; priority: Priority }
+
+/** What the bot remembers of a conversation between turns. */
+export interface DialogueState {
+  lastIntent?: string
+  place?: { ids: string[]; text: string }
+  exam?: { id: string; text: string }
+  /** Fallbacks and clarifies in a row: the second offers a person, the third hands off. */
+  failures: number
+  handoff?: HandoffRef
+}
+
+export interface HandoffRequest {
+  reason: HandoffReason
+  priority: Priority
+  /** Why, for the agent: emergency category, complaint category and level, the words that matched. */
+  detail: Record<string, string | number>
+}
+
+export interface Decision {
+  action: Action
+  reply: string
+  intent: string | null
+  confidence: number
+  suggestions: string[]
+  /** A ticket to open, or to raise in priority when the conversation is already with a person. */
+  handoff?: HandoffRequest
+  state: DialogueState
+}

@@ -1,0 +1,15 @@
+import createError from '@fastify/error'
+
+/** Stable error codes; every error reaches the client as {"error":{"code","message"}}. */
+export const Errors = {
+  InvalidRequest: createError<[string]>('ND_INVALID_REQUEST', '%s', 400),
+  EmptyText: createError('ND_EMPTY_TEXT', 'text is empty: send the patient\'s message as 1-2000 characters of text', 400),
+  BodyTooLarge: createError<[number]>('ND_BODY_TOO_LARGE', 'request body is larger than %d bytes; keep a message under 2000 characters', 413),
+  RateLimited: createError<[string]>('ND_RATE_LIMITED', 'too many messages; please wait %s and try again', 429),
+  NotFound: createError<[string]>('ND_NOT_FOUND', '%s', 404),
+  TicketNotFound: createError<[string]>('ND_TICKET_NOT_FOUND', 'ticket %s not found', 404),
+  UnsupportedMediaType: createError('ND_UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json', 415),
+  Internal: createError('ND_INTERNAL', 'something went wrong on our side; please try again, or call the hospital', 500),
+}
+
+export interface ErrorBody { error: { code: string; message: string; details?: unknown } }

@@ -1,0 +1,180 @@
+import { readFileSync, readdirSync, existsSync } from 'node:fs'
+import path from 'node:path'
+import { parse } from 'yaml'
+import { placeholders, lookup } from './template.js'
+import { renderSchedule, validateSchedule } from './schedule.js'
+import type { Exam, Facts, Intent, KnowledgeBase, Place, PlaceGroup, Schedule, Templates, TriageRule } from './types.js'
+
+export class KnowledgeError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`knowledge base is invalid:\n- ${problems.join('\n- ')}`)
+  }
+}
+
+export function readYaml<T>(file: string): T {
+  try {
+    return parse(readFileSync(file, 'utf8')) as T
+  } catch (e) {
+    throw new KnowledgeError([`${file}: ${(e as Error).message}`])
+  }
+}
+
+/** Reads knowledge/ and intents/<lang>/ and checks them; every problem is reported at once. */
+export function loadKnowledgeBase(knowledgeDir: string, intentsDir: string, lang = 'zh'): KnowledgeBase {
+  const hospital = readYaml<Facts['hospital']>(path.join(knowledgeDir, 'hospital.yaml'))
+  const services = readYaml<Record<string, unknown>>(path.join(knowledgeDir, 'services.yaml'))
+  const rawSchedules = readYaml<Record<string, Omit<Schedule, 'id'>>>(path.join(knowledgeDir, 'schedules.yaml'))
+  const placesFile = readYaml<{ places: Place[]; groups?: PlaceGroup[] }>(path.join(knowledgeDir, 'places.yaml'))
+  const examsFile = readYaml<{ exams: Exam[] }>(path.join(knowledgeDir, 'exams.yaml'))
+  const triageFile = existsSync(path.join(knowledgeDir, 'triage.yaml'))
+    ? readYaml<{ rules: TriageRule[] }>(path.join(knowledgeDir, 'triage.yaml')) : { rules: [] }
+  const templates = readYaml<Templates>(path.join(knowledgeDir, 'answers.yaml'))
+  const intents = loadIntents(path.join(intentsDir, lang))
+  return buildKnowledgeBase({ hospital, services, rawSchedules, places: placesFile.places, groups: placesFile.groups ?? [], exams: examsFile.exams, triage: triageFile.rules, templates, intents })
+}
+
+export function loadIntents(dir: string): Intent[] {
+  if (!existsSync(dir)) throw new KnowledgeError([`${dir}: intents folder not found`])
+  return readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => {
+    const raw = readYaml<{ intent?: string; description?: string; examples?: unknown[] }>(path.join(dir, f))
+    return { id: String(raw.intent ?? path.basename(f, '.yaml')), description: String(raw.description ?? ''), examples: (raw.examples ?? []).map(String) }
+  })
+}
+
+interface RawKnowledge {
+  hospital: Facts['hospital']
+  services: Record<string, unknown>
+  rawSchedules: Record<string, Omit<Schedule, 'id'>>
+  places: Place[]
+  groups: PlaceGroup[]
+  exams: Exam[]
+  triage: TriageRule[]
+  templates: Templates
+  intents: Intent[]
+}
+
+/** Placeholders a template may use that are filled per reply rather than from facts. */
+const DYNAMIC = new Set(['name', 'where', 'hours', 'clock', 'list', 'steps', 'report', 'hint', 'ticketId', 'department', 'entity'])
+
+export function buildKnowledgeBase(raw: RawKnowledge): KnowledgeBase {
+  const problems: string[] = []
+  const schedules: Record<string, Schedule> = {}
+  for (const [id, s] of Object.entries(raw.rawSchedules ?? {})) {
+    const schedule: Schedule = { id, label: s.label ?? id, rules: s.rules ?? [], ...(s.always ? { always: true } : {}), ...(s.holidays ? { holidays: s.holidays } : {}), ...(s.closedNote ? { closedNote: s.closedNote } : {}) }
+    problems.push(...validateSchedule(schedule))
+    schedules[id] = schedule
+  }
+  const buildingNames = new Set(raw.hospital.buildings.map((b) => b.name))
+  const places = new Map<string, Place>()
+  for (const [i, p] of (raw.places ?? []).entries()) {
+    const at = `places[${i}]${p?.id ? ` (${p.id})` : ''}`
+    if (!p?.id || !p.name) { problems.push(`${at}: id and name are required`); continue }
+    if (places.has(p.id)) problems.push(`${at}.id: duplicate place id "${p.id}"`)
+    if (!buildingNames.has(p.building)) problems.push(`${at}.building: unknown building "${p.building}" (known: ${[...buildingNames].join(', ')})`)
+    if (p.hours && !schedules[p.hours]) problems.push(`${at}.hours: unknown schedule "${p.hours}"`)
+    places.set(p.id, { ...p, aliases: (p.aliases ?? []).map(String) })
+  }
+  for (const p of places.values()) for (const r of p.related ?? []) if (!places.has(r)) problems.push(`places.${p.id}.related: unknown place "${r}"`)
+  for (const g of raw.groups ?? []) for (const id of g.places) if (!places.has(id)) problems.push(`groups.${g.name}: unknown place "${id}"`)
+  const exams = new Map<string, Exam>()
+  for (const [i, e] of (raw.exams ?? []).entries()) {
+    if (!e?.id || !e.name) { problems.push(`exams[${i}]: id and name are required`); continue }
+    if (exams.has(e.id)) problems.push(`exams[${i}].id: duplicate exam id "${e.id}"`)
+    if (e.place && !places.has(e.place)) problems.push(`exams.${e.id}.place: unknown place "${e.place}"`)
+    if (e.hoursOf && !schedules[e.hoursOf]) problems.push(`exams.${e.id}.hoursOf: unknown schedule "${e.hoursOf}"`)
+    exams.set(e.id, { ...e, aliases: (e.aliases ?? []).map(String) })
+  }
+  for (const e of exams.values()) for (const v of e.variants ?? []) if (!exams.has(v)) problems.push(`exams.${e.id}.variants: unknown exam "${v}"`)
+  const placeNames = new Map([...places.values()].flatMap((p) => [[p.name, p.id], ...p.aliases.map((a) => [a, p.id] as const)]))
+  for (const [i, r] of (raw.triage ?? []).entries()) if (!placeNames.has(r.department)) problems.push(`triage.rules[${i}].department: unknown department "${r.department}"`)
+  problems.push(...checkAliases(places, raw.groups ?? [], exams))
+  problems.push(...checkIntents(raw.intents))
+
+  const kb: KnowledgeBase = {
+    facts: { hospital: raw.hospital, services: raw.services, schedules },
+    places, groups: raw.groups ?? [], exams, triage: raw.triage ?? [],
+    templates: Object.assign({ intents: {}, fallbacks: {}, phrases: {}, handoff: {}, suggestions: {}, clock: {} }, raw.templates),
+    intents: raw.intents,
+  }
+  const scope = factScope(kb)
+  for (const section of ['intents', 'fallbacks', 'phrases', 'handoff', 'suggestions'] as const) {
+    for (const [key, tpl] of Object.entries(kb.templates[section] ?? {})) {
+      if (typeof tpl !== 'string' || !tpl.trim()) { problems.push(`answers.${section}.${key}: empty answer`); continue }
+      for (const ph of placeholders(tpl)) {
+        if (!DYNAMIC.has(ph) && !isText(lookup(scope, ph))) problems.push(`answers.${section}.${key}: {{${ph}}} is not a known fact`)
+      }
+    }
+  }
+  for (const [intent, scheduleId] of Object.entries(kb.templates.clock ?? {})) if (!schedules[scheduleId]) problems.push(`answers.clock.${intent}: unknown schedule "${scheduleId}"`)
+  for (const [path, value] of textLeaves(raw.services, 'services')) {
+    for (const ph of placeholders(value)) if (!isText(lookup(scope, ph))) problems.push(`${path}: {{${ph}}} is not a known fact`)
+  }
+  if (problems.length) throw new KnowledgeError(problems)
+  return kb
+}
+
+const isText = (v: unknown) => typeof v === 'string' || typeof v === 'number'
+
+function* textLeaves(node: unknown, at: string): Generator<[string, string]> {
+  if (typeof node === 'string') yield [at, node]
+  else if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) yield* textLeaves(v, `${at}.${k}`)
+}
+
+function checkAliases(places: Map<string, Place>, groups: PlaceGroup[], exams: Map<string, Exam>): string[] {
+  const owner = new Map<string, string>()
+  const problems: string[] = []
+  const claim = (alias: string, who: string) => {
+    const key = alias.toLowerCase()
+    const prev = owner.get(key)
+    if (prev && prev !== who) problems.push(`alias "${alias}" is used by both ${prev} and ${who}`)
+    owner.set(key, who)
+  }
+  for (const p of places.values()) for (const a of [p.name, ...p.aliases]) claim(a, `place ${p.id}`)
+  for (const g of groups) for (const a of g.aliases) claim(a, `group ${g.name}`)
+  for (const e of exams.values()) for (const a of [e.name, ...e.aliases]) claim(a, `exam ${e.id}`)
+  return problems
+}
+
+function checkIntents(intents: Intent[]): string[] {
+  const problems: string[] = []
+  const seen = new Map<string, string>()
+  const ids = new Set<string>()
+  for (const intent of intents) {
+    if (ids.has(intent.id)) problems.push(`intents.${intent.id}: duplicate intent id`)
+    ids.add(intent.id)
+    if (!intent.examples.length) problems.push(`intents.${intent.id}.examples: needs at least one example`)
+    for (const ex of intent.examples) {
+      const key = ex.replace(/\s+/g, '').toLowerCase()
+      const other = seen.get(key)
+      if (other && other !== intent.id) problems.push(`intents.${intent.id}.examples: "${ex}" is also an example of ${other}`)
+      seen.set(key, intent.id)
+    }
+  }
+  return problems
+}
+
+/** The facts as templates see them: places with a rendered "where", schedules with rendered text. */
+export function factScope(kb: KnowledgeBase): Record<string, unknown> {
+  const places: Record<string, { name: string; where: string; hours?: string }> = {}
+  for (const p of kb.places.values()) {
+    const s = p.hours ? kb.facts.schedules[p.hours] : undefined
+    places[p.id] = { name: p.name, where: placeWhere(p), ...(s ? { hours: renderSchedule(s) } : {}) }
+  }
+  const schedules = Object.fromEntries(Object.entries(kb.facts.schedules).map(([id, s]) => [id, { ...s, text: renderSchedule(s) }]))
+  const scope: Record<string, unknown> = { hospital: kb.facts.hospital, schedules, places }
+  scope.services = resolveNested(kb.facts.services, scope)
+  return scope
+}
+
+export function placeWhere(p: Place): string {
+  const floor = p.floor === undefined ? '' : /^B/i.test(String(p.floor)) ? `地下${p.floor}` : `${p.floor}楼`
+  return `${p.building}${floor}${p.detail ?? ''}`
+}
+
+/** Facts may cite other facts ("电话{{hospital.phones.main}}"), so a phone number is stored once. */
+function resolveNested(node: unknown, scope: Record<string, unknown>): unknown {
+  if (typeof node === 'string') return node.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (w, p: string) => { const v = lookup(scope, p); return isText(v) ? String(v) : w })
+  if (Array.isArray(node)) return node.map((n) => resolveNested(n, scope))
+  if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveNested(v, scope)]))
+  return node
+}

@@ -1,0 +1,102 @@
+import * as OpenCC from 'opencc-js'
+import { pinyin } from 'pinyin-pro'
+
+const toSimplified = OpenCC.Converter({ from: 't', to: 'cn' })
+
+const EMOJI = /[\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\u{FE0F}\u{200D}\u{20E3}]/gu
+const CONTROL = /[\p{Cc}\p{Cf}]/gu
+// After NFKC, full-width ！？，～ are ASCII; 。、… stay CJK.
+const REPEATED_PUNCT = /([!?,.~。、…；;:])[!?,.~。、…；;:\s]*/g
+const CJK = '\\p{Script=Han}'
+const SPACE_BETWEEN_CJK = new RegExp(`(?<=[${CJK}])\\s+|\\s+(?=[${CJK}])`, 'gu')
+
+/**
+ * Corrects domain words typed with a wrong character of the same sound (胃境 -> 胃镜, 核磁公振 -> 核磁共振):
+ * a window of the input with the same toneless pinyin as a known term, sharing at least one character
+ * with it and differing in at most half of them, is replaced by the term.
+ */
+export class HomophoneCorrector {
+  private readonly byChar = new Map<string, Array<{ term: string; at: number }>>()
+  private readonly readings = new Map<string, Set<string>>()
+  private readonly termReadings = new Map<string, string[]>()
+  private readonly known: Set<string>
+
+  constructor(terms: Iterable<string>) {
+    this.known = new Set()
+    for (const raw of terms) {
+      const term = raw.toLowerCase()
+      const chars = [...term]
+      if (chars.length < 2 || !/\p{Script=Han}/u.test(term) || this.known.has(term)) continue
+      this.known.add(term)
+      // Context-aware reading of the term itself (重症 is zhong, not chong).
+      const read = pinyin(term, { toneType: 'none', type: 'array' })
+      this.termReadings.set(term, chars.map((c, i) => (/\p{Script=Han}/u.test(c) ? read[i] ?? c : c)))
+      chars.forEach((c, at) => this.byChar.set(c, [...(this.byChar.get(c) ?? []), { term, at }]))
+    }
+  }
+
+  private readingsOf(c: string): Set<string> {
+    let r = this.readings.get(c)
+    if (!r) {
+      r = /\p{Script=Han}/u.test(c) ? new Set(pinyin(c, { toneType: 'none', type: 'array', multiple: true })) : new Set([c])
+      this.readings.set(c, r)
+    }
+    return r
+  }
+
+  correct(text: string): string {
+    const chars = [...text]
+    let changed = false
+    for (let j = 0; j < chars.length; j++) {
+      const candidates = this.byChar.get(chars[j]!)
+      if (!candidates) continue
+      let best: { start: number; term: string } | undefined
+      for (const { term, at } of candidates) {
+        const start = j - at
+        const termChars = [...term]
+        if (start < 0 || start + termChars.length > chars.length) continue
+        if (best && termChars.length <= [...best.term].length) continue
+        const window = chars.slice(start, start + termChars.length)
+        const joined = window.join('')
+        if (joined === term || this.known.has(joined)) continue
+        const termRead = this.termReadings.get(term)!
+        let diff = 0
+        let ok = true
+        for (let k = 0; k < termChars.length && ok; k++) {
+          if (window[k] === termChars[k]) continue
+          diff++
+          ok = this.readingsOf(window[k]!).has(termRead[k]!)
+        }
+        if (ok && diff > 0 && diff * 2 <= termChars.length) best = { start, term }
+      }
+      if (best) {
+        const termChars = [...best.term]
+        chars.splice(best.start, termChars.length, ...termChars)
+        changed = true
+        j = best.start + termChars.length - 1
+      }
+    }
+    return changed ? chars.join('') : text
+  }
+}
+
+export interface Normaliser { (text: string): string }
+
+/** Typos that are not homophones (新内科, B朝) come from data; see intents/lexicons/typos.yaml. */
+export function createNormaliser(typos: Record<string, string>, homophones: HomophoneCorrector): Normaliser {
+  const keys = Object.keys(typos).map((k) => k.toLowerCase()).sort((a, b) => b.length - a.length)
+  const table = new Map(Object.entries(typos).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()]))
+  const typoPattern = keys.length ? new RegExp(keys.map(escapeRegExp).join('|'), 'g') : undefined
+  return (input: string) => {
+    let t = input.normalize('NFKC')
+    t = toSimplified(t).toLowerCase()
+    t = t.replace(EMOJI, ' ').replace(CONTROL, ' ')
+    t = t.replace(REPEATED_PUNCT, '$1').replace(SPACE_BETWEEN_CJK, '').replace(/\s+/g, ' ').trim()
+    if (typoPattern) t = t.replace(typoPattern, (m) => table.get(m) ?? m)
+    return homophones.correct(t)
+  }
+}
+
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}

@@ -1,0 +1,82 @@
+import type { KnowledgeBase } from '../knowledge-base/types.js'
+import { IntentClassifier, type Ranked } from './classifier.js'
+import { ComplaintDetector, HumanRequestDetector, MedicalAdviceDetector, type ComplaintFinding, type MedicalFinding } from './detectors/routing.js'
+import { SafetyDetector, type SafetyFinding } from './detectors/safety.js'
+import { EntityExtractor, maskMentions, type Entities } from './entities.js'
+import { extractFeatures } from './features.js'
+import { createNormaliser, HomophoneCorrector, type Normaliser } from './normalise.js'
+import type { NluResources } from './resources.js'
+import { addUserWords } from './segment.js'
+import { SentimentAnalyser } from './sentiment.js'
+
+/** Everything the NLU found in one message; the dialogue decision reads only this. */
+export interface Analysis {
+  normalised: string
+  tokens: string[]
+  entities: Entities
+  safety?: SafetyFinding
+  humanRequest?: string
+  complaint?: ComplaintFinding
+  medical?: MedicalFinding
+  sentiment: number
+  ranked: Ranked[]
+}
+
+/**
+ * One pass per message: normalise → segment → detect (safety, routing, sentiment) → classify.
+ * Built once per knowledge base; a publish builds a new one and swaps it in whole.
+ */
+export class NluPipeline {
+  private readonly normalise: Normaliser
+  private readonly entities: EntityExtractor
+  private readonly safety: SafetyDetector
+  private readonly human: HumanRequestDetector
+  private readonly complaint: ComplaintDetector
+  private readonly medicalDetector: MedicalAdviceDetector
+  private readonly sentiment: SentimentAnalyser
+  private readonly stopwords: Set<string>
+  readonly classifier: IntentClassifier
+
+  constructor(readonly kb: KnowledgeBase, resources: NluResources) {
+    this.entities = new EntityExtractor(kb, resources.timeWords)
+    const vocabulary = [...this.entities.terms(), ...resources.domainWords]
+    addUserWords(vocabulary)
+    this.normalise = createNormaliser(resources.typos, new HomophoneCorrector(vocabulary))
+    this.safety = new SafetyDetector({ emergency: resources.emergency, selfHarm: resources.selfHarm, negation: resources.negation })
+    this.human = new HumanRequestDetector(resources.humanRequest, this.safety.negation)
+    this.complaint = new ComplaintDetector(resources.complaint, this.safety.negation)
+    this.medicalDetector = new MedicalAdviceDetector(resources.medical, this.safety.negation)
+    this.sentiment = new SentimentAnalyser(resources.sentiment)
+    this.stopwords = new Set(resources.stopwords)
+    const data = kb.intents.flatMap((intent) => intent.examples.map((ex) => {
+      const text = this.normalise(ex)
+      return { intent: intent.id, features: extractFeatures(text, this.entities.extract(text).mentions, this.stopwords).features }
+    }))
+    this.classifier = new IntentClassifier(data)
+  }
+
+  analyse(text: string): Analysis {
+    const normalised = this.normalise(text)
+    const entities = this.entities.extract(normalised)
+    const masked = maskMentions(normalised, entities.mentions)
+    const sentiment = this.sentiment.score(masked)
+    const { tokens, features } = extractFeatures(normalised, entities.mentions, this.stopwords)
+    const safety = this.safety.detect(masked)
+    const humanRequest = this.human.detect(masked)
+    const complaint = this.complaint.detect(masked, sentiment)
+    const medical = this.medicalDetector.detect(masked)
+    return {
+      normalised, tokens, entities, sentiment,
+      ...(safety ? { safety } : {}),
+      ...(humanRequest ? { humanRequest } : {}),
+      ...(complaint ? { complaint } : {}),
+      ...(medical ? { medical } : {}),
+      ranked: this.classifier.classify(features),
+    }
+  }
+
+  /** A symptom word in the message, for the department hint of a medical fallback. */
+  symptomOf(analysis: Analysis): string | undefined {
+    return analysis.medical?.symptom ?? this.medicalDetector.symptom(maskMentions(analysis.normalised, analysis.entities.mentions))
+  }
+}

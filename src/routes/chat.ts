@@ -1,0 +1,30 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Config } from '../config.js'
+import { Errors } from '../errors.js'
+import { ChatRequest, ChatResponse, ErrorResponse } from '../schemas/chat.js'
+import { SessionRateLimiter } from './session-rate-limit.js'
+
+/** The patients' chat API (../shared/api-contract.md): stable; fields are added, never renamed. */
+const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+  const limiter = config.rateLimit.enabled ? new SessionRateLimiter(config.rateLimit.perSessionPerMinute, 60_000) : undefined
+
+  app.post('/api/chat', {
+    schema: {
+      summary: 'Send a patient message and get the bot\'s reply',
+      tags: ['chat'],
+      body: ChatRequest,
+      response: { 200: ChatResponse, 400: ErrorResponse, 413: ErrorResponse, 429: ErrorResponse },
+    },
+  }, async (req) => {
+    const { sessionId, text, now } = req.body
+    const channel = String(req.body.channel ?? 'api')
+    if (!text.trim()) throw new Errors.EmptyText()
+    const wait = limiter?.hit(sessionId)
+    if (wait) throw new Errors.RateLimited(`${Math.ceil(wait / 1000)} seconds`)
+    const result = await app.bot.handleMessage({ sessionId, text, channel, ...(now ? { now: new Date(now) } : {}) })
+    req.log.info({ action: result.action, intent: result.intent, handoff: result.handoff?.reason }, 'chat reply')
+    return result
+  })
+}
+
+export default chatRoutes

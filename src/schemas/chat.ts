@@ -1,0 +1,32 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { ACTIONS, HANDOFF_REASONS, PRIORITIES } from '../dialogue/types.js'
+
+const literals = <T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ type: 'string', enum: [...values] })
+
+export const ChatRequest = Type.Object({
+  sessionId: Type.String({ minLength: 1, maxLength: 128, description: 'Identifies one patient\'s conversation' }),
+  text: Type.String({ minLength: 1, maxLength: 2000, description: 'The patient\'s message' }),
+  channel: Type.Optional(literals(['web', 'wechat', 'api'] as const)),
+  now: Type.Optional(Type.String({ format: 'date-time', description: 'Clock for answers that depend on time (tests); defaults to the server clock' })),
+}, { additionalProperties: true, $id: 'ChatRequest' })
+export type ChatRequest = Static<typeof ChatRequest>
+
+export const Handoff = Type.Object({
+  reason: literals(HANDOFF_REASONS),
+  priority: literals(PRIORITIES),
+  ticketId: Type.String(),
+})
+
+export const ChatResponse = Type.Object({
+  reply: Type.String(),
+  action: literals(ACTIONS),
+  intent: Type.Union([Type.String(), Type.Null()]),
+  confidence: Type.Number({ minimum: 0, maximum: 1 }),
+  handoff: Type.Union([Handoff, Type.Null()]),
+  suggestions: Type.Array(Type.String()),
+}, { $id: 'ChatResponse' })
+export type ChatResponse = Static<typeof ChatResponse>
+
+export const ErrorResponse = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
+}, { $id: 'ErrorResponse' })
