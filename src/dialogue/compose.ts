@@ -79,6 +79,15 @@ export class Composer {
     return parts.join('')
   }
 
+  /** "现在（周二 01:00）心血管内科已关闭。夜间可以去：急诊科…" */
+  private nowStatus(p: Place, m: LocalTime): string {
+    const s = this.kb.facts.schedules[p.hours!]!
+    if (isOpen(s, m)) return this.text('phrases', 'openNow', { clock: m.label, name: p.name })
+    const note = s.closedNote ? `${s.closedNote}。` : ''
+    const instead = p.kind === 'department' || p.id === 'outpatient' ? this.alternativesOpen(m).join('') : ''
+    return this.text('phrases', 'closedNow', { clock: m.label, name: p.name }) + note + instead
+  }
+
   /** When a clinic is closed, what the patient can use instead at that moment (night clinic, 急诊). */
   private alternativesOpen(m: LocalTime): string[] {
     const outpatient = this.place('outpatient')
@@ -95,7 +104,7 @@ export class Composer {
     }
     const parts: string[] = []
     const m = this.moment(times, now)
-    if (m && times.includes('now')) parts.push(this.openStatus(withHours, m))
+    if (m && times.includes('now')) parts.push(...withHours.map((p) => this.nowStatus(p, m)))
     for (const p of withHours) {
       const s = this.kb.facts.schedules[p.hours!]!
       const focus = times.includes('weekend') ? renderScheduleFor(s, 'weekend') : undefined

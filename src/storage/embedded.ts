@@ -70,7 +70,7 @@ export function openEmbeddedStores(dataDir: string): Stores {
   const tickets = new EmbeddedTickets(path.join(dataDir, 'tickets.ndjson'))
   const transcripts = new EmbeddedTranscripts(path.join(dataDir, 'transcripts.ndjson'))
   return {
-    kind: 'embedded', sessions, tickets, transcripts,
+    kind: 'embedded', dataDir, sessions, tickets, transcripts,
     async close() { await Promise.all([sessions.journal.close(), tickets.journal.close(), transcripts.journal.close()]) },
   }
 }

@@ -54,6 +54,8 @@ export interface TranscriptStore {
 /** The storage a running bot needs; one embedded implementation, one Redis (REDIS_URL). */
 export interface Stores {
   kind: 'embedded' | 'redis'
+  /** Where the embedded store keeps its files. */
+  dataDir?: string
   sessions: SessionStore
   tickets: TicketStore
   transcripts: TranscriptStore

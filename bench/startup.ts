@@ -1,0 +1,29 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+/** Milliseconds from spawning `node dist/src/server.js` to the first 200 from /healthz. */
+export async function benchStartup(root: string, port: number, extraEnv: Record<string, string> = {}): Promise<number> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'nd-bench-start-'))
+  const t0 = performance.now()
+  const child = spawn(process.execPath, [path.join(root, 'dist/src/server.js')], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extraEnv },
+    stdio: 'ignore',
+  })
+  try {
+    const deadline = t0 + 30_000
+    while (performance.now() < deadline) {
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/healthz`)
+        if (r.ok) return performance.now() - t0
+      } catch { /* not listening yet */ }
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    throw new Error('server did not become healthy within 30 s')
+  } finally {
+    child.kill('SIGTERM')
+    await new Promise((r) => child.once('exit', r))
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,28 @@
+import { mkdtempSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { buildApp, type AppDeps } from '../src/app.js'
+import { loadConfig, type Config } from '../src/config.js'
+
+export function tempDir(prefix = 'nd-test-'): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix))
+}
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({ RATE_LIMIT: 'off', LOG_LEVEL: 'silent' }), dataDir: tempDir(), ...overrides }
+}
+
+export async function testApp(overrides: Partial<Config> = {}, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const app = await buildApp(testConfig(overrides), { logger: false, ...deps })
+  await app.ready()
+  return app
+}
+
+export interface ChatBody { reply: string; action: string; intent: string | null; confidence: number; handoff: { reason: string; priority: string; ticketId: string } | null; suggestions: string[] }
+
+export async function chat(app: FastifyInstance, sessionId: string, text: string, now?: string): Promise<ChatBody> {
+  const res = await app.inject({ method: 'POST', url: '/api/chat', payload: { sessionId, text, ...(now ? { now } : {}) } })
+  if (res.statusCode !== 200) throw new Error(`chat ${res.statusCode}: ${res.body}`)
+  return res.json() as ChatBody
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import type { Stores, Ticket } from '../../src/storage/types.js'
+
+/** The contract every storage implementation passes (aedes-persistence style abstract suite). */
+export function describeStore(name: string, open: () => Promise<Stores>, reopen: (s: Stores) => Promise<Stores>) {
+  const ticket = (id: string, over: Partial<Ticket> = {}): Ticket => ({
+    id, sessionId: `s-${id}`, channel: 'api', reason: 'human_requested', priority: 'normal', status: 'queued',
+    detail: { evidence: '转人工' }, createdAt: new Date(Date.now() - 1000).toISOString(), updatedAt: new Date().toISOString(), ...over,
+  })
+
+  describe(`${name} store`, () => {
+    it('creates, reads, updates and lists tickets', async () => {
+      const s = await open()
+      try {
+        await s.tickets.create(ticket('t1'))
+        await s.tickets.create(ticket('t2', { priority: 'urgent', reason: 'emergency' }))
+        expect(await s.tickets.get('t1')).toMatchObject({ id: 't1', status: 'queued' })
+        const updated = await s.tickets.update('t1', { status: 'assigned' })
+        expect(updated).toMatchObject({ id: 't1', status: 'assigned', sessionId: 's-t1' })
+        expect((await s.tickets.list({ status: ['queued'] })).map((t) => t.id)).toEqual(['t2'])
+        expect((await s.tickets.list()).map((t) => t.id).sort()).toEqual(['t1', 't2'])
+        await expect(s.tickets.update('nope', { status: 'closed' })).rejects.toThrow(/not found/)
+        expect(await s.tickets.get('nope')).toBeUndefined()
+      } finally { await s.close() }
+    })
+
+    it('appends and lists transcripts in order, per session', async () => {
+      const s = await open()
+      try {
+        await s.transcripts.append('a', [{ at: 't0', role: 'patient', text: '心内科在几楼' }, { at: 't0', role: 'bot', text: '2楼', action: 'answer' }])
+        await s.transcripts.append('a', [{ at: 't1', role: 'patient', text: '谢谢' }])
+        await s.transcripts.append('b', [{ at: 't1', role: 'patient', text: '转人工' }])
+        expect((await s.transcripts.list('a')).map((e) => e.text)).toEqual(['心内科在几楼', '2楼', '谢谢'])
+        expect(await s.transcripts.list('none')).toEqual([])
+      } finally { await s.close() }
+    })
+
+    it('keeps tickets, transcripts and sessions across a restart', async () => {
+      const s = await open()
+      await s.tickets.create(ticket('keep', { priority: 'high' }))
+      await s.transcripts.append('keep-session', [{ at: 't0', role: 'patient', text: '我要投诉' }])
+      await s.sessions.put({ sessionId: 'keep-session', channel: 'web', createdAt: 't0', updatedAt: 't0', state: { failures: 1, handoff: { ticketId: 'keep', reason: 'complaint', priority: 'high' } } })
+      const again = await reopen(s)
+      try {
+        expect(await again.tickets.get('keep')).toMatchObject({ priority: 'high' })
+        expect((await again.transcripts.list('keep-session'))[0]?.text).toBe('我要投诉')
+        expect((await again.sessions.get('keep-session'))?.state.handoff?.ticketId).toBe('keep')
+      } finally { await again.close() }
+    })
+  })
+}
