@@ -7,7 +7,10 @@ import type { TimeWord } from '../nlu/entities.js'
 /** A composed reply; `known: false` means the facts do not cover the question (never guess). */
 export interface Composed { reply: string; known: boolean }
 
-const NIGHT_MINUTES = 22 * 60
+// 18:30, 20:00, 22:00, 02:00: the evening clinic hours and the small hours.
+const NIGHT_MINUTES = [18 * 60 + 30, 20 * 60, 22 * 60, 2 * 60]
+
+interface Moment { label: string; at: LocalTime[]; now: boolean }
 
 /**
  * Turns facts into Chinese answers. Every sentence comes from a template in knowledge/answers.yaml
@@ -34,12 +37,20 @@ export class Composer {
   place(id: string): Place | undefined { return this.kb.places.get(id) }
   exam(id: string): Exam | undefined { return this.kb.exams.get(id) }
 
-  /** The moment an answer is about: now, or tonight when the patient says 晚上. */
-  private moment(times: TimeWord[], now: Date): LocalTime | undefined {
+  /**
+   * The moment an answer is about: now, or the evening and night of today when the patient says 晚上
+   * (a place counts as open at night if it is open at any of those times).
+   */
+  private moment(times: TimeWord[], now: Date): Moment | undefined {
     const t = localTime(now, this.timeZone)
-    if (times.includes('now')) return t
-    if (times.includes('night')) return { ...t, minutes: NIGHT_MINUTES, label: '夜间' }
+    if (times.includes('now')) return { label: t.label, at: [t], now: true }
+    if (times.includes('night')) return { label: '夜间', at: NIGHT_MINUTES.map((minutes) => ({ ...t, minutes })), now: false }
     return undefined
+  }
+
+  private openAt(p: Place, m: Moment): boolean {
+    const s = p.hours ? this.kb.facts.schedules[p.hours] : undefined
+    return !!s && m.at.some((t) => isOpen(s, t))
   }
 
   private placeLine(p: Place): string {
@@ -62,37 +73,41 @@ export class Composer {
     return { reply: places.map((p) => this.placeLine(p)).join('；') + '。', known: true }
   }
 
-  private openStatus(places: Place[], m: LocalTime): string {
-    const open = places.filter((p) => p.hours && isOpen(this.kb.facts.schedules[p.hours]!, m))
+  private openStatus(places: Place[], m: Moment): string {
+    const open = places.filter((p) => this.openAt(p, m))
     const closed = places.filter((p) => !open.includes(p))
     const parts: string[] = []
-    const clock = m.label
-    if (open.length) parts.push(`现在（${clock}）开放的是：${open.map((p) => this.placeLine(p)).join('；')}。`)
+    const when = m.now ? `现在（${m.label}）` : m.label
+    if (open.length) parts.push(`${when}开放的是：${open.map((p) => this.placeLine(p)).join('；')}。`)
     if (closed.length) {
-      parts.push(`${closed.map((p) => this.placeLine(p)).join('；')}，${open.length ? '此时' : `现在（${clock}）`}已关闭。`)
+      parts.push(`${closed.map((p) => this.placeLine(p)).join('；')}，${open.length ? '此时' : when}不开放。`)
       for (const p of closed) {
         const note = p.hours ? this.kb.facts.schedules[p.hours]?.closedNote : undefined
         if (note && !parts.includes(`${note}。`)) parts.push(`${note}。`)
       }
-      if (!open.length && closed.some((p) => p.kind === 'department')) parts.push(...this.alternativesOpen(m))
+      if (!open.length && closed.some((p) => this.isClinic(p))) parts.push(...this.alternativesOpen(m))
     }
     return parts.join('')
   }
 
+  /** Clinics keep the outpatient hours; when they are closed the night clinic or 急诊 is the way. */
+  private isClinic(p: Place): boolean {
+    return p.kind === 'department' || p.id === 'outpatient'
+  }
+
   /** "现在（周二 01:00）心血管内科已关闭。夜间可以去：急诊科…" */
-  private nowStatus(p: Place, m: LocalTime): string {
+  private nowStatus(p: Place, m: Moment): string {
     const s = this.kb.facts.schedules[p.hours!]!
-    if (isOpen(s, m)) return this.text('phrases', 'openNow', { clock: m.label, name: p.name })
+    if (this.openAt(p, m)) return this.text('phrases', 'openNow', { clock: m.label, name: p.name })
     const note = s.closedNote ? `${s.closedNote}。` : ''
-    const instead = p.kind === 'department' || p.id === 'outpatient' ? this.alternativesOpen(m).join('') : ''
+    const instead = this.isClinic(p) ? this.alternativesOpen(m).join('') : ''
     return this.text('phrases', 'closedNow', { clock: m.label, name: p.name }) + note + instead
   }
 
   /** When a clinic is closed, what the patient can use instead at that moment (night clinic, 急诊). */
-  private alternativesOpen(m: LocalTime): string[] {
-    const outpatient = this.place('outpatient')
-    const open = (outpatient?.related ?? []).map((id) => this.place(id)).filter((p): p is Place => !!p && !!p.hours && isOpen(this.kb.facts.schedules[p.hours]!, m))
-    return open.length ? [this.text('phrases', 'openAtNight', { list: open.map((p) => this.placeLine(p)).join('；') })] : []
+  private alternativesOpen(m: Moment): string[] {
+    const related = (this.place('outpatient')?.related ?? []).map((id) => this.place(id)).filter((p): p is Place => !!p && this.openAt(p, m))
+    return related.length ? [this.text('phrases', 'openAtNight', { list: related.map((p) => this.placeLine(p)).join('；') })] : []
   }
 
   placeHours(placeIds: string[], times: TimeWord[], now: Date): Composed {
@@ -104,7 +119,7 @@ export class Composer {
     }
     const parts: string[] = []
     const m = this.moment(times, now)
-    if (m && times.includes('now')) parts.push(...withHours.map((p) => this.nowStatus(p, m)))
+    if (m?.now) parts.push(...withHours.map((p) => this.nowStatus(p, m)))
     for (const p of withHours) {
       const s = this.kb.facts.schedules[p.hours!]!
       const focus = times.includes('weekend') ? renderScheduleFor(s, 'weekend') : undefined
@@ -164,9 +179,9 @@ export class Composer {
     const base = this.text('intents', intent)
     const scheduleId = this.kb.templates.clock?.[intent]
     const m = this.moment(times, now)
-    if (!scheduleId || !m) return { reply: base, known: true }
+    if (!scheduleId || !m?.now) return { reply: base, known: true }
     const s = this.kb.facts.schedules[scheduleId]!
-    const status = isOpen(s, m) ? `现在（${m.label}）${s.label}正在开放。` : `现在（${m.label}）${s.label}已关闭（${renderSchedule(s)}）。`
+    const status = m.at.some((t) => isOpen(s, t)) ? `现在（${m.label}）${s.label}正在开放。` : `现在（${m.label}）${s.label}已关闭（${renderSchedule(s)}）。`
     return { reply: status + base, known: true }
   }
 

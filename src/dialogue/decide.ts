@@ -13,6 +13,11 @@ const HANDOFF_INTENTS: Record<string, HandoffReason> = { request_human: 'human_r
 const MEDICAL_INTENTS = new Set(['medical_question', 'department_guidance'])
 /** Not failures: a greeting or a thank-you does not count towards handing off. */
 const SOCIAL_INTENTS = new Set(['greeting', 'thanks_goodbye'])
+const CLASSIFIER_HANDOFF_CONFIDENCE = 0.7
+const SHORT_FOLLOW_UP = 10
+const NEAREST_MARGIN = 0.1
+/** Above this the top intent is answered even when another one is close behind. */
+const CLEAR_CONFIDENCE = 0.75
 const FOLLOW_UP = /^(那|那么|还有|另外|再问下?|请问)?.{0,12}?(呢|的呢|怎么样|如何)[?？]?$/u
 
 interface Context { analysis: Analysis; state: DialogueState; now: Date; compose: Composer; options: DecideOptions; symptom?: string }
@@ -32,7 +37,8 @@ export function decide(analysis: Analysis, state: DialogueState, now: Date, comp
   if (state.handoff) {
     return { action: 'handoff', reply: compose.text('handoff', 'waiting', { ticketId: state.handoff.ticketId }), intent: null, confidence: 1, suggestions: [], state }
   }
-  if (analysis.humanRequest) return handoff(ctx, 'human_requested', 'normal', compose.text('handoff', 'human_requested'), { evidence: analysis.humanRequest })
+  // A complaint or an angry message that also asks for a person is queued as what it is (and its
+  // priority), not as a plain request for a person.
   if (analysis.complaint) {
     const c = analysis.complaint
     return handoff(ctx, 'complaint', c.level >= 2 ? 'high' : 'normal', compose.text('handoff', 'complaint'), { category: c.category, level: c.level, evidence: c.evidence })
@@ -40,16 +46,17 @@ export function decide(analysis: Analysis, state: DialogueState, now: Date, comp
   if (analysis.sentiment <= options.negativeSentimentThreshold) {
     return handoff(ctx, 'negative_sentiment', analysis.sentiment <= -0.8 ? 'high' : 'normal', compose.text('handoff', 'negative_sentiment'), { sentiment: Number(analysis.sentiment.toFixed(2)) })
   }
-  if (analysis.medical) return medicalFallback(ctx, 'medical_question', analysis.medical.kind)
+  if (analysis.humanRequest) return handoff(ctx, 'human_requested', 'normal', compose.text('handoff', 'human_requested'), { evidence: analysis.humanRequest })
+  if (analysis.medical) return medicalFallback(ctx, analysis.medical.kind === 'routing' ? 'department_guidance' : 'medical_question', analysis.medical.kind)
   return classify(ctx)
 }
 
 function classify(ctx: Context): Decision {
   const { analysis, options, compose } = ctx
-  const [top, second] = analysis.ranked
+  const [top] = analysis.ranked
   if (!top) return fail(ctx, 'unknown', null, 0)
   const followUp = carryOver(ctx)
-  if (followUp && (FOLLOW_UP.test(analysis.normalised) || top.confidence < options.fallbackThreshold || stripped(analysis).length <= 1)) {
+  if (followUp && (!ENTITY_INTENTS.has(followUp) || FOLLOW_UP.test(analysis.normalised) || top.confidence < options.fallbackThreshold || stripped(analysis).length <= 1)) {
     return answer(ctx, followUp, top.intent === followUp ? top.confidence : Math.max(top.confidence, options.fallbackThreshold))
   }
   if (top.confidence < options.fallbackThreshold) {
@@ -58,13 +65,28 @@ function classify(ctx: Context): Decision {
     return fail(ctx, 'unknown', null, top.confidence)
   }
   const handoffReason = HANDOFF_INTENTS[top.intent]
-  if (handoffReason) return handoff(ctx, handoffReason, 'normal', compose.text('handoff', handoffReason), { classifier: top.intent, confidence: Number(top.confidence.toFixed(2)) })
-  if (MEDICAL_INTENTS.has(top.intent)) return medicalFallback(ctx, top.intent as 'medical_question' | 'department_guidance', 'classifier')
-  if (!isAnswerable(compose, top.intent)) return fail(ctx, top.intent, top.intent, top.confidence)
-  if (second && isAnswerable(compose, second.intent) && top.confidence - second.confidence < options.ambiguityMargin && top.confidence < 0.9) {
-    return clarify(ctx, analysis.ranked.filter((r) => isAnswerable(compose, r.intent) && top.confidence - r.confidence < options.ambiguityMargin).slice(0, 3).map((r) => r.intent), top.confidence)
+  if (handoffReason) {
+    // The detectors catch the clear cases; the classifier alone hands off only when sure, and a
+    // complaint only when the message also sounds unhappy.
+    const sure = top.confidence >= CLASSIFIER_HANDOFF_CONFIDENCE && (handoffReason !== 'complaint' || analysis.sentiment < 0)
+    if (sure) return handoff(ctx, handoffReason, 'normal', compose.text('handoff', handoffReason), { classifier: top.intent, confidence: Number(top.confidence.toFixed(2)) })
+    const next = analysis.ranked.find((r) => !HANDOFF_INTENTS[r.intent])
+    return next && next.confidence >= options.fallbackThreshold && isAnswerable(compose, next.intent) ? answer(ctx, next.intent, next.confidence) : fail(ctx, 'unknown', null, top.confidence)
   }
-  return answer(ctx, top.intent, top.confidence)
+  if (MEDICAL_INTENTS.has(top.intent)) return medicalFallback(ctx, analysis.routing ? 'department_guidance' : 'medical_question', 'classifier')
+  if (!isAnswerable(compose, top.intent)) return fail(ctx, top.intent, top.intent, top.confidence)
+  const rivals = analysis.ranked.filter((r) => r !== top && isAnswerable(compose, r.intent) && !sameFamily(r.intent, top.intent) && top.confidence - r.confidence < options.ambiguityMargin)
+  if (!rivals.length || top.confidence >= CLEAR_CONFIDENCE) return answer(ctx, top.intent, top.confidence)
+  // Near-tied intents: a near-paraphrase among one intent's examples settles it; otherwise ask.
+  const tied = [top, ...rivals].sort((a, b) => b.nearest - a.nearest)
+  if (tied[0]!.nearest - tied[1]!.nearest >= NEAREST_MARGIN) return answer(ctx, tied[0]!.intent, tied[0]!.confidence)
+  return clarify(ctx, tied.slice(0, 3).map((r) => r.intent), top.confidence)
+}
+
+/** Intents answered from the same place facts: choosing either is right, so never ask which. */
+const FAMILIES = [new Set(['place_location', 'place_hours'])]
+function sameFamily(a: string, b: string): boolean {
+  return FAMILIES.some((f) => f.has(a) && f.has(b))
 }
 
 function isAnswerable(compose: Composer, intent: string): boolean {
@@ -88,7 +110,14 @@ function carryOver(ctx: Context): string | undefined {
     const fits = last === 'exam_preparation' || last === 'report_time' ? !!e.exam : !!(e.place || e.exam)
     return fits || (e.times.length && !e.mentions.length) ? last : undefined
   }
-  return FOLLOW_UP.test(analysis.normalised) && ctx.compose.has('intents', last) ? last : undefined
+  if (!ctx.compose.has('intents', last)) return undefined
+  if (FOLLOW_UP.test(analysis.normalised)) return last
+  // "停车怎么收费" → "最多收多少钱": a short question with nothing named, not clearly about anything
+  // else, continues the previous topic.
+  const top = analysis.ranked[0]
+  const weak = !top || top.confidence < CLEAR_CONFIDENCE || top.intent === 'price_inquiry'
+  const standalone = top && (SOCIAL_INTENTS.has(top.intent) || HANDOFF_INTENTS[top.intent] || MEDICAL_INTENTS.has(top.intent))
+  return !e.mentions.length && [...analysis.normalised].length <= SHORT_FOLLOW_UP && weak && !standalone ? last : undefined
 }
 
 function answer(ctx: Context, intent: string, confidence: number): Decision {
@@ -107,7 +136,7 @@ function answer(ctx: Context, intent: string, confidence: number): Decision {
       break
     }
     case 'place_hours': {
-      const target = place ?? (exam ? { ids: compose.examPlaces(exam.id), text: exam.text } : undefined) ?? { ids: ['outpatient'], text: '门诊' }
+      const target = place ?? (exam ? { ids: compose.examPlaces(exam.id), text: exam.text } : undefined) ?? state.place ?? { ids: ['outpatient'], text: '门诊' }
       entityText = target.text
       composed = compose.placeHours(target.ids, e.times, now)
       break
@@ -159,10 +188,19 @@ function clarifyEntity(ctx: Context, intent: string, reply: string, confidence: 
   return failure(ctx, { action: 'clarify', reply, intent, confidence, suggestions, state: { ...ctx.state, lastIntent: intent } })
 }
 
+/**
+ * Medical questions are never answered. "Which department for this?" is routing, not advice: when the
+ * triage table names a department it is answered with that department and where it is, plus 急诊.
+ */
 function medicalFallback(ctx: Context, intent: 'medical_question' | 'department_guidance', kind: string): Decision {
   const hint = ctx.compose.triageHint(ctx.symptom, ctx.analysis.normalised)
-  const reply = ctx.compose.text('fallbacks', intent === 'department_guidance' && hint ? 'department_guidance' : 'medical_question', { hint })
-  return failure(ctx, { action: 'fallback', reply, intent, confidence: 1, suggestions: ['转人工'], state: { ...ctx.state, lastIntent: intent } }, { medical: kind })
+  const state = { ...ctx.state, lastIntent: intent }
+  if (intent === 'department_guidance' && hint) {
+    const reply = ctx.compose.text('fallbacks', 'department_guidance', { hint })
+    return { action: 'answer', reply, intent, confidence: 1, suggestions: ['转人工'], state: { ...state, failures: 0 } }
+  }
+  const reply = ctx.compose.text('fallbacks', 'medical_question', { hint })
+  return failure(ctx, { action: 'fallback', reply, intent, confidence: 1, suggestions: ['转人工'], state }, { medical: kind })
 }
 
 function fail(ctx: Context, fallbackKey: string, intent: string | null, confidence: number, reply?: string, state: DialogueState = ctx.state): Decision {

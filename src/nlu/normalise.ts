@@ -20,6 +20,7 @@ export class HomophoneCorrector {
   private readonly readings = new Map<string, Set<string>>()
   private readonly termReadings = new Map<string, string[]>()
   private readonly known: Set<string>
+  private exact: RegExp | undefined
 
   constructor(terms: Iterable<string>) {
     this.known = new Set()
@@ -44,12 +45,25 @@ export class HomophoneCorrector {
     return r
   }
 
+  /** Characters inside a correctly written term are never rewritten (皮肤科 must not become 皮妇科). */
+  private lockedPositions(chars: string[]): boolean[] {
+    const locked = new Array<boolean>(chars.length).fill(false)
+    const text = chars.join('')
+    if (!this.exact) this.exact = new RegExp([...this.known].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'gu')
+    for (const m of text.matchAll(this.exact)) {
+      const start = [...text.slice(0, m.index)].length
+      for (let k = 0; k < [...m[0]].length; k++) locked[start + k] = true
+    }
+    return locked
+  }
+
   correct(text: string): string {
     const chars = [...text]
+    const locked = this.lockedPositions(chars)
     let changed = false
     for (let j = 0; j < chars.length; j++) {
       const candidates = this.byChar.get(chars[j]!)
-      if (!candidates) continue
+      if (!candidates || locked[j]) continue
       let best: { start: number; term: string } | undefined
       for (const { term, at } of candidates) {
         const start = j - at
@@ -58,7 +72,7 @@ export class HomophoneCorrector {
         if (best && termChars.length <= [...best.term].length) continue
         const window = chars.slice(start, start + termChars.length)
         const joined = window.join('')
-        if (joined === term || this.known.has(joined)) continue
+        if (joined === term || this.known.has(joined) || locked.slice(start, start + termChars.length).some(Boolean)) continue
         const termRead = this.termReadings.get(term)!
         let diff = 0
         let ok = true

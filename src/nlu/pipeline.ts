@@ -18,6 +18,8 @@ export interface Analysis {
   humanRequest?: string
   complaint?: ComplaintFinding
   medical?: MedicalFinding
+  /** The message asks which department or where to go ("挂什么科"). */
+  routing: boolean
   sentiment: number
   ranked: Ranked[]
 }
@@ -66,7 +68,7 @@ export class NluPipeline {
     const complaint = this.complaint.detect(masked, sentiment)
     const medical = this.medicalDetector.detect(masked)
     return {
-      normalised, tokens, entities, sentiment,
+      normalised, tokens, entities, sentiment, routing: this.medicalDetector.isRouting(masked),
       ...(safety ? { safety } : {}),
       ...(humanRequest ? { humanRequest } : {}),
       ...(complaint ? { complaint } : {}),

@@ -33,9 +33,13 @@ export class SentimentAnalyser {
   score(text: string): number {
     if (!this.pattern) return 0
     let sum = 0
+    let prevEnd = 0
     for (const m of text.matchAll(this.pattern)) {
       let value = this.words.get(m[0])!
-      const before = text.slice(Math.max(0, m.index! - 4), m.index!)
+      // Only the text since the previous sentiment word can modify this one: in "都不对火大" the 不
+      // belongs to 不对 and does not negate 火大.
+      const before = text.slice(Math.max(prevEnd, m.index! - 4), m.index!)
+      prevEnd = m.index! + m[0].length
       const degree = this.degrees.find(([d]) => before.endsWith(d) || before.slice(0, -1).endsWith(d))
       if (degree) value *= degree[1]
       const negated = this.negators.some((n) => {

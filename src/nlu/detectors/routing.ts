@@ -5,6 +5,7 @@ export type ComplaintCategory = (typeof COMPLAINT_CATEGORIES)[number]
 
 export interface ComplaintRules {
   triggers: RuleSet
+  infoRequests?: RuleSet
   categories: Partial<Record<ComplaintCategory, RuleSet>>
   levels: Record<string, RuleSet>
   defaultLevel?: number
@@ -18,12 +19,14 @@ export interface ComplaintFinding { category: ComplaintCategory | 'other'; level
  */
 export class ComplaintDetector {
   private readonly triggers: RuleMatcher
+  private readonly infoRequests: RuleMatcher
   private readonly categories: Array<[ComplaintCategory, RuleMatcher]>
   private readonly levels: Array<[number, RuleMatcher]>
   private readonly defaultLevel: number
 
   constructor(rules: ComplaintRules, private readonly negation: Negation) {
     this.triggers = new RuleMatcher(rules.triggers)
+    this.infoRequests = new RuleMatcher(rules.infoRequests)
     this.categories = COMPLAINT_CATEGORIES.filter((c) => rules.categories?.[c]).map((c) => [c, new RuleMatcher(rules.categories[c])])
     this.levels = Object.entries(rules.levels ?? {}).map(([lvl, r]) => [Number(lvl), new RuleMatcher(r)] as [number, RuleMatcher]).sort((a, b) => b[0] - a[0])
     this.defaultLevel = rules.defaultLevel ?? 1
@@ -38,6 +41,7 @@ export class ComplaintDetector {
       if (hit) { category = name; evidence ??= hit.text; break }
     }
     if (!trigger && (category === 'other' || sentiment >= -0.2)) return undefined
+    if (category === 'other' && sentiment >= -0.2 && this.infoRequests.test(text)) return undefined
     const level = this.levels.find(([, m]) => this.negation.affirmed(text, m.matches(text)).length)?.[0] ?? this.defaultLevel
     const bumped = sentiment <= -0.85 ? Math.max(level, 2) : level
     return { category, level: Math.min(3, Math.max(1, bumped)) as 1 | 2 | 3, evidence: evidence ?? '' }
@@ -56,6 +60,8 @@ export interface MedicalRules {
   questionPatterns: Record<string, RuleSet>
   symptoms: RuleSet
   symptomQuestionCues: RuleSet
+  /** "挂什么科", "去哪看": a symptom with one of these asks where to go, not what it is. */
+  routingCues?: RuleSet
 }
 
 export interface MedicalFinding { kind: string; evidence: string; symptom?: string }
@@ -65,11 +71,18 @@ export class MedicalAdviceDetector {
   private readonly kinds: Array<[string, RuleMatcher]>
   private readonly symptoms: RuleMatcher
   private readonly cues: RuleMatcher
+  private readonly routing: RuleMatcher
 
   constructor(rules: MedicalRules, private readonly negation: Negation) {
     this.kinds = Object.entries(rules.questionPatterns ?? {}).map(([k, r]) => [k, new RuleMatcher(r, k)])
     this.symptoms = new RuleMatcher(rules.symptoms)
     this.cues = new RuleMatcher(rules.symptomQuestionCues)
+    this.routing = new RuleMatcher(rules.routingCues)
+  }
+
+  /** "挂什么科", "去哪看": the message asks where to go. */
+  isRouting(text: string): boolean {
+    return this.routing.test(text)
   }
 
   symptom(text: string): string | undefined {
@@ -82,6 +95,7 @@ export class MedicalAdviceDetector {
       const hit = matcher.matches(text)[0]
       if (hit) return { kind, evidence: hit.text, ...(symptom ? { symptom } : {}) }
     }
+    if (symptom && this.routing.test(text)) return { kind: 'routing', evidence: symptom, symptom }
     if (symptom && this.cues.test(text)) return { kind: 'symptom', evidence: symptom, symptom }
     return undefined
   }
