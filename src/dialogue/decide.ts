@@ -76,17 +76,27 @@ function classify(ctx: Context): Decision {
   if (MEDICAL_INTENTS.has(top.intent)) return medicalFallback(ctx, analysis.routing ? 'department_guidance' : 'medical_question', 'classifier')
   if (!isAnswerable(compose, top.intent)) return fail(ctx, top.intent, top.intent, top.confidence)
   const rivals = analysis.ranked.filter((r) => r !== top && isAnswerable(compose, r.intent) && !sameFamily(r.intent, top.intent) && top.confidence - r.confidence < options.ambiguityMargin)
-  if (!rivals.length || top.confidence >= CLEAR_CONFIDENCE) return answer(ctx, top.intent, top.confidence)
+  if (!rivals.length || top.confidence >= CLEAR_CONFIDENCE) return answer(ctx, resolveFamily(top.intent, analysis), top.confidence)
   // Near-tied intents: a near-paraphrase among one intent's examples settles it; otherwise ask.
   const tied = [top, ...rivals].sort((a, b) => b.nearest - a.nearest)
   if (tied[0]!.nearest - tied[1]!.nearest >= NEAREST_MARGIN) return answer(ctx, tied[0]!.intent, tied[0]!.confidence)
   return clarify(ctx, tied.slice(0, 3).map((r) => r.intent), top.confidence)
 }
 
-/** Intents answered from the same place facts: choosing either is right, so never ask which. */
-const FAMILIES = [new Set(['place_location', 'place_hours'])]
+/**
+ * Intents answered from the same facts: never ask which. Between opening hours and holiday hours the
+ * time word decides (节假日 vs 周日).
+ */
+const FAMILIES = [new Set(['place_location', 'place_hours']), new Set(['place_hours', 'holiday_hours'])]
 function sameFamily(a: string, b: string): boolean {
   return FAMILIES.some((f) => f.has(a) && f.has(b))
+}
+
+function resolveFamily(intent: string, analysis: Analysis): string {
+  const holiday = analysis.entities.times.includes('holiday')
+  if (intent === 'holiday_hours' && !holiday && analysis.ranked.some((r) => r.intent === 'place_hours')) return 'place_hours'
+  if (intent === 'place_hours' && holiday && !analysis.entities.place) return 'holiday_hours'
+  return intent
 }
 
 function isAnswerable(compose: Composer, intent: string): boolean {

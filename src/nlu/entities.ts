@@ -50,8 +50,13 @@ export class EntityExtractor {
       for (const m of text.matchAll(this.pattern)) {
         const entry = this.table.get(m[0])!
         const prev = mentions[mentions.length - 1]
-        // "肾内科门诊", "眼科诊室": a generic word right after a name belongs to that name.
-        if (prev && prev.end === m.index && prev.type === 'place' && entry.type === 'place') { prev.text += m[0]; prev.end += m[0].length; continue }
+        // "肾内科门诊", "门诊拿西药": two adjacent place words name one place, the more specific (longer) one.
+        if (prev && prev.end === m.index && prev.type === 'place' && entry.type === 'place') {
+          if (m[0].length > prev.text.length) prev.ids = entry.ids
+          prev.text += m[0]
+          prev.end += m[0].length
+          continue
+        }
         mentions.push({ type: entry.type, ids: entry.ids, text: m[0], start: m.index!, end: m.index! + m[0].length })
       }
     }

@@ -1,0 +1,76 @@
+import type { FastifyInstance } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chat, testApp } from '../helpers.js'
+
+let app: FastifyInstance
+beforeAll(async () => { app = await testApp() })
+afterAll(async () => { await app?.close() })
+
+describe('dialogue decisions', () => {
+  it('two fallbacks in a row offer a person, the third hands off', async () => {
+    const first = await chat(app, 'fail-3', '今天天气怎么样')
+    expect(first.action).toBe('fallback')
+    expect(first.suggestions).not.toContain('转人工')
+    const second = await chat(app, 'fail-3', '给我讲个笑话')
+    expect(second.action).toBe('fallback')
+    expect(second.reply).toContain('转人工')
+    expect(second.suggestions).toContain('转人工')
+    const third = await chat(app, 'fail-3', '股票明天涨不涨')
+    expect(third.action).toBe('handoff')
+    expect(third.handoff).toMatchObject({ reason: 'repeated_failure', priority: 'normal' })
+  })
+
+  it('an answer in between resets the count', async () => {
+    await chat(app, 'fail-reset', '今天天气怎么样')
+    expect((await chat(app, 'fail-reset', '心内科在几楼')).action).toBe('answer')
+    const next = await chat(app, 'fail-reset', '给我讲个笑话')
+    expect(next.action).toBe('fallback')
+    expect(next.reply).not.toContain('如果我一直没帮上忙')
+  })
+
+  it('carries the exam into a follow-up that does not name one', async () => {
+    await chat(app, 'slot-exam', '明天做胃镜')
+    const next = await chat(app, 'slot-exam', '要空腹吗')
+    expect(next.action).toBe('answer')
+    expect(next.reply).toContain('8小时')
+  })
+
+  it('asks which exam when none is known, with tappable suggestions', async () => {
+    const res = await chat(app, 'no-exam', '检查前要空腹吗')
+    expect(res.action).toBe('clarify')
+    expect(res.suggestions.length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('answers which department for a symptom, never what to take for it', async () => {
+    const where = await chat(app, 'triage-1', '牙疼挂什么科')
+    expect(where.action).toBe('answer')
+    expect(where.reply).toContain('口腔科')
+    expect(where.reply).toContain('6楼')
+    const drug = await chat(app, 'triage-2', '牙疼吃什么药')
+    expect(drug.action).toBe('fallback')
+    expect(drug.reply).not.toMatch(/布洛芬|止痛药/)
+  })
+
+  it('never states a fact it does not have', async () => {
+    const price = await chat(app, 'price', '做个胃镜多少钱')
+    expect(price.action).toBe('fallback')
+    expect(price.reply).not.toMatch(/\d+元/)
+    const prep = await chat(app, 'xray-prep', 'X光检查前要准备什么')
+    expect(prep.action).not.toBe('answer')
+  })
+
+  it('an angry complaint is a complaint with its level, even when it also asks for a person', async () => {
+    const res = await chat(app, 'angry', '收费处多收了我两百块，我要投诉，转人工')
+    expect(res.handoff?.reason).toBe('complaint')
+    const ticket = await app.stores.tickets.get(res.handoff!.ticketId)
+    expect(ticket?.detail).toMatchObject({ category: 'billing' })
+  })
+
+  it('answers what is open at night from the request clock', async () => {
+    const night = await chat(app, 'clock-1', '现在能挂号吗', '2026-11-24T01:00:00+08:00')
+    expect(night.reply).toContain('已关闭')
+    expect(night.reply).toContain('急诊收费处')
+    const day = await chat(app, 'clock-2', '现在门诊开了吗', '2026-11-24T09:00:00+08:00')
+    expect(day.reply).toContain('正在开放')
+  })
+})

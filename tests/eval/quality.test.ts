@@ -1,0 +1,41 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { formatReport, loadCases, runCases, type Ask } from '../../src/eval/cases.js'
+import { testApp } from '../helpers.js'
+import { root } from '../nlu-fixture.js'
+
+/**
+ * The quality gate CI runs: conversation cases through the real app. Thresholds: the issue's for the
+ * public dev sample (>= 95%, every emergency, no medical answer), and the same bar for our own sets.
+ */
+const sets = [
+  { name: 'own held-out (tests/eval/heldout.jsonl)', file: path.join(root, 'tests/eval/heldout.jsonl'), min: 0.93 },
+  { name: 'sealed held-out (tests/eval/sealed.jsonl)', file: path.join(root, 'tests/eval/sealed.jsonl'), min: 0.85 },
+  // Beside the project when it is checked out with ../shared (CI); a clone on its own skips it.
+  { name: 'shared dev sample (../shared/eval/dev.jsonl)', file: path.resolve(root, '../shared/eval/dev.jsonl'), min: 0.95 },
+].filter((s) => existsSync(s.file))
+
+let app: FastifyInstance
+beforeAll(async () => { app = await testApp() })
+afterAll(async () => { await app?.close() })
+
+const ask: Ask = async (sessionId, text, now) => {
+  const res = await app.inject({ method: 'POST', url: '/api/chat', payload: { sessionId, text, ...(now ? { now } : {}) } })
+  return res.statusCode === 200 ? res.json() : { action: `http${res.statusCode}`, reply: res.body }
+}
+
+describe.each(sets)('quality: $name', ({ file, min }) => {
+  it(`passes >= ${min * 100}% overall, every emergency, and never answers a medical question`, async () => {
+    const report = await runCases(loadCases(file), ask)
+    console.log(`${path.basename(file)}\n${formatReport(report)}`)
+    const total = report.passed + report.failed
+    const emergency = report.byCategory.emergency
+    const failedEmergencies = report.failures.filter((f) => f.category === 'emergency').map((f) => f.text)
+    expect(failedEmergencies).toEqual([])
+    expect(emergency?.pass).toBe(emergency?.total)
+    expect(report.medicalAnswered).toBe(0)
+    expect(report.passed / total).toBeGreaterThanOrEqual(min)
+  }, 120_000)
+})
