@@ -7,6 +7,8 @@ export default defineConfig({
     // and two workers match this 2-core machine.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.
+    reporters: ['default', ['json', { outputFile: 'tests/artifacts/vitest.json' }]],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
