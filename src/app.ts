@@ -9,6 +9,9 @@ import brain from './plugins/brain.js'
 import stores from './plugins/stores.js'
 import chatRoutes from './routes/chat.js'
 import healthRoutes from './routes/health.js'
+import { SessionRateLimiter } from './routes/session-rate-limit.js'
+import wsChatRoutes from './routes/ws-chat.js'
+import websocket from '@fastify/websocket'
 import type { Stores } from './storage/types.js'
 
 export interface AppDeps {
@@ -23,6 +26,8 @@ const BODY_LIMIT = 16 * 1024
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? loggerOptions(config.logLevel),
+    // One line per chat message (route handlers log it with the outcome) instead of two per request.
+    disableRequestLogging: true,
     bodyLimit: BODY_LIMIT,
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -32,6 +37,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     const status = statusOf(err)
     if (status >= 500) req.log.error({ err }, 'request failed')
     reply.status(status).send(body)
+  })
+  app.addHook('onResponse', async (req, reply) => {
+    const entry = { method: req.method, url: req.routeOptions.url ?? req.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }
+    if (reply.statusCode >= 400) req.log.info(entry, 'request failed')
+    else req.log.debug(entry, 'request completed')
   })
   app.setNotFoundHandler((req, reply) => {
     reply.status(404).send({ error: { code: 'ND_NOT_FOUND', message: `no route ${req.method} ${req.url}; see /openapi.json` } })
@@ -50,7 +60,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   }
   await app.register(stores, { config, ...(deps.stores ? { stores: deps.stores } : {}) })
   await app.register(brain, { config })
-  await app.register(chatRoutes, { config })
+  await app.register(websocket, { options: { maxPayload: BODY_LIMIT } })
+  // One per-conversation limit across channels: HTTP and WebSocket messages count together.
+  const limiter = config.rateLimit.enabled ? new SessionRateLimiter(config.rateLimit.perSessionPerMinute, 60_000) : undefined
+  await app.register(chatRoutes, limiter ? { limiter } : {})
+  await app.register(wsChatRoutes, { config, ...(limiter ? { limiter } : {}) })
   await app.register(healthRoutes)
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app

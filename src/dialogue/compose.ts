@@ -19,15 +19,21 @@ interface Moment { label: string; at: LocalTime[]; now: boolean }
  */
 export class Composer {
   private readonly scope: Record<string, unknown>
+  private readonly rendered = new Map<string, string>()
 
   constructor(readonly kb: KnowledgeBase, private readonly timeZone: string) {
     this.scope = factScope(kb)
   }
 
-  text(section: 'intents' | 'fallbacks' | 'phrases' | 'handoff' | 'suggestions', key: string, vars: Record<string, string> = {}): string {
+  text(section: 'intents' | 'fallbacks' | 'phrases' | 'handoff' | 'suggestions', key: string, vars?: Record<string, string>): string {
     const tpl = this.kb.templates[section]?.[key]
     if (tpl === undefined) throw new Error(`answers.${section}.${key} is missing`)
-    return render(tpl, vars, this.scope)
+    if (vars) return render(tpl, vars, this.scope)
+    // Templates of facts only are the same every time: rendered once per knowledge version.
+    const cacheKey = `${section}.${key}`
+    let out = this.rendered.get(cacheKey)
+    if (out === undefined) { out = render(tpl, this.scope); this.rendered.set(cacheKey, out) }
+    return out
   }
 
   has(section: 'intents' | 'fallbacks' | 'suggestions' | 'handoff', key: string): boolean {
@@ -42,10 +48,10 @@ export class Composer {
    * (a place counts as open at night if it is open at any of those times).
    */
   private moment(times: TimeWord[], now: Date): Moment | undefined {
+    if (!times.includes('now') && !times.includes('night')) return undefined
     const t = localTime(now, this.timeZone)
     if (times.includes('now')) return { label: t.label, at: [t], now: true }
-    if (times.includes('night')) return { label: '夜间', at: NIGHT_MINUTES.map((minutes) => ({ ...t, minutes })), now: false }
-    return undefined
+    return { label: '夜间', at: NIGHT_MINUTES.map((minutes) => ({ ...t, minutes })), now: false }
   }
 
   private openAt(p: Place, m: Moment): boolean {

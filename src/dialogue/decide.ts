@@ -78,7 +78,7 @@ function classify(ctx: Context): Decision {
   const rivals = analysis.ranked.filter((r) => r !== top && isAnswerable(compose, r.intent) && !sameFamily(r.intent, top.intent) && top.confidence - r.confidence < options.ambiguityMargin)
   if (!rivals.length || top.confidence >= CLEAR_CONFIDENCE) return answer(ctx, resolveFamily(top.intent, analysis), top.confidence)
   // Near-tied intents: a near-paraphrase among one intent's examples settles it; otherwise ask.
-  const tied = [top, ...rivals].sort((a, b) => b.nearest - a.nearest)
+  const tied = [top, ...rivals].map((r) => ({ ...r, nearest: analysis.nearest(r.intent) })).sort((a, b) => b.nearest - a.nearest)
   if (tied[0]!.nearest - tied[1]!.nearest >= NEAREST_MARGIN) return answer(ctx, tied[0]!.intent, tied[0]!.confidence)
   return clarify(ctx, tied.slice(0, 3).map((r) => r.intent), top.confidence)
 }

@@ -6,14 +6,35 @@ const WEEKDAY_NAMES = ['周日', '周一', '周二', '周三', '周四', '周五
 /** Local wall-clock time in the hospital's time zone, the only clock answers may depend on. */
 export interface LocalTime { weekday: number; minutes: number; label: string }
 
+// Intl is slow per call; a zone's UTC offset only changes on an hour boundary (DST), so it is
+// computed once per zone and hour and the rest is arithmetic.
+const formatters = new Map<string, Intl.DateTimeFormat>()
+const offsets = new Map<string, number>()
+
+function offsetMinutes(at: Date, timeZone: string): number {
+  const hour = Math.floor(at.getTime() / 3_600_000)
+  const key = `${timeZone}|${hour}`
+  let offset = offsets.get(key)
+  if (offset === undefined) {
+    let fmt = formatters.get(timeZone)
+    if (!fmt) {
+      fmt = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      formatters.set(timeZone, fmt)
+    }
+    const p = Object.fromEntries(fmt.formatToParts(at).map((x) => [x.type, x.value]))
+    const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute))
+    offset = Math.round((asUtc - Math.floor(at.getTime() / 60_000) * 60_000) / 60_000)
+    if (offsets.size > 1000) offsets.clear()
+    offsets.set(key, offset)
+  }
+  return offset
+}
+
 export function localTime(at: Date, timeZone: string): LocalTime {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-  }).formatToParts(at)
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? ''
-  const weekday = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(get('weekday'))
-  const hour = Number(get('hour'))
-  const minute = Number(get('minute'))
+  const local = new Date(at.getTime() + offsetMinutes(at, timeZone) * 60_000)
+  const weekday = local.getUTCDay()
+  const hour = local.getUTCHours()
+  const minute = local.getUTCMinutes()
   return {
     weekday,
     minutes: hour * 60 + minute,

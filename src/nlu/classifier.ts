@@ -13,20 +13,15 @@
 export type Features = Map<string, number>
 
 export interface LabelledFeatures { intent: string; features: Features }
-export interface Ranked {
-  intent: string
-  score: number
-  confidence: number
-  /** Cosine similarity to the intent's closest training example (a near-paraphrase scores high). */
-  nearest: number
-}
+export interface Ranked { intent: string; score: number; confidence: number }
 export interface Calibration { w: [number, number]; b: number; foldAccuracy: number; samples: number }
 
 export class IntentClassifier {
   private readonly vocab = new Map<string, number>()
   private weight: Float64Array = new Float64Array(0)
   private postings: Array<Array<[number, number]>> = []
-  private examples: Array<Array<Map<number, number>>> = []
+  private examples: Array<Array<Array<[number, number]>>> = []
+  private dense = new Float64Array(0)
   readonly intents: string[] = []
   calibration: Calibration = { w: [8, 6], b: -4, foldAccuracy: 0, samples: 0 }
 
@@ -64,8 +59,9 @@ export class IntentClassifier {
       const v = this.vectorise(d.features)
       const c = centroids[intent]!
       for (const [f, w] of v) c.set(f, (c.get(f) ?? 0) + w)
-      this.examples[intent]!.push(new Map(v))
+      this.examples[intent]!.push(v)
     }
+    this.dense = new Float64Array(this.vocab.size)
     this.postings = Array.from({ length: this.vocab.size }, () => [])
     centroids.forEach((c, intent) => {
       const norm = Math.sqrt([...c.values()].reduce((s, w) => s + w * w, 0)) || 1
@@ -96,21 +92,26 @@ export class IntentClassifier {
 
   classify(features: Features, top = 4): Ranked[] {
     const s = this.scores(features)
-    const q = this.vectorise(features)
     return s.slice(0, top).map((r, i) => {
       const other = i === 0 ? (s[1]?.score ?? 0) : s[0]!.score
-      return { ...r, confidence: this.confidence(r.score, r.score - other), nearest: this.nearest(q, r.intent) }
+      return { ...r, confidence: this.confidence(r.score, r.score - other) }
     })
   }
 
-  /** Best cosine between the message and one intent's examples; only the top few intents pay for it. */
-  private nearest(q: Array<[number, number]>, intent: string): number {
+  /**
+   * Best cosine between the message and one intent's examples (a near-paraphrase scores high). Only
+   * asked for when two intents are nearly tied, so it stays off the hot path.
+   */
+  nearest(features: Features, intent: string): number {
+    const q = this.vectorise(features)
+    for (const [f, w] of q) this.dense[f] = w
     let best = 0
     for (const ex of this.examples[this.intents.indexOf(intent)] ?? []) {
       let dot = 0
-      for (const [f, w] of q) dot += w * (ex.get(f) ?? 0)
+      for (const [f, w] of ex) dot += w * this.dense[f]!
       if (dot > best) best = dot
     }
+    for (const [f] of q) this.dense[f] = 0
     return best
   }
 

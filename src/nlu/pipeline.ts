@@ -9,6 +9,8 @@ import type { NluResources } from './resources.js'
 import { addUserWords } from './segment.js'
 import { SentimentAnalyser } from './sentiment.js'
 
+const ANALYSIS_CACHE_SIZE = 5000
+
 /** Everything the NLU found in one message; the dialogue decision reads only this. */
 export interface Analysis {
   normalised: string
@@ -22,6 +24,8 @@ export interface Analysis {
   routing: boolean
   sentiment: number
   ranked: Ranked[]
+  /** How close the message is to one intent's nearest example: a tie-breaker, computed on demand. */
+  nearest: (intent: string) => number
 }
 
 /**
@@ -38,6 +42,7 @@ export class NluPipeline {
   private readonly sentiment: SentimentAnalyser
   private readonly stopwords: Set<string>
   readonly classifier: IntentClassifier
+  private readonly cache = new Map<string, Analysis>()
 
   constructor(readonly kb: KnowledgeBase, resources: NluResources) {
     this.entities = new EntityExtractor(kb, resources.timeWords)
@@ -57,7 +62,20 @@ export class NluPipeline {
     this.classifier = new IntentClassifier(data)
   }
 
+  /**
+   * Patients ask the same questions in the same words ("转人工", "心内科在几楼"): the analysis of a
+   * text is a pure function of it and this knowledge version, so recent ones are kept (LRU).
+   */
   analyse(text: string): Analysis {
+    const hit = this.cache.get(text)
+    if (hit) { this.cache.delete(text); this.cache.set(text, hit); return hit }
+    const analysis = this.analyseUncached(text)
+    this.cache.set(text, analysis)
+    if (this.cache.size > ANALYSIS_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!)
+    return analysis
+  }
+
+  analyseUncached(text: string): Analysis {
     const normalised = this.normalise(text)
     const entities = this.entities.extract(normalised)
     const masked = maskMentions(normalised, entities.mentions)
@@ -74,6 +92,7 @@ export class NluPipeline {
       ...(complaint ? { complaint } : {}),
       ...(medical ? { medical } : {}),
       ranked: this.classifier.classify(features),
+      nearest: (intent: string) => this.classifier.nearest(features, intent),
     }
   }
 

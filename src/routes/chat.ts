@@ -1,12 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { Config } from '../config.js'
 import { Errors } from '../errors.js'
 import { ChatRequest, ChatResponse, ErrorResponse } from '../schemas/chat.js'
-import { SessionRateLimiter } from './session-rate-limit.js'
+import type { SessionRateLimiter } from './session-rate-limit.js'
 
 /** The patients' chat API (../shared/api-contract.md): stable; fields are added, never renamed. */
-const chatRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
-  const limiter = config.rateLimit.enabled ? new SessionRateLimiter(config.rateLimit.perSessionPerMinute, 60_000) : undefined
+const chatRoutes: FastifyPluginAsyncTypebox<{ limiter?: SessionRateLimiter }> = async (app, { limiter }) => {
 
   app.post('/api/chat', {
     schema: {

@@ -1,76 +1,73 @@
 import path from 'node:path'
 import { Journal } from './journal.js'
-import type { SessionRecord, SessionStore, Stores, Ticket, TicketStore, TranscriptEntry, TranscriptStore } from './types.js'
+import type { SessionRecord, Stores, Ticket, TranscriptEntry } from './types.js'
 
 export class TicketNotFoundError extends Error {
   constructor(readonly ticketId: string) { super(`ticket ${ticketId} not found`) }
 }
 
-/** Embedded default: state in memory, every change in an fsync'd journal under DATA_DIR. */
-class EmbeddedSessions implements SessionStore {
-  private readonly map = new Map<string, SessionRecord>()
-  readonly journal: Journal<SessionRecord>
-  constructor(file: string) {
-    this.journal = Journal.open<SessionRecord>(file, (r) => this.map.set(r.sessionId, r), () => [...this.map.values()])
-  }
-  async get(id: string) { return this.map.get(id) }
-  async put(record: SessionRecord) {
-    await this.journal.append(record)
-    this.map.set(record.sessionId, record)
-  }
-}
+/** One journal for every collection, so a message's writes share one write and one fsync. */
+type JournalRecord =
+  | { c: 'session'; record: SessionRecord }
+  | { c: 'ticket'; ticket: Ticket }
+  | { c: 'transcript'; sessionId: string; entry: TranscriptEntry }
 
-class EmbeddedTickets implements TicketStore {
-  private readonly map = new Map<string, Ticket>()
-  readonly journal: Journal<Ticket>
-  constructor(file: string) {
-    this.journal = Journal.open<Ticket>(file, (t) => this.map.set(t.id, t), () => [...this.map.values()])
-  }
-  async create(ticket: Ticket) {
-    await this.journal.append(ticket)
-    this.map.set(ticket.id, ticket)
-  }
-  async get(id: string) { return this.map.get(id) }
-  async update(id: string, patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>) {
-    const current = this.map.get(id)
-    if (!current) throw new TicketNotFoundError(id)
-    const next: Ticket = { ...current, ...patch, id, createdAt: current.createdAt, updatedAt: patch.updatedAt ?? new Date().toISOString() }
-    await this.journal.append(next)
-    this.map.set(id, next)
-    return next
-  }
-  async list(filter: { status?: Ticket['status'][] } = {}) {
-    return [...this.map.values()].filter((t) => !filter.status || filter.status.includes(t.status))
-  }
-}
-
-interface TranscriptLine { sessionId: string; entry: TranscriptEntry }
-
-class EmbeddedTranscripts implements TranscriptStore {
-  private readonly map = new Map<string, TranscriptEntry[]>()
-  readonly journal: Journal<TranscriptLine>
-  constructor(file: string) {
-    this.journal = Journal.open<TranscriptLine>(
-      file,
-      (l) => this.map.set(l.sessionId, [...(this.map.get(l.sessionId) ?? []), l.entry]),
-      () => [...this.map].flatMap(([sessionId, entries]) => entries.map((entry) => ({ sessionId, entry }))),
-    )
-  }
-  async append(sessionId: string, entries: TranscriptEntry[]) {
-    await Promise.all(entries.map((entry) => this.journal.append({ sessionId, entry })))
-    const list = this.map.get(sessionId) ?? []
-    list.push(...entries)
-    this.map.set(sessionId, list)
-  }
-  async list(sessionId: string) { return [...(this.map.get(sessionId) ?? [])] }
-}
-
+/** Embedded default: state in memory, every change in an append-only journal under DATA_DIR. */
 export function openEmbeddedStores(dataDir: string): Stores {
-  const sessions = new EmbeddedSessions(path.join(dataDir, 'sessions.ndjson'))
-  const tickets = new EmbeddedTickets(path.join(dataDir, 'tickets.ndjson'))
-  const transcripts = new EmbeddedTranscripts(path.join(dataDir, 'transcripts.ndjson'))
+  const sessions = new Map<string, SessionRecord>()
+  const tickets = new Map<string, Ticket>()
+  const transcripts = new Map<string, TranscriptEntry[]>()
+  const journal = Journal.open<JournalRecord>(
+    path.join(dataDir, 'journal.ndjson'),
+    (r) => {
+      if (r.c === 'session') sessions.set(r.record.sessionId, r.record)
+      else if (r.c === 'ticket') tickets.set(r.ticket.id, r.ticket)
+      else if (r.c === 'transcript') { const list = transcripts.get(r.sessionId); if (list) list.push(r.entry); else transcripts.set(r.sessionId, [r.entry]) }
+    },
+    () => [
+      ...[...tickets.values()].map((ticket) => ({ c: 'ticket' as const, ticket })),
+      ...[...sessions.values()].map((record) => ({ c: 'session' as const, record })),
+      ...[...transcripts].flatMap(([sessionId, entries]) => entries.map((entry) => ({ c: 'transcript' as const, sessionId, entry }))),
+    ],
+  )
+
   return {
-    kind: 'embedded', dataDir, sessions, tickets, transcripts,
-    async close() { await Promise.all([sessions.journal.close(), tickets.journal.close(), transcripts.journal.close()]) },
+    kind: 'embedded',
+    dataDir,
+    sessions: {
+      async get(id) { return sessions.get(id) },
+      async put(record) {
+        await journal.append({ c: 'session', record })
+        sessions.set(record.sessionId, record)
+      },
+    },
+    tickets: {
+      // A handoff must survive even a power cut: ticket writes wait for fsync.
+      async create(ticket) {
+        await journal.append({ c: 'ticket', ticket }, { sync: true })
+        tickets.set(ticket.id, ticket)
+      },
+      async get(id) { return tickets.get(id) },
+      async update(id, patch) {
+        const current = tickets.get(id)
+        if (!current) throw new TicketNotFoundError(id)
+        const next: Ticket = { ...current, ...patch, id, createdAt: current.createdAt, updatedAt: patch.updatedAt ?? new Date().toISOString() }
+        await journal.append({ c: 'ticket', ticket: next }, { sync: true })
+        tickets.set(id, next)
+        return next
+      },
+      async list(filter = {}) {
+        return [...tickets.values()].filter((t) => !filter.status || filter.status.includes(t.status))
+      },
+    },
+    transcripts: {
+      async append(sessionId, entries) {
+        await Promise.all(entries.map((entry) => journal.append({ c: 'transcript', sessionId, entry })))
+        const list = transcripts.get(sessionId)
+        if (list) list.push(...entries); else transcripts.set(sessionId, [...entries])
+      },
+      async list(sessionId) { return [...(transcripts.get(sessionId) ?? [])] },
+    },
+    close: () => journal.close(),
   }
 }

@@ -1,0 +1,36 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+export interface Server { url: string; child: ChildProcess; rssMiB(): number; stop(): Promise<void> }
+
+/** A server in its own process, pinned to core 0 when taskset exists (the load generator gets core 1). */
+export async function startServer(script: string, port: number, env: Record<string, string> = {}): Promise<Server> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'nd-bench-'))
+  const pinned = existsSync('/usr/bin/taskset') && os.cpus().length > 1
+  const args = pinned ? ['-c', '0', process.execPath, script] : [script]
+  const child = spawn(pinned ? '/usr/bin/taskset' : process.execPath, args, {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, RATE_LIMIT: 'off', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    try { await fetch(`${url}/healthz`); break } catch { /* starting */ }
+    if (Date.now() > deadline) throw new Error(`${script} did not start`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return {
+    url, child,
+    rssMiB() {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
+    },
+    async stop() {
+      child.kill('SIGTERM')
+      await new Promise((r) => child.once('exit', r))
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}

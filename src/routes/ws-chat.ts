@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyPluginAsync } from 'fastify'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import type { WebSocket } from 'ws'
+import type { Config } from '../config.js'
+import { WsClientMessage } from '../schemas/ws.js'
+import type { SessionRateLimiter } from './session-rate-limit.js'
+
+const checkMessage = TypeCompiler.Compile(WsClientMessage)
+const SESSION_ID = /^.{1,128}$/su
+
+/**
+ * The web widget's channel: the same handleMessage() as POST /api/chat over one WebSocket per patient.
+ * Handlers are attached synchronously so no early frame is lost.
+ */
+const wsChatRoutes: FastifyPluginAsync<{ config: Config; limiter?: SessionRateLimiter }> = async (app, { limiter }) => {
+  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket: WebSocket, req) => {
+    const asked = (req.query as { sessionId?: string }).sessionId
+    const sessionId = asked && SESSION_ID.test(asked) ? asked : randomUUID()
+    const send = (payload: unknown) => { if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(payload)) }
+    const fail = (code: string, message: string, id?: string) => send({ type: 'error', ...(id ? { id } : {}), error: { code, message } })
+
+    socket.on('message', async (data, isBinary) => {
+      let msg: unknown
+      try { msg = JSON.parse(isBinary ? '' : String(data)) } catch { return fail('ND_INVALID_JSON', 'each frame must be a JSON object such as {"type":"message","text":"心内科在几楼"}') }
+      if (!checkMessage.Check(msg)) return fail('ND_INVALID_REQUEST', 'expected {"type":"message","text": 1-2000 characters} or {"type":"ping"}')
+      if (msg.type === 'ping') return send({ type: 'pong' })
+      if (!msg.text.trim()) return fail('ND_EMPTY_TEXT', 'text is empty', msg.id)
+      const wait = limiter?.hit(sessionId)
+      if (wait) return fail('ND_RATE_LIMITED', `too many messages; please wait ${Math.ceil(wait / 1000)} seconds and try again`, msg.id)
+      try {
+        const result = await app.bot.handleMessage({ sessionId, text: msg.text, channel: 'web', ...(msg.now ? { now: new Date(msg.now) } : {}) })
+        send({ type: 'reply', ...(msg.id ? { id: msg.id } : {}), ...result })
+      } catch (err) {
+        req.log.error({ err }, 'ws message failed')
+        fail('ND_INTERNAL', 'something went wrong on our side; please try again, or call the hospital', msg.id)
+      }
+    })
+    send({ type: 'ready', sessionId })
+  })
+}
+
+export default wsChatRoutes

@@ -1,0 +1,13 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+/** What a web widget sends over /ws (see README, "WebSocket protocol"). */
+export const WsClientMessage = Type.Union([
+  Type.Object({
+    type: Type.Literal('message'),
+    text: Type.String({ minLength: 1, maxLength: 2000 }),
+    id: Type.Optional(Type.String({ maxLength: 64 })),
+    now: Type.Optional(Type.String({ format: 'date-time' })),
+  }),
+  Type.Object({ type: Type.Literal('ping') }),
+])
+export type WsClientMessage = Static<typeof WsClientMessage>
