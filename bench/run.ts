@@ -1,39 +1,125 @@
 /**
  * npm run bench: measures on this machine and prints one table (also bench/results/latest.json).
- * Traffic goes to 127.0.0.1 only and every measurement is bounded in time.
+ * Servers run in their own process on core 0, the load generator here on core 1; traffic goes to
+ * 127.0.0.1 only and every measurement is bounded in time. BENCH_QUICK=1 shortens every run.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import os from 'node:os'
-import { benchNlu } from './nlu.js'
+import { stringify } from 'yaml'
+import { loadKnowledgeBase } from '../src/knowledge-base/load.js'
+import { load, type LoadResult } from './http.js'
+import { benchNlu, scaledKnowledge } from './nlu.js'
+import { startServer } from './servers.js'
 import { benchStartup } from './startup.js'
 import { fmt, summarise } from './stats.js'
+import { chatter, closeAll, openMany } from './ws.js'
+import { NluPipeline } from '../src/nlu/pipeline.js'
+import { loadNluResources } from '../src/nlu/resources.js'
 
+const quick = process.env.BENCH_QUICK === '1'
+// The load generator keeps to core 1; servers are started on core 0 (bench/servers.ts).
+if (existsSync('/usr/bin/taskset') && os.cpus().length > 1) execFileSync('/usr/bin/taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' })
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const knowledgeDir = path.join(root, 'knowledge')
 const intentsDir = path.join(root, 'intents')
-const rows: Array<[string, string, string]> = []
+const serverJs = path.join(root, 'dist/src/server.js')
+const rows: Array<[string, string, string, string]> = []
 const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version }, at: new Date().toISOString() }
+const row = (what: string, value: string, spread: string, target: string) => { rows.push([what, value, spread, target]); console.error(`  ${what}: ${value}`) }
+const runs = quick ? 1 : 3
+const seconds = quick ? 3 : 8
 
-for (const factor of [1, 10, 50]) {
-  const runs = Array.from({ length: factor === 50 ? 2 : 3 }, () => benchNlu(knowledgeDir, intentsDir, factor, factor === 50 ? 50 : 200))
-  const median = summarise(runs.map((r) => r.perMessageUs.median))
-  const p99 = summarise(runs.map((r) => r.perMessageUs.p99))
-  const train = summarise(runs.map((r) => r.trainMs))
-  results[`nlu_${factor}x`] = runs
-  rows.push([`NLU per message, ${factor}x knowledge (${runs[0]!.intents} intents, ${runs[0]!.examples} examples)`, `median ${fmt(median.median / 1000, 3)} ms, p99 ${fmt(p99.median / 1000, 3)} ms`, `spread of medians ${fmt(median.min / 1000, 3)}-${fmt(median.max / 1000, 3)} ms; train ${fmt(train.median, 0)} ms`])
+// 1-2. Chat throughput against bare Fastify, and latency at 50 connections.
+{
+  const hello: LoadResult[] = []
+  const chat: LoadResult[] = []
+  for (let r = 0; r < runs; r++) {
+    const h = await startServer(path.join(root, 'dist/bench/hello-server.js'), 4200 + r)
+    hello.push(await load(`${h.url}/hello`, { connections: 50, seconds, chat: false, tag: `h${r}` }))
+    await h.stop()
+    const c = await startServer(serverJs, 4210 + r)
+    chat.push(await load(c.url, { connections: 50, seconds, chat: true, tag: `c${r}` }))
+    await c.stop()
+  }
+  results.http = { hello, chat }
+  const hs = summarise(hello.map((x) => x.rps))
+  const cs = summarise(chat.map((x) => x.rps))
+  const ratios = summarise(chat.map((x, i) => x.rps / hello[i]!.rps))
+  row('Chat throughput (POST /api/chat, realistic mix, 50 conns)', `${fmt(cs.median, 0)} req/s`, `${fmt(cs.min, 0)}-${fmt(cs.max, 0)}`, '')
+  row('Bare Fastify hello (GET /hello, 50 conns)', `${fmt(hs.median, 0)} req/s`, `${fmt(hs.min, 0)}-${fmt(hs.max, 0)}`, '')
+  row('Ratio chat / hello', fmt(ratios.median, 3), `${fmt(ratios.min, 3)}-${fmt(ratios.max, 3)}`, '>= 0.5')
+  const p50 = summarise(chat.map((x) => x.p50))
+  const p99 = summarise(chat.map((x) => x.p99))
+  row('Chat latency at 50 conns, p50 / p99', `${p50.median} / ${p99.median} ms`, `p99 ${p99.min}-${p99.max} ms`, 'p99 <= 25 ms')
+  if (chat.some((x) => x.errors || x.non2xx)) row('Chat errors during load', String(chat.reduce((n, x) => n + x.errors + x.non2xx, 0)), '', '0')
 }
 
-const startups: number[] = []
-for (let i = 0; i < 3; i++) startups.push(await benchStartup(root, 3900 + i))
-const s = summarise(startups)
-results.startup_ms = startups
-rows.push(['Startup to healthy (embedded storage)', `median ${fmt(s.median, 0)} ms`, `spread ${fmt(s.min, 0)}-${fmt(s.max, 0)} ms over ${s.n} runs`])
+// 3. In-process NLU cost and its growth with the knowledge base.
+for (const factor of [1, 10, 50]) {
+  const n = factor === 50 ? Math.min(runs, 2) : runs
+  const rs = Array.from({ length: n }, () => benchNlu(knowledgeDir, intentsDir, factor, quick ? 20 : factor === 50 ? 50 : 200))
+  const med = summarise(rs.map((r) => r.perMessageUs.median))
+  const p99 = summarise(rs.map((r) => r.perMessageUs.p99))
+  results[`nlu_${factor}x`] = rs
+  row(`NLU per message, ${factor}x (${rs[0]!.intents} intents, ${rs[0]!.examples} examples), median / p99`, `${fmt(med.median / 1000, 3)} / ${fmt(p99.median / 1000, 3)} ms`, `medians ${fmt(med.min / 1000, 3)}-${fmt(med.max / 1000, 3)} ms`, factor === 10 ? 'median <= 2 ms' : factor === 50 ? 'sub-linear' : '')
+}
 
-const width = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))]
-console.log(`\nNightDesk benchmark — ${os.cpus().length} cores, ${os.cpus()[0]?.model}, Node ${process.version}\n`)
-for (const r of rows) console.log(`${r[0].padEnd(width[0]!)}  ${r[1].padEnd(width[1]!)}  ${r[2]}`)
+// 4. WebSockets: memory with 10,000 idle connections and with 1,000 chatting; round trip.
+{
+  const server = await startServer(serverJs, 4230)
+  const baseline = server.rssMiB()
+  const wsUrl = server.url.replace('http', 'ws') + '/ws'
+  const idleCount = quick ? 2000 : 10_000
+  const idle = await openMany(wsUrl, idleCount)
+  await new Promise((r) => setTimeout(r, 1000))
+  const idleRss = server.rssMiB()
+  await closeAll(idle)
+  const active = await openMany(wsUrl, 1000)
+  const rtt = await chatter(active, quick ? 3 : 10, 1000)
+  const activeRss = server.rssMiB()
+  await closeAll(active)
+  await server.stop()
+  results.ws = { baselineMiB: baseline, idleCount, idleRssMiB: idleRss, activeRssMiB: activeRss, rtt }
+  row(`WebSocket: RSS with ${idleCount} idle connections`, `${fmt(idleRss, 0)} MiB`, `server alone ${fmt(baseline, 0)} MiB`, '<= 1024 MiB at 10,000')
+  row('WebSocket: RSS with 1,000 connections chatting (1 msg/s each)', `${fmt(activeRss, 0)} MiB`, '', '')
+  row('WebSocket: question round trip, p50 / p99', `${fmt(rtt.median, 1)} / ${fmt(rtt.p99, 1)} ms`, `${rtt.n} messages`, '')
+}
+
+// 5. Startup to healthy and retrain time, 1x and 10x.
+{
+  const tenX = mkdtempSync(path.join(os.tmpdir(), 'nd-bench-10x-'))
+  cpSync(intentsDir, tenX, { recursive: true })
+  const kb10 = scaledKnowledge(loadKnowledgeBase(knowledgeDir, intentsDir), 10)
+  for (const intent of kb10.intents.filter((i) => i.id.includes('__syn'))) {
+    writeFileSync(path.join(tenX, 'zh', `${intent.id}.yaml`), stringify({ intent: intent.id, description: intent.description, examples: intent.examples }))
+  }
+  for (const [label, env] of [['1x', {}], ['10x', { INTENTS_DIR: tenX }]] as const) {
+    const times: number[] = []
+    for (let i = 0; i < runs; i++) times.push(await benchStartup(root, 4240 + i, env))
+    const s = summarise(times)
+    results[`startup_${label}_ms`] = times
+    row(`Startup to healthy, ${label}`, `${fmt(s.median, 0)} ms`, `${fmt(s.min, 0)}-${fmt(s.max, 0)} ms`, label === '1x' ? '<= 3000 ms' : '')
+  }
+  for (const [label, dir] of [['1x', intentsDir], ['10x', tenX]] as const) {
+    const kb = loadKnowledgeBase(knowledgeDir, dir)
+    const res = loadNluResources(dir)
+    const times: number[] = []
+    for (let i = 0; i < runs; i++) { const t0 = performance.now(); new NluPipeline(kb, res); times.push(performance.now() - t0) }
+    const s = summarise(times)
+    results[`retrain_${label}_ms`] = times
+    row(`Retrain (build a new classifier + pipeline to swap in), ${label}`, `${fmt(s.median, 0)} ms`, `${fmt(s.min, 0)}-${fmt(s.max, 0)} ms`, label === '1x' ? '<= 1000 ms' : '')
+  }
+  rmSync(tenX, { recursive: true, force: true })
+}
+
+const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)))
+console.log(`\nNightDesk benchmark — ${os.cpus().length} cores, ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}${quick ? ' (BENCH_QUICK: shortened)' : ''}\n`)
+console.log(`| ${'measure'.padEnd(w[0]!)} | ${'median'.padEnd(w[1]!)} | ${'spread'.padEnd(w[2]!)} | target |`)
+console.log(`|${'-'.repeat(w[0]! + 2)}|${'-'.repeat(w[1]! + 2)}|${'-'.repeat(w[2]! + 2)}|--------|`)
+for (const r of rows) console.log(`| ${r[0].padEnd(w[0]!)} | ${r[1].padEnd(w[1]!)} | ${r[2].padEnd(w[2]!)} | ${r[3]} |`)
 mkdirSync(path.join(root, 'bench', 'results'), { recursive: true })
 writeFileSync(path.join(root, 'bench', 'results', 'latest.json'), JSON.stringify(results, null, 2))
 console.log('\nwritten bench/results/latest.json')

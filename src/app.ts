@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -27,7 +27,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const app = Fastify({
     logger: deps.logger ?? loggerOptions(config.logLevel),
     // One line per chat message (route handlers log it with the outcome) instead of two per request.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -38,10 +38,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     if (status >= 500) req.log.error({ err }, 'request failed')
     reply.status(status).send(body)
   })
-  app.addHook('onResponse', async (req, reply) => {
-    const entry = { method: req.method, url: req.routeOptions.url ?? req.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }
-    if (reply.statusCode >= 400) req.log.info(entry, 'request failed')
-    else req.log.debug(entry, 'request completed')
+  app.addHook('onResponse', (req, reply, done) => {
+    if (reply.statusCode >= 400) req.log.info({ method: req.method, url: req.routeOptions.url ?? req.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request failed')
+    done()
   })
   app.setNotFoundHandler((req, reply) => {
     reply.status(404).send({ error: { code: 'ND_NOT_FOUND', message: `no route ${req.method} ${req.url}; see /openapi.json` } })

@@ -75,8 +75,7 @@ export class Bot {
     }
     const patient: TranscriptEntry = { at, role: 'patient', text: msg.text, intent: analysis.ranked[0]?.intent ?? null, confidence: round(analysis.ranked[0]?.confidence ?? 0), sentiment: round(analysis.sentiment) }
     const bot: TranscriptEntry = { at, role: 'bot', text: decision.reply, action: decision.action, intent: decision.intent, confidence: round(decision.confidence), ...(decision.handoff ? { reason: decision.handoff.reason } : {}) }
-    writes.push(this.stores.transcripts.append(msg.sessionId, [patient, bot]))
-    writes.push(this.stores.sessions.put({ ...record, channel: msg.channel, updatedAt: at, state }))
+    writes.push(this.stores.recordTurn({ ...record, channel: msg.channel, updatedAt: at, state }, [patient, bot]))
     await Promise.all(writes)
     return { reply: decision.reply, action: decision.action, intent: decision.intent, confidence: round(decision.confidence), handoff, suggestions: decision.suggestions }
   }

@@ -11,18 +11,24 @@ type JournalRecord =
   | { c: 'session'; record: SessionRecord }
   | { c: 'ticket'; ticket: Ticket }
   | { c: 'transcript'; sessionId: string; entry: TranscriptEntry }
+  | { c: 'turn'; record: SessionRecord; entries: TranscriptEntry[] }
 
 /** Embedded default: state in memory, every change in an append-only journal under DATA_DIR. */
 export function openEmbeddedStores(dataDir: string): Stores {
   const sessions = new Map<string, SessionRecord>()
   const tickets = new Map<string, Ticket>()
   const transcripts = new Map<string, TranscriptEntry[]>()
+  const addEntries = (sessionId: string, entries: TranscriptEntry[]) => {
+    const list = transcripts.get(sessionId)
+    if (list) list.push(...entries); else transcripts.set(sessionId, [...entries])
+  }
   const journal = Journal.open<JournalRecord>(
     path.join(dataDir, 'journal.ndjson'),
     (r) => {
       if (r.c === 'session') sessions.set(r.record.sessionId, r.record)
       else if (r.c === 'ticket') tickets.set(r.ticket.id, r.ticket)
-      else if (r.c === 'transcript') { const list = transcripts.get(r.sessionId); if (list) list.push(r.entry); else transcripts.set(r.sessionId, [r.entry]) }
+      else if (r.c === 'transcript') addEntries(r.sessionId, [r.entry])
+      else if (r.c === 'turn') { sessions.set(r.record.sessionId, r.record); addEntries(r.record.sessionId, r.entries) }
     },
     () => [
       ...[...tickets.values()].map((ticket) => ({ c: 'ticket' as const, ticket })),
@@ -63,10 +69,14 @@ export function openEmbeddedStores(dataDir: string): Stores {
     transcripts: {
       async append(sessionId, entries) {
         await Promise.all(entries.map((entry) => journal.append({ c: 'transcript', sessionId, entry })))
-        const list = transcripts.get(sessionId)
-        if (list) list.push(...entries); else transcripts.set(sessionId, [...entries])
+        addEntries(sessionId, entries)
       },
       async list(sessionId) { return [...(transcripts.get(sessionId) ?? [])] },
+    },
+    async recordTurn(record, entries) {
+      await journal.append({ c: 'turn', record, entries })
+      sessions.set(record.sessionId, record)
+      addEntries(record.sessionId, entries)
     },
     close: () => journal.close(),
   }

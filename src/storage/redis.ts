@@ -62,6 +62,11 @@ export async function openRedisStores(url: string, prefix = 'nd:'): Promise<Stor
         return (await redis.lrange(keys.transcript(sessionId), 0, -1)).map((r) => JSON.parse(r) as TranscriptEntry)
       },
     },
+    async recordTurn(record, entries) {
+      const tx = redis.multi().set(keys.session(record.sessionId), JSON.stringify(record))
+      if (entries.length) tx.rpush(keys.transcript(record.sessionId), ...entries.map((e) => JSON.stringify(e)))
+      await tx.exec()
+    },
     async close() { await redis.quit() },
   }
 }

@@ -59,5 +59,7 @@ export interface Stores {
   sessions: SessionStore
   tickets: TicketStore
   transcripts: TranscriptStore
+  /** One turn of a conversation, its transcript entries and the new state, written together. */
+  recordTurn(session: SessionRecord, entries: TranscriptEntry[]): Promise<void>
   close(): Promise<void>
 }

@@ -35,16 +35,29 @@ export function describeStore(name: string, open: () => Promise<Stores>, reopen:
       } finally { await s.close() }
     })
 
+    it('records a turn: transcript entries and conversation state together', async () => {
+      const s = await open()
+      try {
+        await s.recordTurn({ sessionId: 'turn', channel: 'web', createdAt: 't0', updatedAt: 't1', state: { failures: 0, lastIntent: 'parking' } },
+          [{ at: 't1', role: 'patient', text: '停车怎么收费' }, { at: 't1', role: 'bot', text: '每小时5元', action: 'answer' }])
+        expect((await s.sessions.get('turn'))?.state.lastIntent).toBe('parking')
+        expect((await s.transcripts.list('turn')).map((e) => e.role)).toEqual(['patient', 'bot'])
+      } finally { await s.close() }
+    })
+
     it('keeps tickets, transcripts and sessions across a restart', async () => {
       const s = await open()
       await s.tickets.create(ticket('keep', { priority: 'high' }))
       await s.transcripts.append('keep-session', [{ at: 't0', role: 'patient', text: '我要投诉' }])
       await s.sessions.put({ sessionId: 'keep-session', channel: 'web', createdAt: 't0', updatedAt: 't0', state: { failures: 1, handoff: { ticketId: 'keep', reason: 'complaint', priority: 'high' } } })
+      await s.recordTurn({ sessionId: 'turn-kept', channel: 'api', createdAt: 't0', updatedAt: 't0', state: { failures: 2 } }, [{ at: 't0', role: 'patient', text: '你好' }])
       const again = await reopen(s)
       try {
         expect(await again.tickets.get('keep')).toMatchObject({ priority: 'high' })
         expect((await again.transcripts.list('keep-session'))[0]?.text).toBe('我要投诉')
         expect((await again.sessions.get('keep-session'))?.state.handoff?.ticketId).toBe('keep')
+        expect((await again.sessions.get('turn-kept'))?.state.failures).toBe(2)
+        expect((await again.transcripts.list('turn-kept'))[0]?.text).toBe('你好')
       } finally { await again.close() }
     })
   })
