@@ -1,6 +1,7 @@
+import { EventEmitter } from 'node:events'
 import path from 'node:path'
 import { Journal } from './journal.js'
-import type { SessionRecord, Stores, Ticket, TranscriptEntry } from './types.js'
+import { TicketConflictError, type Agent, type AuthToken, type EventBus, type Presence, type SessionRecord, type Stores, type Ticket, type TranscriptEntry } from './types.js'
 
 export class TicketNotFoundError extends Error {
   constructor(readonly ticketId: string) { super(`ticket ${ticketId} not found`) }
@@ -12,12 +13,19 @@ type JournalRecord =
   | { c: 'ticket'; ticket: Ticket }
   | { c: 'transcript'; sessionId: string; entry: TranscriptEntry }
   | { c: 'turn'; record: SessionRecord; entries: TranscriptEntry[] }
+  | { c: 'agent'; agent: Agent }
+  | { c: 'token'; token: AuthToken }
+  | { c: 'revoke'; tokenHash: string }
 
 /** Embedded default: state in memory, every change in an append-only journal under DATA_DIR. */
 export function openEmbeddedStores(dataDir: string): Stores {
   const sessions = new Map<string, SessionRecord>()
   const tickets = new Map<string, Ticket>()
   const transcripts = new Map<string, TranscriptEntry[]>()
+  const agents = new Map<string, Agent>()
+  const tokens = new Map<string, AuthToken>()
+  // Presence is live state, rebuilt as agents sign in: not journalled.
+  const presence: Record<string, { presence: Presence; at: string }> = {}
   const addEntries = (sessionId: string, entries: TranscriptEntry[]) => {
     const list = transcripts.get(sessionId)
     if (list) list.push(...entries); else transcripts.set(sessionId, [...entries])
@@ -29,8 +37,13 @@ export function openEmbeddedStores(dataDir: string): Stores {
       else if (r.c === 'ticket') tickets.set(r.ticket.id, r.ticket)
       else if (r.c === 'transcript') addEntries(r.sessionId, [r.entry])
       else if (r.c === 'turn') { sessions.set(r.record.sessionId, r.record); addEntries(r.record.sessionId, r.entries) }
+      else if (r.c === 'agent') agents.set(r.agent.id, r.agent)
+      else if (r.c === 'token') tokens.set(r.token.tokenHash, r.token)
+      else if (r.c === 'revoke') tokens.delete(r.tokenHash)
     },
     () => [
+      ...[...agents.values()].map((agent) => ({ c: 'agent' as const, agent })),
+      ...[...tokens.values()].filter((t) => Date.parse(t.expiresAt) > Date.now()).map((token) => ({ c: 'token' as const, token })),
       ...[...tickets.values()].map((ticket) => ({ c: 'ticket' as const, ticket })),
       ...[...sessions.values()].map((record) => ({ c: 'session' as const, record })),
       ...[...transcripts].flatMap(([sessionId, entries]) => entries.map((entry) => ({ c: 'transcript' as const, sessionId, entry }))),
@@ -65,7 +78,38 @@ export function openEmbeddedStores(dataDir: string): Stores {
       async list(filter = {}) {
         return [...tickets.values()].filter((t) => !filter.status || filter.status.includes(t.status))
       },
+      // Check and write happen in one turn of the event loop: two claims cannot both see "queued".
+      async transition(id, from, patch) {
+        const current = tickets.get(id)
+        if (!current) throw new TicketNotFoundError(id)
+        if (!from.includes(current.status)) throw new TicketConflictError(id, current.status)
+        const next: Ticket = { ...current, ...patch, id, createdAt: current.createdAt, updatedAt: patch.updatedAt ?? new Date().toISOString() }
+        tickets.set(id, next)
+        await journal.append({ c: 'ticket', ticket: next }, { sync: true })
+        return next
+      },
     },
+    agents: {
+      async create(agent) {
+        await journal.append({ c: 'agent', agent }, { sync: true })
+        agents.set(agent.id, agent)
+      },
+      async get(id) { return agents.get(id) },
+      async byUsername(username) { return [...agents.values()].find((a) => a.username === username) },
+      async list() { return [...agents.values()] },
+      async saveToken(token) {
+        await journal.append({ c: 'token', token })
+        tokens.set(token.tokenHash, token)
+      },
+      async token(hash) { return tokens.get(hash) },
+      async revokeToken(hash) {
+        tokens.delete(hash)
+        await journal.append({ c: 'revoke', tokenHash: hash })
+      },
+      async setPresence(agentId, p, at) { presence[agentId] = { presence: p, at } },
+      async presence() { return { ...presence } },
+    },
+    events: localEvents(),
     transcripts: {
       async append(sessionId, entries) {
         await Promise.all(entries.map((entry) => journal.append({ c: 'transcript', sessionId, entry })))
@@ -79,5 +123,18 @@ export function openEmbeddedStores(dataDir: string): Stores {
       addEntries(record.sessionId, entries)
     },
     close: () => journal.close(),
+  }
+}
+
+/** In-process publish/subscribe: with one instance, every console and channel is in this process. */
+export function localEvents(): EventBus {
+  const emitter = new EventEmitter()
+  emitter.setMaxListeners(0)
+  return {
+    async publish(topic, event) { emitter.emit(topic, event) },
+    async subscribe(topic, handler) {
+      emitter.on(topic, handler)
+      return async () => { emitter.off(topic, handler) }
+    },
   }
 }

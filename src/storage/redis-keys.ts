@@ -5,6 +5,12 @@ export function redisKeys(prefix = 'nd:') {
     ticket: (id: string) => `${prefix}ticket:${id}`,
     ticketIndex: () => `${prefix}tickets`,
     transcript: (sessionId: string) => `${prefix}transcript:${sessionId}`,
+    agent: (id: string) => `${prefix}agent:${id}`,
+    agentIndex: () => `${prefix}agents`,
+    agentByUsername: () => `${prefix}agents:by-username`,
+    token: (hash: string) => `${prefix}token:${hash}`,
+    presence: () => `${prefix}presence`,
+    topic: (name: string) => `${prefix}events:${name}`,
   }
 }
 export type RedisKeys = ReturnType<typeof redisKeys>

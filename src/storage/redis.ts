@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis'
 import { TicketNotFoundError } from './embedded.js'
 import { redisKeys } from './redis-keys.js'
-import type { SessionRecord, Stores, Ticket, TicketStore, TranscriptEntry } from './types.js'
+import { TicketConflictError, type Agent, type AuthToken, type EventBus, type Presence, type SessionRecord, type Stores, type Ticket, type TicketStore, type TranscriptEntry } from './types.js'
 
 // Read-modify-write of a ticket in one step, so two instances updating it never lose a change.
 const UPDATE_TICKET = `
@@ -14,7 +14,25 @@ local out = cjson.encode(t)
 redis.call('SET', KEYS[1], out)
 return out`
 
-type RedisWithCommands = Redis & { ndUpdateTicket(key: string, patch: string): Promise<string | null> }
+// Compare-and-set on the status: two agents on two instances can never both claim a ticket.
+const TRANSITION_TICKET = `
+local cur = redis.call('GET', KEYS[1])
+if not cur then return {'missing'} end
+local t = cjson.decode(cur)
+local allowed = cjson.decode(ARGV[1])
+local ok = false
+for _, s in ipairs(allowed) do if t['status'] == s then ok = true end end
+if not ok then return {'conflict', t['status']} end
+local patch = cjson.decode(ARGV[2])
+for k, v in pairs(patch) do t[k] = v end
+local out = cjson.encode(t)
+redis.call('SET', KEYS[1], out)
+return {'ok', out}`
+
+type RedisWithCommands = Redis & {
+  ndUpdateTicket(key: string, patch: string): Promise<string | null>
+  ndTransitionTicket(key: string, allowed: string, patch: string): Promise<[string, string?]>
+}
 
 class RedisTickets implements TicketStore {
   constructor(private readonly redis: RedisWithCommands, private readonly keys: ReturnType<typeof redisKeys>) {}
@@ -30,6 +48,13 @@ class RedisTickets implements TicketStore {
     if (!out) throw new TicketNotFoundError(id)
     return JSON.parse(out) as Ticket
   }
+  async transition(id: string, from: Ticket['status'][], patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>) {
+    const [result, value] = await this.redis.ndTransitionTicket(this.keys.ticket(id), JSON.stringify(from), JSON.stringify({ ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() }))
+    if (result === 'missing') throw new TicketNotFoundError(id)
+    if (result === 'conflict') throw new TicketConflictError(id, value as Ticket['status'])
+    return JSON.parse(value!) as Ticket
+  }
+
   async list(filter: { status?: Ticket['status'][] } = {}) {
     const ids = await this.redis.zrange(this.keys.ticketIndex(), '0', '-1')
     if (!ids.length) return []
@@ -42,8 +67,30 @@ class RedisTickets implements TicketStore {
 export async function openRedisStores(url: string, prefix = 'nd:'): Promise<Stores> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 }) as RedisWithCommands
   redis.defineCommand('ndUpdateTicket', { numberOfKeys: 1, lua: UPDATE_TICKET })
+  redis.defineCommand('ndTransitionTicket', { numberOfKeys: 1, lua: TRANSITION_TICKET })
   await redis.connect()
   const keys = redisKeys(prefix)
+  const subscriber = redis.duplicate()
+  const handlers = new Map<string, Set<(event: unknown) => void>>()
+  subscriber.on('message', (channel: string, message: string) => {
+    const set = handlers.get(channel)
+    if (!set) return
+    const event = JSON.parse(message) as unknown
+    for (const h of set) h(event)
+  })
+  const events: EventBus = {
+    async publish(topic, event) { await redis.publish(keys.topic(topic), JSON.stringify(event)) },
+    async subscribe(topic, handler) {
+      const channel = keys.topic(topic)
+      let set = handlers.get(channel)
+      if (!set) { set = new Set(); handlers.set(channel, set); await subscriber.subscribe(channel) }
+      set.add(handler)
+      return async () => {
+        set!.delete(handler)
+        if (!set!.size) { handlers.delete(channel); await subscriber.unsubscribe(channel) }
+      }
+    },
+  }
   return {
     kind: 'redis',
     sessions: {
@@ -67,6 +114,35 @@ export async function openRedisStores(url: string, prefix = 'nd:'): Promise<Stor
       if (entries.length) tx.rpush(keys.transcript(record.sessionId), ...entries.map((e) => JSON.stringify(e)))
       await tx.exec()
     },
-    async close() { await redis.quit() },
+    agents: {
+      async create(agent: Agent) {
+        const claimed = await redis.hsetnx(keys.agentByUsername(), agent.username, agent.id)
+        if (!claimed) throw new Error(`username ${agent.username} is taken`)
+        await redis.multi().set(keys.agent(agent.id), JSON.stringify(agent)).sadd(keys.agentIndex(), agent.id).exec()
+      },
+      async get(id) { const raw = await redis.get(keys.agent(id)); return raw ? (JSON.parse(raw) as Agent) : undefined },
+      async byUsername(username) {
+        const id = await redis.hget(keys.agentByUsername(), username)
+        return id ? this.get(id) : undefined
+      },
+      async list() {
+        const ids = await redis.smembers(keys.agentIndex())
+        if (!ids.length) return []
+        return (await redis.mget(ids.map((id) => keys.agent(id)))).filter((r): r is string => !!r).map((r) => JSON.parse(r) as Agent)
+      },
+      async saveToken(token: AuthToken) {
+        const ttl = Math.max(1, Date.parse(token.expiresAt) - Date.now())
+        await redis.set(keys.token(token.tokenHash), JSON.stringify(token), 'PX', ttl)
+      },
+      async token(hash) { const raw = await redis.get(keys.token(hash)); return raw ? (JSON.parse(raw) as AuthToken) : undefined },
+      async revokeToken(hash) { await redis.del(keys.token(hash)) },
+      async setPresence(agentId, presence: Presence, at) { await redis.hset(keys.presence(), agentId, JSON.stringify({ presence, at })) },
+      async presence() {
+        const all = await redis.hgetall(keys.presence())
+        return Object.fromEntries(Object.entries(all).map(([id, v]) => [id, JSON.parse(v) as { presence: Presence; at: string }]))
+      },
+    },
+    events,
+    async close() { subscriber.disconnect(); await redis.quit() },
   }
 }

@@ -13,6 +13,43 @@ export interface Ticket {
   detail: Record<string, string | number>
   createdAt: string
   updatedAt: string
+  /** The agent working on it (status assigned). */
+  assignee?: string
+  firstResponseAt?: string
+  escalatedAt?: string
+  closedAt?: string
+  outcome?: string
+}
+
+export class TicketConflictError extends Error {
+  constructor(readonly ticketId: string, readonly status: TicketStatus) { super(`ticket ${ticketId} is ${status}`) }
+}
+
+export const ROLES = ['agent', 'admin'] as const
+export type Role = (typeof ROLES)[number]
+export const PRESENCE = ['online', 'away', 'offline'] as const
+export type Presence = (typeof PRESENCE)[number]
+
+export interface Agent { id: string; username: string; displayName: string; role: Role; passwordHash: string; createdAt: string }
+export interface AuthToken { tokenHash: string; agentId: string; expiresAt: string }
+
+/** Agents and admins, their sign-in tokens and whether they are on duty. */
+export interface AgentStore {
+  create(agent: Agent): Promise<void>
+  get(id: string): Promise<Agent | undefined>
+  byUsername(username: string): Promise<Agent | undefined>
+  list(): Promise<Agent[]>
+  saveToken(token: AuthToken): Promise<void>
+  token(tokenHash: string): Promise<AuthToken | undefined>
+  revokeToken(tokenHash: string): Promise<void>
+  setPresence(agentId: string, presence: Presence, at: string): Promise<void>
+  presence(): Promise<Record<string, { presence: Presence; at: string }>>
+}
+
+/** Events to consoles and channels ("ticket changed", "agent replied"), across instances with Redis. */
+export interface EventBus {
+  publish(topic: string, event: unknown): Promise<void>
+  subscribe(topic: string, handler: (event: unknown) => void): Promise<() => Promise<void>>
 }
 
 export interface TranscriptEntry {
@@ -44,6 +81,8 @@ export interface TicketStore {
   get(id: string): Promise<Ticket | undefined>
   update(id: string, patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>): Promise<Ticket>
   list(filter?: { status?: TicketStatus[] }): Promise<Ticket[]>
+  /** Compare-and-set: applies `patch` only if the ticket's status is one of `from` (atomic). */
+  transition(id: string, from: TicketStatus[], patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>): Promise<Ticket>
 }
 
 export interface TranscriptStore {
@@ -59,6 +98,8 @@ export interface Stores {
   sessions: SessionStore
   tickets: TicketStore
   transcripts: TranscriptStore
+  agents: AgentStore
+  events: EventBus
   /** One turn of a conversation, its transcript entries and the new state, written together. */
   recordTurn(session: SessionRecord, entries: TranscriptEntry[]): Promise<void>
   close(): Promise<void>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Stores, Ticket } from '../../src/storage/types.js'
+import { TicketConflictError, type Stores, type Ticket } from '../../src/storage/types.js'
 
 /** The contract every storage implementation passes (aedes-persistence style abstract suite). */
 export function describeStore(name: string, open: () => Promise<Stores>, reopen: (s: Stores) => Promise<Stores>) {
@@ -21,6 +21,50 @@ export function describeStore(name: string, open: () => Promise<Stores>, reopen:
         expect((await s.tickets.list()).map((t) => t.id).sort()).toEqual(['t1', 't2'])
         await expect(s.tickets.update('nope', { status: 'closed' })).rejects.toThrow(/not found/)
         expect(await s.tickets.get('nope')).toBeUndefined()
+      } finally { await s.close() }
+    })
+
+    it('claims atomically: of ten concurrent claims exactly one wins', async () => {
+      const s = await open()
+      try {
+        await s.tickets.create(ticket('race'))
+        const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => s.tickets.transition('race', ['queued'], { status: 'assigned', assignee: `agent-${i}` })))
+        const won = results.filter((r) => r.status === 'fulfilled')
+        expect(won).toHaveLength(1)
+        const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+        expect(lost.every((r) => r.reason instanceof TicketConflictError && r.reason.status === 'assigned')).toBe(true)
+        expect((await s.tickets.get('race'))?.assignee).toBe((won[0] as PromiseFulfilledResult<Ticket>).value.assignee)
+        await expect(s.tickets.transition('nope', ['queued'], { status: 'assigned' })).rejects.toThrow(/not found/)
+      } finally { await s.close() }
+    })
+
+    it('keeps agents, sign-in tokens and presence', async () => {
+      const s = await open()
+      try {
+        await s.agents.create({ id: 'a1', username: 'nurse.li', displayName: '李护士', role: 'agent', passwordHash: 'scrypt$x', createdAt: 't0' })
+        expect((await s.agents.byUsername('nurse.li'))?.id).toBe('a1')
+        expect(await s.agents.byUsername('nobody')).toBeUndefined()
+        await s.agents.saveToken({ tokenHash: 'h1', agentId: 'a1', expiresAt: new Date(Date.now() + 60_000).toISOString() })
+        expect((await s.agents.token('h1'))?.agentId).toBe('a1')
+        await s.agents.revokeToken('h1')
+        expect(await s.agents.token('h1')).toBeUndefined()
+        await s.agents.setPresence('a1', 'online', 't1')
+        expect((await s.agents.presence()).a1).toEqual({ presence: 'online', at: 't1' })
+      } finally { await s.close() }
+    })
+
+    it('delivers published events to subscribers', async () => {
+      const s = await open()
+      try {
+        const got: unknown[] = []
+        const off = await s.events.subscribe('queue', (e) => got.push(e))
+        await s.events.publish('queue', { type: 'ticket', id: 't9' })
+        await new Promise((r) => setTimeout(r, 50))
+        expect(got).toEqual([{ type: 'ticket', id: 't9' }])
+        await off()
+        await s.events.publish('queue', { type: 'ticket', id: 't10' })
+        await new Promise((r) => setTimeout(r, 50))
+        expect(got).toHaveLength(1)
       } finally { await s.close() }
     })
 
@@ -47,6 +91,7 @@ export function describeStore(name: string, open: () => Promise<Stores>, reopen:
 
     it('keeps tickets, transcripts and sessions across a restart', async () => {
       const s = await open()
+      await s.agents.create({ id: 'k1', username: 'keeper', displayName: '值班长', role: 'admin', passwordHash: 'scrypt$y', createdAt: 't0' })
       await s.tickets.create(ticket('keep', { priority: 'high' }))
       await s.transcripts.append('keep-session', [{ at: 't0', role: 'patient', text: '我要投诉' }])
       await s.sessions.put({ sessionId: 'keep-session', channel: 'web', createdAt: 't0', updatedAt: 't0', state: { failures: 1, handoff: { ticketId: 'keep', reason: 'complaint', priority: 'high' } } })
@@ -58,6 +103,7 @@ export function describeStore(name: string, open: () => Promise<Stores>, reopen:
         expect((await again.sessions.get('keep-session'))?.state.handoff?.ticketId).toBe('keep')
         expect((await again.sessions.get('turn-kept'))?.state.failures).toBe(2)
         expect((await again.transcripts.list('turn-kept'))[0]?.text).toBe('你好')
+        expect(await again.agents.byUsername('keeper')).toMatchObject({ role: 'admin' })
       } finally { await again.close() }
     })
   })
