@@ -12,6 +12,12 @@ import healthRoutes from './routes/health.js'
 import { SessionRateLimiter } from './routes/session-rate-limit.js'
 import wsChatRoutes from './routes/ws-chat.js'
 import websocket from '@fastify/websocket'
+import handoff from './plugins/handoff.js'
+import authRoutes from './routes/auth.js'
+import adminRoutes from './routes/admin.js'
+import agentRoutes, { agentSocket } from './routes/agent/index.js'
+import patientRoutes from './routes/patient.js'
+import { ensureFirstAdmin } from './auth/bootstrap.js'
 import type { Stores } from './storage/types.js'
 
 export interface AppDeps {
@@ -64,6 +70,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const limiter = config.rateLimit.enabled ? new SessionRateLimiter(config.rateLimit.perSessionPerMinute, 60_000) : undefined
   await app.register(chatRoutes, limiter ? { limiter } : {})
   await app.register(wsChatRoutes, { config, ...(limiter ? { limiter } : {}) })
+  await app.register(patientRoutes)
+  await app.register(handoff, { config })
+  await app.register(authRoutes)
+  await app.register(agentRoutes)
+  await app.register(agentSocket)
+  await app.register(adminRoutes)
+  await ensureFirstAdmin(app.stores.agents, config.admin, app.log)
   await app.register(healthRoutes)
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app

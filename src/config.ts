@@ -25,6 +25,11 @@ export const ConfigSchema = Type.Object({
     /** Loopback callers (a reverse proxy on the same host, the eval harness) are not limited per IP. */
     exemptIps: Type.Array(Type.String(), { default: ['127.0.0.1', '::1', '::ffff:127.0.0.1'] }),
   }, { default: {} }),
+  /** The first admin, created at start-up when no admin exists (never a default password). */
+  admin: Type.Object({
+    username: Type.Optional(Type.String()),
+    password: Type.Optional(Type.String()),
+  }, { default: {} }),
   nlu: Type.Object({
     /** Below this calibrated confidence the bot does not answer (Rasa's FallbackClassifier threshold). */
     fallbackThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.5 }),
@@ -55,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       perIpPerMinute: num(env.RATE_LIMIT_PER_IP),
       perSessionPerMinute: num(env.RATE_LIMIT_PER_SESSION),
     },
+    admin: { username: env.NIGHTDESK_ADMIN_USERNAME, password: env.NIGHTDESK_ADMIN_PASSWORD },
     nlu: {
       fallbackThreshold: num(env.NLU_FALLBACK_THRESHOLD),
       ambiguityMargin: num(env.NLU_AMBIGUITY_MARGIN),

@@ -8,6 +8,12 @@ export const Errors = {
   RateLimited: createError<[string]>('ND_RATE_LIMITED', 'too many messages; please wait %s and try again', 429),
   NotFound: createError<[string]>('ND_NOT_FOUND', '%s', 404),
   TicketNotFound: createError<[string]>('ND_TICKET_NOT_FOUND', 'ticket %s not found', 404),
+  Unauthorized: createError('ND_UNAUTHORIZED', 'sign in first: send Authorization: Bearer <token> from POST /api/auth/login', 401),
+  BadCredentials: createError('ND_BAD_CREDENTIALS', 'wrong username or password', 401),
+  Forbidden: createError<[string]>('ND_FORBIDDEN', '%s', 403),
+  NotYourTicket: createError<[string]>('ND_NOT_YOUR_TICKET', 'ticket %s is assigned to another agent', 403),
+  TicketConflict: createError<[string, string]>('ND_TICKET_CONFLICT', 'ticket %s is %s: someone else changed it first; reload the queue', 409),
+  AccountInvalid: createError<[string]>('ND_ACCOUNT_INVALID', '%s', 400),
   UnsupportedMediaType: createError('ND_UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json', 415),
   Internal: createError('ND_INTERNAL', 'something went wrong on our side; please try again, or call the hospital', 500),
 }

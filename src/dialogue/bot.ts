@@ -37,7 +37,12 @@ export function createBrain(nlu: NluPipeline, timeZone: string): BotBrain {
 export class Bot {
   private readonly queues = new Map<string, Promise<unknown>>()
 
-  constructor(private brain: () => BotBrain, private readonly stores: Stores, private readonly options: DecideOptions) {}
+  constructor(
+    private brain: () => BotBrain,
+    private readonly stores: Stores,
+    private readonly options: DecideOptions,
+    private readonly availability: (now: Date) => Promise<{ online: boolean; opensAt?: string }> = async () => ({ online: true }),
+  ) {}
 
   handleMessage(msg: IncomingMessage): Promise<BotReply> {
     const prev = this.queues.get(msg.sessionId) ?? Promise.resolve()
@@ -57,7 +62,14 @@ export class Bot {
     const decision = decide(analysis, record.state, now, composer, this.options, nlu.symptomOf(analysis))
     let state: DialogueState = decision.state
     let handoff: HandoffRef | null = state.handoff ?? null
+    let reply = decision.reply
     const writes: Array<Promise<unknown>> = []
+    // Waiting for a person: a mobile number in the message is the callback number for the ticket.
+    const phone = state.handoff && !decision.handoff ? MOBILE.exec(msg.text.replace(/[\s-]/g, ''))?.[0] : undefined
+    if (phone && state.handoff) {
+      writes.push(this.stores.tickets.update(state.handoff.ticketId, { detail: { ...((await this.stores.tickets.get(state.handoff.ticketId))?.detail ?? {}), callbackPhone: phone }, updatedAt: at }))
+      reply = composer.text('handoff', 'callbackSaved', { phone: `${phone.slice(0, 3)}****${phone.slice(-4)}` })
+    }
     if (decision.handoff) {
       const req = decision.handoff
       if (state.handoff) {
@@ -70,15 +82,23 @@ export class Bot {
         const ticket: Ticket = { id: newTicketId(), sessionId: msg.sessionId, channel: msg.channel, reason: req.reason, priority: req.priority, status: 'queued', detail: req.detail, createdAt: at, updatedAt: at }
         writes.push(this.stores.tickets.create(ticket))
         handoff = { ticketId: ticket.id, reason: ticket.reason, priority: ticket.priority }
+        const staffed = await this.availability(now)
+        if (!staffed.online) reply += composer.text('handoff', 'noAgentOnline', { time: staffed.opensAt ? `在${staffed.opensAt}上班后` : '尽快' })
       }
       state = { ...state, handoff: handoff! }
     }
     const patient: TranscriptEntry = { at, role: 'patient', text: msg.text, intent: analysis.ranked[0]?.intent ?? null, confidence: round(analysis.ranked[0]?.confidence ?? 0), sentiment: round(analysis.sentiment) }
-    const bot: TranscriptEntry = { at, role: 'bot', text: decision.reply, action: decision.action, intent: decision.intent, confidence: round(decision.confidence), ...(decision.handoff ? { reason: decision.handoff.reason } : {}) }
+    const bot: TranscriptEntry = { at, role: 'bot', text: reply, action: decision.action, intent: decision.intent, confidence: round(decision.confidence), ...(decision.handoff ? { reason: decision.handoff.reason } : {}) }
     writes.push(this.stores.recordTurn({ ...record, channel: msg.channel, updatedAt: at, state }, [patient, bot]))
     await Promise.all(writes)
-    return { reply: decision.reply, action: decision.action, intent: decision.intent, confidence: round(decision.confidence), handoff, suggestions: decision.suggestions }
+    // Consoles see new and raised tickets, and what a waiting patient writes, as it happens.
+    if (handoff) {
+      const ticket = await this.stores.tickets.get(handoff.ticketId)
+      await this.stores.events.publish('queue', { type: decision.handoff && !record.state.handoff ? 'ticket' : 'message', action: decision.handoff ? 'handoff' : 'patient', ticket, entry: patient })
+    }
+    return { reply, action: decision.action, intent: decision.intent, confidence: round(decision.confidence), handoff, suggestions: decision.suggestions }
   }
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000
+const MOBILE = /(?<!\d)1[3-9]\d{9}(?!\d)/

@@ -36,6 +36,11 @@ export class Composer {
     return out
   }
 
+  /** Any text with {{fact}} placeholders (canned replies). */
+  render(template: string, vars: Record<string, string> = {}): string {
+    return render(template, vars, this.scope)
+  }
+
   has(section: 'intents' | 'fallbacks' | 'suggestions' | 'handoff', key: string): boolean {
     return this.kb.templates[section]?.[key] !== undefined
   }

@@ -2,6 +2,7 @@ import { readYaml } from '../knowledge-base/load.js'
 import type { Priority } from '../dialogue/types.js'
 import type { Ticket } from '../storage/types.js'
 import type { ScheduleRule } from '../knowledge-base/types.js'
+import { isOpen, localTime, parseClock } from '../knowledge-base/schedule.js'
 
 export interface ServiceLevels {
   firstResponse: Record<string, { minutes: number; alert?: boolean }>
@@ -43,4 +44,25 @@ export function clocksFor(ticket: Ticket, levels: ServiceLevels, now: Date): Clo
   const hours = levels.complaintResolutionHours[String(level)]
   if (ticket.reason === 'complaint' && hours) clock('resolution', hours * 3_600_000, ticket.closedAt, `${hours} 小时内办结答复`)
   return clocks
+}
+
+/** When the next shift starts, in words for the patient ("明天 7:30"), or undefined while staffed. */
+export function nextShift(levels: ServiceLevels, now: Date, timeZone: string): string | undefined {
+  const t = localTime(now, timeZone)
+  const schedule = { id: 'staffing', label: '值班', rules: levels.staffing }
+  if (isOpen(schedule, t)) return undefined
+  for (let day = 0; day < 8; day++) {
+    const weekday = (t.weekday + day) % 7
+    const starts = levels.staffing
+      .filter((r) => r.days === 'daily' || (r.days === 'weekend') === (weekday === 0 || weekday === 6))
+      .map((r) => parseClock(r.from))
+      .filter((m) => day > 0 || m > t.minutes)
+      .sort((a, b) => a - b)
+    if (starts.length) {
+      const m = starts[0]!
+      const when = day === 0 ? '今天' : day === 1 ? '明天' : ['周日', '周一', '周二', '周三', '周四', '周五', '周六'][weekday]
+      return `${when} ${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`
+    }
+  }
+  return undefined
 }

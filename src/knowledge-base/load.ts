@@ -54,7 +54,7 @@ interface RawKnowledge {
 }
 
 /** Placeholders a template may use that are filled per reply rather than from facts. */
-const DYNAMIC = new Set(['name', 'where', 'hours', 'clock', 'list', 'steps', 'report', 'hint', 'ticketId', 'department', 'entity'])
+const DYNAMIC = new Set(['name', 'where', 'hours', 'clock', 'list', 'steps', 'report', 'hint', 'ticketId', 'department', 'entity', 'time', 'phone'])
 
 export function buildKnowledgeBase(raw: RawKnowledge): KnowledgeBase {
   const problems: string[] = []

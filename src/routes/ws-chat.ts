@@ -20,6 +20,10 @@ const wsChatRoutes: FastifyPluginAsync<{ config: Config; limiter?: SessionRateLi
     const send = (payload: unknown) => { if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(payload)) }
     const fail = (code: string, message: string, id?: string) => send({ type: 'error', ...(id ? { id } : {}), error: { code, message } })
 
+    // A person's replies and handoff notices reach the patient on this connection as they happen.
+    const off = app.stores.events.subscribe(`session:${sessionId}`, (event) => send(event))
+    socket.on('close', () => { void off.then((stop) => stop()) })
+
     socket.on('message', async (data, isBinary) => {
       let msg: unknown
       try { msg = JSON.parse(isBinary ? '' : String(data)) } catch { return fail('ND_INVALID_JSON', 'each frame must be a JSON object such as {"type":"message","text":"心内科在几楼"}') }

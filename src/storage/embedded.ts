@@ -1,11 +1,8 @@
 import { EventEmitter } from 'node:events'
 import path from 'node:path'
 import { Journal } from './journal.js'
-import { TicketConflictError, type Agent, type AuthToken, type EventBus, type Presence, type SessionRecord, type Stores, type Ticket, type TranscriptEntry } from './types.js'
+import { TicketConflictError, TicketNotFoundError, type Agent, type AuthToken, type EventBus, type Presence, type SessionRecord, type Stores, type Ticket, type TranscriptEntry } from './types.js'
 
-export class TicketNotFoundError extends Error {
-  constructor(readonly ticketId: string) { super(`ticket ${ticketId} not found`) }
-}
 
 /** One journal for every collection, so a message's writes share one write and one fsync. */
 type JournalRecord =

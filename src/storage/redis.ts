@@ -1,7 +1,6 @@
 import { Redis } from 'ioredis'
-import { TicketNotFoundError } from './embedded.js'
 import { redisKeys } from './redis-keys.js'
-import { TicketConflictError, type Agent, type AuthToken, type EventBus, type Presence, type SessionRecord, type Stores, type Ticket, type TicketStore, type TranscriptEntry } from './types.js'
+import { TicketConflictError, TicketNotFoundError, type Agent, type AuthToken, type EventBus, type Presence, type SessionRecord, type Stores, type Ticket, type TicketStore, type TranscriptEntry } from './types.js'
 
 // Read-modify-write of a ticket in one step, so two instances updating it never lose a change.
 const UPDATE_TICKET = `

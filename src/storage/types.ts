@@ -21,6 +21,10 @@ export interface Ticket {
   outcome?: string
 }
 
+export class TicketNotFoundError extends Error {
+  constructor(readonly ticketId: string) { super(`ticket ${ticketId} not found`) }
+}
+
 export class TicketConflictError extends Error {
   constructor(readonly ticketId: string, readonly status: TicketStatus) { super(`ticket ${ticketId} is ${status}`) }
 }
@@ -61,6 +65,8 @@ export interface TranscriptEntry {
   confidence?: number
   sentiment?: number
   reason?: string
+  /** Who wrote an agent message. */
+  agentId?: string
 }
 
 export interface SessionRecord {

@@ -1,0 +1,100 @@
+import { TicketNotFoundError, type Stores, type Ticket, type TranscriptEntry, type Agent } from '../storage/types.js'
+import { allowedFrom, nextStatus, OPEN_STATUSES, type TicketAction } from './lifecycle.js'
+import { byQueueOrder, clocksFor, type Clock, type ServiceLevels } from './service-levels.js'
+
+export interface QueueItem extends Ticket { clocks: Clock[] }
+
+/** Topics on the event bus: consoles watch the queue, a patient's channel watches its session. */
+export const QUEUE_TOPIC = 'queue'
+export const sessionTopic = (sessionId: string) => `session:${sessionId}`
+
+export interface PatientEvent { type: 'agent' | 'system'; text: string; at: string; ticketId: string; agentName?: string; action?: string }
+
+export class NotYourTicketError extends Error {
+  constructor(readonly ticketId: string) { super(`ticket ${ticketId} is assigned to another agent`) }
+}
+
+/**
+ * What agents do with handed-off conversations. Every change is a compare-and-set on the ticket's
+ * status (so two agents, even on two instances, cannot both claim one), and is published to the
+ * consoles; what the patient should see is published to the patient's own channel.
+ */
+export class HandoffService {
+  constructor(private readonly stores: Stores, private readonly levels: ServiceLevels, private readonly messages: { handBack: string; closed: string }) {}
+
+  async queue(now = new Date()): Promise<QueueItem[]> {
+    const open = await this.stores.tickets.list({ status: OPEN_STATUSES })
+    return open.sort(byQueueOrder).map((t) => ({ ...t, clocks: clocksFor(t, this.levels, now) }))
+  }
+
+  async view(id: string, now = new Date()): Promise<{ ticket: QueueItem; transcript: TranscriptEntry[] } | undefined> {
+    const ticket = await this.stores.tickets.get(id)
+    if (!ticket) return undefined
+    return { ticket: { ...ticket, clocks: clocksFor(ticket, this.levels, now) }, transcript: await this.stores.transcripts.list(ticket.sessionId) }
+  }
+
+  claim(id: string, agent: Agent): Promise<Ticket> {
+    return this.move(id, 'claim', { assignee: agent.id })
+  }
+
+  async reply(id: string, agent: Agent, text: string): Promise<Ticket> {
+    const current = await this.mine(id, agent)
+    const at = new Date().toISOString()
+    const ticket = await this.move(id, 'reply', current.firstResponseAt ? {} : { firstResponseAt: at })
+    await this.stores.transcripts.append(ticket.sessionId, [{ at, role: 'agent', text, agentId: agent.id }])
+    await this.tellPatient(ticket, { type: 'agent', text, at, ticketId: id, agentName: agent.displayName })
+    return ticket
+  }
+
+  /** To another agent, or back to the queue when no agent is named. */
+  async transfer(id: string, agent: Agent, toAgentId?: string): Promise<Ticket> {
+    await this.mine(id, agent)
+    return toAgentId ? this.move(id, 'transfer', { assignee: toAgentId }) : this.move(id, 'release', { assignee: undefined })
+  }
+
+  async handBack(id: string, agent: Agent): Promise<Ticket> {
+    await this.mine(id, agent)
+    const ticket = await this.move(id, 'handBack', { closedAt: new Date().toISOString(), outcome: 'handed_back' })
+    await this.release(ticket, this.messages.handBack, 'handBack')
+    return ticket
+  }
+
+  async close(id: string, agent: Agent, outcome: string): Promise<Ticket> {
+    const current = await this.stores.tickets.get(id)
+    if (current?.status === 'assigned' && current.assignee !== agent.id && agent.role !== 'admin') throw new NotYourTicketError(id)
+    const ticket = await this.move(id, 'close', { closedAt: new Date().toISOString(), outcome })
+    await this.release(ticket, this.messages.closed, 'close')
+    return ticket
+  }
+
+  private async mine(id: string, agent: Agent): Promise<Ticket> {
+    const t = await this.stores.tickets.get(id)
+    if (!t) throw new TicketNotFoundError(id)
+    if (t.status === 'assigned' && t.assignee !== agent.id) throw new NotYourTicketError(id)
+    return t
+  }
+
+  private async move(id: string, action: TicketAction, patch: Partial<Ticket>): Promise<Ticket> {
+    // Every action leads to one status whatever it starts from, so the compare-and-set carries it.
+    const from = allowedFrom(action)
+    const ticket = await this.stores.tickets.transition(id, from, { ...patch, status: nextStatus(from[0]!, action) })
+    await this.stores.events.publish(QUEUE_TOPIC, { type: 'ticket', action, ticket })
+    return ticket
+  }
+
+  /** The conversation goes back to the bot: the session forgets the ticket, the patient is told. */
+  private async release(ticket: Ticket, text: string, action: string): Promise<void> {
+    const session = await this.stores.sessions.get(ticket.sessionId)
+    if (session?.state.handoff?.ticketId === ticket.id) {
+      const { handoff: _done, ...state } = session.state
+      await this.stores.sessions.put({ ...session, state: { ...state, failures: 0 }, updatedAt: new Date().toISOString() })
+    }
+    const at = new Date().toISOString()
+    await this.stores.transcripts.append(ticket.sessionId, [{ at, role: 'system', text }])
+    await this.tellPatient(ticket, { type: 'system', text, at, ticketId: ticket.id, action })
+  }
+
+  private tellPatient(ticket: Ticket, event: PatientEvent): Promise<void> {
+    return this.stores.events.publish(sessionTopic(ticket.sessionId), event)
+  }
+}

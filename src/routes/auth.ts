@@ -1,0 +1,28 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { signIn } from '../auth/accounts.js'
+import { hashToken } from '../auth/passwords.js'
+import { Errors } from '../errors.js'
+import { LoginBody } from '../schemas/agent.js'
+import { bearerToken } from './agent/auth-hook.js'
+import { SessionRateLimiter } from './session-rate-limit.js'
+
+/** Sign in and out for agents and admins; tokens expire after a night shift. */
+const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  // Guessing passwords: 10 attempts a minute per address and per username.
+  const attempts = new SessionRateLimiter(10, 60_000)
+  app.post('/api/auth/login', { schema: { tags: ['auth'], body: LoginBody } }, async (req) => {
+    const wait = attempts.hit(`ip:${req.ip}`) || attempts.hit(`user:${req.body.username}`)
+    if (wait) throw new Errors.RateLimited(`${Math.ceil(wait / 1000)} seconds`)
+    const result = await signIn(app.stores.agents, req.body.username, req.body.password)
+    if (!result) { req.log.info({ username: req.body.username }, 'sign-in failed'); throw new Errors.BadCredentials() }
+    await app.stores.agents.setPresence(result.agent.id, 'online', new Date().toISOString())
+    return result
+  })
+  app.post('/api/auth/logout', { schema: { tags: ['auth'] } }, async (req) => {
+    const token = bearerToken(req)
+    if (token) await app.stores.agents.revokeToken(hashToken(token))
+    return { ok: true }
+  })
+}
+
+export default authRoutes

@@ -1,0 +1,23 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+
+/**
+ * For patients on the HTTP API (no WebSocket): messages from a person since a given time, so a
+ * client can poll for the agent's reply. Added to the contract, nothing in it changed.
+ */
+const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/api/chat/:sessionId/messages', {
+    schema: {
+      tags: ['chat'],
+      summary: 'Messages from agents (and handoff notices) in this conversation, after `after`',
+      params: Type.Object({ sessionId: Type.String({ minLength: 1, maxLength: 128 }) }),
+      querystring: Type.Object({ after: Type.Optional(Type.String({ format: 'date-time' })) }),
+    },
+  }, async (req) => {
+    const after = req.query.after ? Date.parse(req.query.after) : 0
+    const entries = await app.stores.transcripts.list(req.params.sessionId)
+    return { messages: entries.filter((e) => (e.role === 'agent' || e.role === 'system') && Date.parse(e.at) > after).map((e) => ({ role: e.role, text: e.text, at: e.at })) }
+  })
+}
+
+export default patientRoutes
