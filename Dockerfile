@@ -19,6 +19,7 @@ COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json ./
 COPY --chown=node:node knowledge ./knowledge
 COPY --chown=node:node intents ./intents
+COPY --chown=node:node public ./public
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -12,6 +12,9 @@ import healthRoutes from './routes/health.js'
 import { SessionRateLimiter } from './routes/session-rate-limit.js'
 import wsChatRoutes from './routes/ws-chat.js'
 import websocket from '@fastify/websocket'
+import fastifyStatic from '@fastify/static'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import handoff from './plugins/handoff.js'
 import authRoutes from './routes/auth.js'
 import adminRoutes from './routes/admin.js'
@@ -27,6 +30,8 @@ export interface AppDeps {
 }
 
 const BODY_LIMIT = 16 * 1024
+const here = path.dirname(fileURLToPath(import.meta.url))
+const PUBLIC_DIR = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../public' : '../public')
 
 /** The whole app as a plain Fastify instance; server.ts listens, tests inject. */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -77,6 +82,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(agentSocket)
   await app.register(adminRoutes)
   await ensureFirstAdmin(app.stores.agents, config.admin, app.log)
+  // The agent console: static files from public/, served by the app itself (no CDN).
+  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: false, wildcard: false })
+  app.get('/console', { schema: { hide: true } }, (_req, reply) => reply.sendFile('console/index.html'))
   await app.register(healthRoutes)
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app

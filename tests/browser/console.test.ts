@@ -1,0 +1,64 @@
+import path from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import type { Browser } from 'playwright-core'
+import WebSocket from 'ws'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../../src/app.js'
+import { createAccount } from '../../src/auth/accounts.js'
+import { testConfig, chat } from '../helpers.js'
+import { artifacts, hasChromium, launch } from './browser.js'
+
+// In CI the browser tests must run (.ci/run installs chromium); elsewhere they need it installed.
+const run = hasChromium || process.env.CI ? describe : describe.skip
+
+run('agent console in a real browser', () => {
+  let app: FastifyInstance
+  let browser: Browser
+  let base: string
+
+  beforeAll(async () => {
+    app = await buildApp(testConfig({ admin: { username: 'chief', password: 'night-shift-2026' } }), { logger: false })
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    const addr = app.server.address()
+    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
+    await createAccount(app.stores.agents, { username: 'nurse.li', displayName: '李护士', password: 'li-night-2026', role: 'agent' })
+    browser = await launch()
+  })
+  afterAll(async () => { await browser?.close(); await app?.close() })
+
+  it('signs in, takes the urgent ticket first, replies into the patient conversation, hands back', async () => {
+    await chat(app, 'browser-normal', '转人工')
+    const urgent = await chat(app, 'browser-urgent', '我妈突然嘴歪了，说话不清楚')
+    expect(urgent.handoff?.priority).toBe('urgent')
+
+    // The patient is on the web widget's WebSocket and must see the agent's reply there.
+    const patient = new WebSocket(`${base.replace('http', 'ws')}/ws?sessionId=browser-urgent`)
+    const received: Array<{ type: string; text?: string }> = []
+    patient.on('message', (d) => received.push(JSON.parse(String(d))))
+    await new Promise((r) => patient.once('open', r))
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    await page.goto(`${base}/console`)
+    await page.getByLabel('用户名').fill('nurse.li')
+    await page.getByLabel('密码').fill('li-night-2026')
+    await page.getByRole('button', { name: '登录', exact: true }).click()
+    await page.getByText('实时连接正常').waitFor()
+
+    const first = page.locator('#queue li button').first()
+    await expect.poll(() => first.getAttribute('data-ticket')).toBe(urgent.handoff!.ticketId)
+    await first.click()
+    await page.getByText('我妈突然嘴歪了，说话不清楚').waitFor()
+    await page.getByRole('button', { name: '接单', exact: true }).click()
+    await page.getByLabel('回复患者').fill('我是值班护士，请立即拨打120，我们已通知急诊。')
+    await page.getByRole('button', { name: '发送', exact: true }).click()
+    await page.locator('#transcript li.agent').waitFor()
+    await page.screenshot({ path: path.join(artifacts, 'console.png'), fullPage: true })
+
+    await expect.poll(() => received.find((m) => m.type === 'agent')?.text).toBe('我是值班护士，请立即拨打120，我们已通知急诊。')
+    await page.getByRole('button', { name: '交还智能助手' }).click()
+    await expect.poll(() => received.some((m) => m.type === 'system')).toBe(true)
+    expect((await app.stores.tickets.get(urgent.handoff!.ticketId))?.status).toBe('resolved')
+    expect((await chat(app, 'browser-urgent', '心内科在几楼')).action).toBe('answer')
+    patient.close()
+  })
+})
