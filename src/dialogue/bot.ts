@@ -4,6 +4,8 @@ import type { SessionRecord, Stores, Ticket, TranscriptEntry } from '../storage/
 import { Composer } from './compose.js'
 import { decide, type DecideOptions } from './decide.js'
 import type { Action, DialogueState, HandoffRef, Priority } from './types.js'
+import { applyRating, parseRating } from './satisfaction.js'
+import type { ServiceLevels } from '../handoff/service-levels.js'
 
 export interface IncomingMessage { sessionId: string; text: string; channel: string; now?: Date }
 
@@ -42,6 +44,7 @@ export class Bot {
     private readonly stores: Stores,
     private readonly options: DecideOptions,
     private readonly availability: (now: Date) => Promise<{ online: boolean; opensAt?: string }> = async () => ({ online: true }),
+    private readonly levels?: ServiceLevels,
   ) {}
 
   handleMessage(msg: IncomingMessage): Promise<BotReply> {
@@ -58,6 +61,17 @@ export class Bot {
     const { nlu, composer } = this.brain()
     const record: SessionRecord = (await this.stores.sessions.get(msg.sessionId))
       ?? { sessionId: msg.sessionId, channel: msg.channel, createdAt: at, updatedAt: at, state: { failures: 0 } }
+    // The answer to "please rate this conversation 1-5" is recorded, not analysed as a question.
+    const asked = record.state.awaitingRating
+    const rating = asked && this.levels ? parseRating(msg.text) : undefined
+    if (asked && rating && this.levels) {
+      const outcome = await applyRating(this.stores, this.levels, rating, { sessionId: msg.sessionId, channel: msg.channel, ...(asked.ticketId ? { ticketId: asked.ticketId } : {}), now })
+      const { awaitingRating: _done, ...rest } = record.state
+      const text = composer.text('handoff', 'ratingThanks') + (outcome.followUp ? composer.text('handoff', 'ratingFollowUp', { name: outcome.followUp.owner, hours: String(outcome.followUp.hours) }) : '')
+      await this.stores.recordTurn({ ...record, updatedAt: at, state: rest }, [{ at, role: 'patient', text: msg.text }, { at, role: 'bot', text, action: 'answer', intent: 'satisfaction_rating' }])
+      return { reply: text, action: 'answer', intent: 'satisfaction_rating', confidence: 1, handoff: null, suggestions: [] }
+    }
+    if (asked) record.state = (({ awaitingRating: _skip, ...rest }) => rest)(record.state)
     const analysis = nlu.analyse(msg.text)
     const decision = decide(analysis, record.state, now, composer, this.options, nlu.symptomOf(analysis))
     let state: DialogueState = decision.state
@@ -81,11 +95,16 @@ export class Bot {
       } else {
         const ticket: Ticket = { id: newTicketId(), sessionId: msg.sessionId, channel: msg.channel, reason: req.reason, priority: req.priority, status: 'queued', detail: req.detail, createdAt: at, updatedAt: at }
         writes.push(this.stores.tickets.create(ticket))
-        handoff = { ticketId: ticket.id, reason: ticket.reason, priority: ticket.priority }
+        handoff = { ticketId: ticket.id, reason: req.reason, priority: req.priority }
         const staffed = await this.availability(now)
         if (!staffed.online) reply += composer.text('handoff', 'noAgentOnline', { time: staffed.opensAt ? `在${staffed.opensAt}上班后` : '尽快' })
       }
       state = { ...state, handoff: handoff! }
+    }
+    // A goodbye ends the conversation: ask how it went.
+    if (decision.intent === 'thanks_goodbye' && !state.handoff && this.levels) {
+      reply += composer.text('handoff', 'askRating')
+      state = { ...state, awaitingRating: {} }
     }
     const patient: TranscriptEntry = { at, role: 'patient', text: msg.text, intent: analysis.ranked[0]?.intent ?? null, confidence: round(analysis.ranked[0]?.confidence ?? 0), sentiment: round(analysis.sentiment) }
     const bot: TranscriptEntry = { at, role: 'bot', text: reply, action: decision.action, intent: decision.intent, confidence: round(decision.confidence), ...(decision.handoff ? { reason: decision.handoff.reason } : {}) }

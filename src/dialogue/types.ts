@@ -7,6 +7,9 @@ export type HandoffReason = (typeof HANDOFF_REASONS)[number]
 
 export interface HandoffRef { ticketId: string; reason: HandoffReason; priority: Priority }
 
+/** Tickets that are not a live conversation: follow-ups the hospital owes after a low rating. */
+export type TicketReason = HandoffReason | 'satisfaction_follow_up'
+
 /** What the bot remembers of a conversation between turns. */
 export interface DialogueState {
   lastIntent?: string
@@ -15,6 +18,8 @@ export interface DialogueState {
   /** Fallbacks and clarifies in a row: the second offers a person, the third hands off. */
   failures: number
   handoff?: HandoffRef
+  /** The bot asked for a 1-5 rating (after a person's help ended, or a goodbye). */
+  awaitingRating?: { ticketId?: string }
 }
 
 export interface HandoffRequest {

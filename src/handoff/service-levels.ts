@@ -10,6 +10,7 @@ export interface ServiceLevels {
   escalation: Record<string, { to: string; hours: number }>
   complaintResolutionHours: Record<string, number>
   staffing: ScheduleRule[]
+  satisfaction: Array<{ ratings: number[]; followUp?: { owner: string; hours: number; priority: 'high' | 'normal' }; goodExample?: boolean }>
 }
 
 export function loadServiceLevels(file: string): ServiceLevels {

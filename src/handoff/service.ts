@@ -20,7 +20,7 @@ export class NotYourTicketError extends Error {
  * consoles; what the patient should see is published to the patient's own channel.
  */
 export class HandoffService {
-  constructor(private readonly stores: Stores, private readonly levels: ServiceLevels, private readonly messages: { handBack: string; closed: string }) {}
+  constructor(private readonly stores: Stores, private readonly levels: ServiceLevels, private readonly messages: { handBack: string; closed: string; askRating: string }) {}
 
   async queue(now = new Date()): Promise<QueueItem[]> {
     const open = await this.stores.tickets.list({ status: OPEN_STATUSES })
@@ -87,11 +87,13 @@ export class HandoffService {
     const session = await this.stores.sessions.get(ticket.sessionId)
     if (session?.state.handoff?.ticketId === ticket.id) {
       const { handoff: _done, ...state } = session.state
-      await this.stores.sessions.put({ ...session, state: { ...state, failures: 0 }, updatedAt: new Date().toISOString() })
+      // The conversation with a person ended: the next message may be the patient's rating.
+      await this.stores.sessions.put({ ...session, state: { ...state, failures: 0, awaitingRating: { ticketId: ticket.id } }, updatedAt: new Date().toISOString() })
     }
     const at = new Date().toISOString()
-    await this.stores.transcripts.append(ticket.sessionId, [{ at, role: 'system', text }])
-    await this.tellPatient(ticket, { type: 'system', text, at, ticketId: ticket.id, action })
+    const message = `${text}${this.messages.askRating}`
+    await this.stores.transcripts.append(ticket.sessionId, [{ at, role: 'system', text: message }])
+    await this.tellPatient(ticket, { type: 'system', text: message, at, ticketId: ticket.id, action })
   }
 
   private tellPatient(ticket: Ticket, event: PatientEvent): Promise<void> {

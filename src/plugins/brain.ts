@@ -27,5 +27,5 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     if (Object.values(presence).some((p) => p.presence === 'online')) return { online: true }
     return { online: false, opensAt: nextShift(levels, now, config.timezone) }
   }
-  app.decorate('bot', new Bot(() => brain, app.stores, config.nlu, availability))
+  app.decorate('bot', new Bot(() => brain, app.stores, config.nlu, availability, levels))
 }, { name: 'brain', dependencies: ['stores'] })

@@ -1,4 +1,4 @@
-import type { Action, DialogueState, HandoffReason, Priority } from '../dialogue/types.js'
+import type { Action, DialogueState, Priority, TicketReason } from '../dialogue/types.js'
 
 export const TICKET_STATUSES = ['queued', 'assigned', 'resolved', 'closed'] as const
 export type TicketStatus = (typeof TICKET_STATUSES)[number]
@@ -7,7 +7,7 @@ export interface Ticket {
   id: string
   sessionId: string
   channel: string
-  reason: HandoffReason
+  reason: TicketReason
   priority: Priority
   status: TicketStatus
   detail: Record<string, string | number>
@@ -19,6 +19,11 @@ export interface Ticket {
   escalatedAt?: string
   closedAt?: string
   outcome?: string
+  /** The patient's 1-5 rating of the conversation this ticket was about. */
+  rating?: number
+  /** Who must act on a follow-up ticket (office director, service specialist). */
+  owner?: string
+  dueAt?: string
 }
 
 export class TicketNotFoundError extends Error {

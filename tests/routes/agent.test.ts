@@ -110,3 +110,37 @@ describe('working a handed-off conversation', () => {
     expect(replies.find((r: { id: string }) => r.id === 'emergency').text).toContain('急诊楼1楼')
   })
 })
+
+describe('satisfaction 1-5 when a conversation ends', () => {
+  it('asks after the person hands back; a low rating opens a follow-up for the office director', async () => {
+    const t = (await chat(app, 'p-rate-low', '转人工')).handoff!.ticketId
+    const { token } = await login('nurse.wang', 'wang-2026-night')
+    await call(token, 'POST', `/api/agent/tickets/${t}/claim`)
+    await call(token, 'POST', `/api/agent/tickets/${t}/reply`, { text: '您好，请问什么事？' })
+    await call(token, 'POST', `/api/agent/tickets/${t}/handback`)
+    const polled = (await app.inject({ method: 'GET', url: '/api/chat/p-rate-low/messages' })).json().messages
+    expect(polled.at(-1).text).toContain('回复1-5')
+    const rated = await chat(app, 'p-rate-low', '2分')
+    expect(rated.reply).toContain('科室主任')
+    expect((await app.stores.tickets.get(t))?.rating).toBe(2)
+    const followUp = (await app.stores.tickets.list()).find((x) => x.reason === 'satisfaction_follow_up' && x.detail.ratedTicket === t)
+    expect(followUp).toMatchObject({ owner: '科室主任', priority: 'high', status: 'queued' })
+  })
+
+  it('asks after a goodbye; 3 goes to a service specialist, 5 is kept as a good example', async () => {
+    await chat(app, 'p-rate-3', '心内科在几楼')
+    expect((await chat(app, 'p-rate-3', '好的谢谢')).reply).toContain('回复1-5')
+    expect((await chat(app, 'p-rate-3', '三')).reply).toContain('服务专员')
+    const t = (await chat(app, 'p-rate-5', '转人工')).handoff!.ticketId
+    const { token } = await login('nurse.wang', 'wang-2026-night')
+    await call(token, 'POST', `/api/agent/tickets/${t}/claim`)
+    await call(token, 'POST', `/api/agent/tickets/${t}/close`, { outcome: 'answered' })
+    expect((await chat(app, 'p-rate-5', '5')).reply).toBe('感谢您的评价！')
+    expect((await app.stores.tickets.get(t))?.detail.goodExample).toBe(1)
+  })
+
+  it('a question instead of a rating is answered as a question', async () => {
+    await chat(app, 'p-rate-skip', '谢谢')
+    expect((await chat(app, 'p-rate-skip', '心内科在几楼')).reply).toContain('2楼')
+  })
+})
