@@ -15,6 +15,8 @@ export const ConfigSchema = Type.Object({
   ),
   dataDir: Type.String({ default: './data' }),
   redisUrl: Type.Optional(Type.String()),
+  /** Key prefix, so several hospitals (or test runs) can share one Redis. */
+  redisPrefix: Type.String({ default: 'nd:' }),
   knowledgeDir: Type.String({ default: path.join(projectRoot, 'knowledge') }),
   intentsDir: Type.String({ default: path.join(projectRoot, 'intents') }),
   timezone: Type.String({ default: 'Asia/Shanghai' }),
@@ -52,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: env.LOG_LEVEL,
     dataDir: env.DATA_DIR,
     redisUrl: env.REDIS_URL || undefined,
+    redisPrefix: env.REDIS_PREFIX,
     knowledgeDir: env.KNOWLEDGE_DIR,
     intentsDir: env.INTENTS_DIR,
     timezone: env.HOSPITAL_TZ,

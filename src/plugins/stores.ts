@@ -10,7 +10,7 @@ declare module 'fastify' {
 
 /** Storage chosen by config: Redis when REDIS_URL is set, else the embedded journal in DATA_DIR. */
 export default fp<{ config: Config; stores?: Stores }>(async (app, { config, stores }) => {
-  const chosen = stores ?? (config.redisUrl ? await openRedisStores(config.redisUrl) : openEmbeddedStores(config.dataDir))
+  const chosen = stores ?? (config.redisUrl ? await openRedisStores(config.redisUrl, config.redisPrefix) : openEmbeddedStores(config.dataDir))
   app.decorate('stores', chosen)
   app.log.info({ storage: chosen.kind }, 'storage ready')
   // Injected stores belong to the caller (tests reuse them across app restarts).

@@ -1,9 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import path from 'node:path'
+import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { openEmbeddedStores } from '../../src/storage/embedded.js'
+import { openRedisStores } from '../../src/storage/redis.js'
+import type { Stores } from '../../src/storage/types.js'
 import { tempDir } from '../helpers.js'
+import { describeWithRedis, dropKeys, REDIS_URL } from '../redis-available.js'
 
 const server = path.resolve(import.meta.dirname, '../../dist/src/server.js')
 
@@ -11,8 +15,8 @@ const freePort = () => new Promise<number>((resolve) => {
   const s = createServer().listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a ? a.port : 0)) })
 })
 
-async function start(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [server], { env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', RATE_LIMIT: 'off', REDIS_URL: '' }, stdio: 'ignore' })
+async function start(env: Record<string, string>, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [server], { env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT: 'off', REDIS_URL: '', ...env }, stdio: 'ignore' })
   for (let i = 0; i < 300; i++) {
     try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child } catch { /* starting */ }
     await new Promise((r) => setTimeout(r, 50))
@@ -24,26 +28,25 @@ async function start(dataDir: string, port: number): Promise<ChildProcess> {
 const post = async (port: number, sessionId: string, text: string) =>
   (await fetch(`http://127.0.0.1:${port}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sessionId, text }) })).json()
 
-describe('kill -9 loses nothing (embedded default)', () => {
-  it('keeps every acknowledged ticket, transcript and handed-off session', async () => {
-    const dataDir = tempDir('nd-crash-')
+/** kill -9 right after 20 concurrent handoffs are acknowledged, then restart: everything is there. */
+function crashTest(env: Record<string, string>, open: () => Promise<Stores>) {
+  return async () => {
     const port = await freePort()
-    const first = await start(dataDir, port)
+    const first = await start(env, port)
     const tickets: string[] = []
-    // Concurrent handoffs, then SIGKILL the moment the last one is acknowledged.
     const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => post(port, `crash-${i}`, i % 2 ? '转人工' : '我不想活了')))
     first.kill('SIGKILL')
     await new Promise((r) => first.once('exit', r))
     for (const r of replies) { expect(r.action).toBe('handoff'); tickets.push(r.handoff.ticketId) }
 
-    const stores = openEmbeddedStores(dataDir)
+    const stores = await open()
     for (const [i, id] of tickets.entries()) {
       expect(await stores.tickets.get(id)).toMatchObject({ sessionId: `crash-${i}`, status: 'queued' })
       expect((await stores.transcripts.list(`crash-${i}`)).length).toBe(2)
     }
     await stores.close()
 
-    const second = await start(dataDir, port)
+    const second = await start(env, port)
     try {
       const later = await post(port, 'crash-1', '还有人吗')
       expect(later.action).toBe('handoff')
@@ -52,5 +55,17 @@ describe('kill -9 loses nothing (embedded default)', () => {
       second.kill('SIGTERM')
       await new Promise((r) => second.once('exit', r))
     }
+  }
+}
+
+describe('kill -9 loses nothing (embedded default)', () => {
+  const dataDir = tempDir('nd-crash-')
+  it('keeps every acknowledged ticket, transcript and handed-off session', crashTest({ DATA_DIR: dataDir }, async () => openEmbeddedStores(dataDir)))
+})
+
+await describeWithRedis('kill -9 loses nothing (Redis)', () => {
+  const prefix = `nd-crash-${randomBytes(4).toString('hex')}:`
+  it('keeps every acknowledged ticket, transcript and handed-off session', async () => {
+    try { await crashTest({ REDIS_URL, REDIS_PREFIX: prefix, DATA_DIR: tempDir('nd-crash-r-') }, () => openRedisStores(REDIS_URL, prefix))() } finally { await dropKeys(prefix) }
   })
 })

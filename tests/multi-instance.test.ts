@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import WebSocket from 'ws'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { buildApp } from '../src/app.js'
+import { createAccount } from '../src/auth/accounts.js'
+import { chat, testConfig } from './helpers.js'
+import { describeWithRedis, dropKeys, REDIS_URL } from './redis-available.js'
+
+await describeWithRedis('two instances on one Redis', () => {
+  const prefix = `nd-multi-${randomBytes(4).toString('hex')}:`
+  let a: FastifyInstance
+  let b: FastifyInstance
+  let aUrl: string
+
+  beforeAll(async () => {
+    const config = () => testConfig({ redisUrl: REDIS_URL, redisPrefix: prefix })
+    a = await buildApp(config(), { logger: false })
+    b = await buildApp(config(), { logger: false })
+    await a.listen({ host: '127.0.0.1', port: 0 })
+    await b.ready()
+    const addr = a.server.address()
+    aUrl = `ws://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
+    await createAccount(a.stores.agents, { username: 'multi.agent', password: 'multi-night-2026', role: 'agent' })
+  })
+  afterAll(async () => { await a?.close(); await b?.close(); await dropKeys(prefix) })
+
+  const login = async (app: FastifyInstance) => (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'multi.agent', password: 'multi-night-2026' } })).json().token as string
+
+  it('a patient on A, an agent on B: the reply reaches the patient; a claim on B blocks A; A dying loses nothing', async () => {
+    const patient = new WebSocket(`${aUrl}/ws?sessionId=multi-patient`)
+    const received: Array<{ type: string; text?: string }> = []
+    patient.on('message', (d) => received.push(JSON.parse(String(d))))
+    await new Promise((r) => patient.once('open', r))
+    const handoff = await chat(a, 'multi-patient', '转人工')
+    const id = handoff.handoff!.ticketId
+
+    const tokenB = await login(b)
+    const tokenA = await login(a)
+    const queueB = (await b.inject({ method: 'GET', url: '/api/agent/queue', headers: { authorization: `Bearer ${tokenB}` } })).json().tickets
+    expect(queueB.map((t: { id: string }) => t.id)).toContain(id)
+
+    const [onB, onA] = await Promise.all([
+      b.inject({ method: 'POST', url: `/api/agent/tickets/${id}/claim`, headers: { authorization: `Bearer ${tokenB}` } }),
+      a.inject({ method: 'POST', url: `/api/agent/tickets/${id}/claim`, headers: { authorization: `Bearer ${tokenA}` } }),
+    ])
+    expect([onA.statusCode, onB.statusCode].sort()).toEqual([200, 409])
+    const winner = onB.statusCode === 200 ? { app: b, token: tokenB } : { app: a, token: tokenA }
+    // The same agent account is signed in on both instances; the reply goes out from B either way.
+    const reply = await b.inject({ method: 'POST', url: `/api/agent/tickets/${id}/reply`, headers: { authorization: `Bearer ${winner.token}` }, payload: { text: '您好，我是值班护士' } })
+    expect(reply.statusCode).toBe(200)
+    await expect.poll(() => received.find((m) => m.type === 'agent')?.text).toBe('您好，我是值班护士')
+    patient.close()
+
+    // A goes away; B still has the ticket and the whole transcript, and the conversation continues.
+    await a.close()
+    const view = (await b.inject({ method: 'GET', url: `/api/agent/tickets/${id}`, headers: { authorization: `Bearer ${tokenB}` } })).json()
+    expect(view.transcript.map((e: { role: string }) => e.role)).toEqual(['patient', 'bot', 'agent'])
+    expect((await chat(b, 'multi-patient', '还在吗')).handoff?.ticketId).toBe(id)
+  })
+})

@@ -1,0 +1,23 @@
+import { Redis } from 'ioredis'
+import { describe, it } from 'vitest'
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+export async function redisReachable(): Promise<boolean> {
+  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+  try { await r.connect(); await r.ping(); return true } catch { return false } finally { r.disconnect() }
+}
+
+/** describe() when Redis answers; in CI a missing Redis is a failure, never a silent skip. */
+export async function describeWithRedis(name: string, body: () => void): Promise<void> {
+  if (await redisReachable()) return describe(name, body)
+  if (process.env.CI) return describe(name, () => { it(`reaches Redis at ${REDIS_URL}`, () => { throw new Error(`Redis not reachable at ${REDIS_URL} in CI`) }) })
+  console.warn(`${name}: skipped, no Redis at ${REDIS_URL} (never skipped in CI)`)
+}
+
+export async function dropKeys(prefix: string): Promise<void> {
+  const r = new Redis(REDIS_URL)
+  const keys = await r.keys(`${prefix}*`)
+  if (keys.length) await r.del(...keys)
+  await r.quit()
+}
