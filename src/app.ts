@@ -80,7 +80,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(authRoutes)
   await app.register(agentRoutes)
   await app.register(agentSocket)
-  await app.register(adminRoutes)
+  await app.register(adminRoutes, { timeZone: config.timezone })
   await ensureFirstAdmin(app.stores.agents, config.admin, app.log)
   // The agent console: static files from public/, served by the app itself (no CDN).
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: false, wildcard: false })

@@ -10,6 +10,7 @@ export interface ServiceLevels {
   escalation: Record<string, { to: string; hours: number }>
   complaintResolutionHours: Record<string, number>
   staffing: ScheduleRule[]
+  nightReport: { night: { from: string; to: string }; botAnswerSeconds: number; target: number }
   satisfaction: Array<{ ratings: number[]; followUp?: { owner: string; hours: number; priority: 'high' | 'normal' }; goodExample?: boolean }>
 }
 

@@ -2,10 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { AccountError, createAccount } from '../auth/accounts.js'
 import { Errors } from '../errors.js'
 import { NewAgentBody } from '../schemas/agent.js'
+import { nightResponse } from '../metrics/night-response.js'
+import { Type } from '@sinclair/typebox'
 import { requireRole } from './agent/auth-hook.js'
 
 /** Admin-only: accounts for agents and other admins. */
-const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
+const adminRoutes: FastifyPluginAsyncTypebox<{ timeZone: string }> = async (app, { timeZone }) => {
   app.addHook('onRequest', requireRole('admin'))
   app.post('/api/admin/agents', { schema: { tags: ['admin'], body: NewAgentBody } }, async (req, reply) => {
     try {
@@ -15,6 +17,17 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (err instanceof AccountError) throw new Errors.AccountInvalid(err.message)
       throw err
     }
+  })
+  app.get('/api/admin/reports/night-response', {
+    schema: {
+      tags: ['admin'],
+      summary: 'Night response rate: share of night messages answered within the target time (default: last 24 h)',
+      querystring: Type.Object({ from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) }),
+    },
+  }, async (req) => {
+    const to = req.query.to ? new Date(req.query.to) : new Date()
+    const from = req.query.from ? new Date(req.query.from) : new Date(to.getTime() - 24 * 3_600_000)
+    return nightResponse(app.stores, app.serviceLevels, { from, to }, timeZone)
   })
 }
 

@@ -113,6 +113,7 @@ export function openEmbeddedStores(dataDir: string): Stores {
         addEntries(sessionId, entries)
       },
       async list(sessionId) { return [...(transcripts.get(sessionId) ?? [])] },
+      async sessionIds() { return [...transcripts.keys()] },
     },
     async recordTurn(record, entries) {
       await journal.append({ c: 'turn', record, entries })

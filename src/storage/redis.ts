@@ -107,6 +107,17 @@ export async function openRedisStores(url: string, prefix = 'nd:'): Promise<Stor
       async list(sessionId) {
         return (await redis.lrange(keys.transcript(sessionId), 0, -1)).map((r) => JSON.parse(r) as TranscriptEntry)
       },
+      async sessionIds() {
+        const ids: string[] = []
+        const head = keys.transcript('')
+        let cursor = '0'
+        do {
+          const [next, batch] = await redis.scan(cursor, 'MATCH', `${head}*`, 'COUNT', 500)
+          cursor = next
+          ids.push(...batch.map((k) => k.slice(head.length)))
+        } while (cursor !== '0')
+        return ids
+      },
     },
     async recordTurn(record, entries) {
       const tx = redis.multi().set(keys.session(record.sessionId), JSON.stringify(record))

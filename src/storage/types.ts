@@ -99,6 +99,8 @@ export interface TicketStore {
 export interface TranscriptStore {
   append(sessionId: string, entries: TranscriptEntry[]): Promise<void>
   list(sessionId: string): Promise<TranscriptEntry[]>
+  /** Every conversation with a transcript (reports). */
+  sessionIds(): Promise<string[]>
 }
 
 /** The storage a running bot needs; one embedded implementation, one Redis (REDIS_URL). */

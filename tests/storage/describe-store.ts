@@ -76,6 +76,7 @@ export function describeStore(name: string, open: () => Promise<Stores>, reopen:
         await s.transcripts.append('b', [{ at: 't1', role: 'patient', text: '转人工' }])
         expect((await s.transcripts.list('a')).map((e) => e.text)).toEqual(['心内科在几楼', '2楼', '谢谢'])
         expect(await s.transcripts.list('none')).toEqual([])
+        expect((await s.transcripts.sessionIds()).sort()).toEqual(['a', 'b'])
       } finally { await s.close() }
     })
 
