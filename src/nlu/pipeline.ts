@@ -84,7 +84,7 @@ export class NluPipeline {
     const safety = this.safety.detect(masked)
     const humanRequest = this.human.detect(masked)
     const complaint = this.complaint.detect(masked, sentiment)
-    const medical = this.medicalDetector.detect(masked)
+    const medical = this.medicalDetector.detect(masked, normalised)
     return {
       normalised, tokens, entities, sentiment, routing: this.medicalDetector.isRouting(masked),
       ...(safety ? { safety } : {}),

@@ -89,10 +89,11 @@ export class MedicalAdviceDetector {
     return this.negation.affirmed(text, this.symptoms.matches(text))[0]?.text
   }
 
-  detect(text: string): MedicalFinding | undefined {
+  /** `text` has known names masked; `plain` is the same message unmasked (空腹血糖 is not 空腹血+糖). */
+  detect(text: string, plain = text): MedicalFinding | undefined {
     const symptom = this.symptom(text)
     for (const [kind, matcher] of this.kinds) {
-      const hit = matcher.matches(text)[0]
+      const hit = matcher.matches(text)[0] ?? (plain !== text ? matcher.matches(plain)[0] : undefined)
       if (hit) return { kind, evidence: hit.text, ...(symptom ? { symptom } : {}) }
     }
     if (symptom && this.routing.test(text)) return { kind: 'routing', evidence: symptom, symptom }
