@@ -147,6 +147,7 @@ async function openTicket(id) {
   $('actions').hidden = !open
   $('claim').hidden = ticket.status !== 'queued'
   for (const id of ['transfer', 'transfer-to', 'handback']) $(id).hidden = !mine
+  $('escalate').hidden = !(ticket.reason === 'complaint' && ticket.clocks.some((c) => c.name === 'escalation') && !ticket.escalatedAt)
   $('reply-form').hidden = !mine
   if (mine) await fillColleagues()
   await refreshQueue()
@@ -167,6 +168,7 @@ async function act(action, body) {
 
 $('claim').addEventListener('click', () => act('claim'))
 $('handback').addEventListener('click', () => act('handback'))
+$('escalate').addEventListener('click', () => act('escalate'))
 $('close').addEventListener('click', () => act('close', { outcome: $('outcome').value }))
 $('transfer').addEventListener('click', () => act('transfer', $('transfer-to').value ? { toAgentId: $('transfer-to').value } : {}))
 let typingSent = 0

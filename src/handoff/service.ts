@@ -52,6 +52,16 @@ export class HandoffService {
     return toAgentId ? this.move(id, 'transfer', { assignee: toAgentId }) : this.move(id, 'release', { assignee: undefined })
   }
 
+  /** A medical-quality complaint reported to the medical affairs office: stops its escalation clock. */
+  async escalate(id: string, agent: Agent): Promise<Ticket> {
+    const current = await this.stores.tickets.get(id)
+    if (!current) throw new TicketNotFoundError(id)
+    const to = this.levels.escalation[String(current.detail.category ?? '')]?.to ?? '医务处'
+    const ticket = await this.stores.tickets.transition(id, OPEN_STATUSES, { escalatedAt: new Date().toISOString(), detail: { ...current.detail, escalatedTo: to, escalatedBy: agent.displayName } })
+    await this.stores.events.publish(QUEUE_TOPIC, { type: 'ticket', action: 'escalate', ticket })
+    return ticket
+  }
+
   async handBack(id: string, agent: Agent): Promise<Ticket> {
     await this.mine(id, agent)
     const ticket = await this.move(id, 'handBack', { closedAt: new Date().toISOString(), outcome: 'handed_back' })

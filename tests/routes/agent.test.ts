@@ -105,6 +105,17 @@ describe('working a handed-off conversation', () => {
     expect((await app.stores.tickets.get(res.handoff!.ticketId))?.detail.callbackPhone).toBe('13912345678')
   })
 
+  it('runs a medical-quality complaint on a 2-hour clock to 医务处, stopped by escalating', async () => {
+    const t = (await chat(app, 'p-quality', '医生误诊了，耽误了我妈的病，我要投诉')).handoff!.ticketId
+    const { token } = await login('nurse.wang', 'wang-2026-night')
+    const clocks = (await call(token, 'GET', `/api/agent/tickets/${t}`)).json().ticket.clocks
+    expect(clocks.map((c: { name: string }) => c.name)).toEqual(['firstResponse', 'escalation', 'resolution'])
+    const escalated = (await call(token, 'POST', `/api/agent/tickets/${t}/escalate`)).json()
+    expect(escalated.detail.escalatedTo).toBe('医务处')
+    const after = (await call(token, 'GET', `/api/agent/tickets/${t}`)).json().ticket.clocks
+    expect(after.find((c: { name: string }) => c.name === 'escalation')).toMatchObject({ met: true, breached: false })
+  })
+
   it('serves canned replies from the knowledge base', async () => {
     const replies = (await call(admin, 'GET', '/api/agent/canned-replies')).json().replies
     expect(replies.find((r: { id: string }) => r.id === 'emergency').text).toContain('急诊楼1楼')

@@ -35,6 +35,7 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/agent/tickets/:id/claim', { schema: { tags, params: TicketParams } }, (req) => act(req.params.id, () => app.handoff.claim(req.params.id, req.agent!)))
   app.post('/api/agent/tickets/:id/reply', { schema: { tags, params: TicketParams, body: ReplyBody } }, (req) => act(req.params.id, () => app.handoff.reply(req.params.id, req.agent!, req.body.text)))
   app.post('/api/agent/tickets/:id/transfer', { schema: { tags, params: TicketParams, body: TransferBody } }, (req) => act(req.params.id, () => app.handoff.transfer(req.params.id, req.agent!, req.body.toAgentId)))
+  app.post('/api/agent/tickets/:id/escalate', { schema: { tags, params: TicketParams, summary: 'Report to the medical affairs office (医务处)' } }, (req) => act(req.params.id, () => app.handoff.escalate(req.params.id, req.agent!)))
   app.post('/api/agent/tickets/:id/handback', { schema: { tags, params: TicketParams } }, (req) => act(req.params.id, () => app.handoff.handBack(req.params.id, req.agent!)))
   app.post('/api/agent/tickets/:id/close', { schema: { tags, params: TicketParams, body: CloseBody } }, (req) => act(req.params.id, () => app.handoff.close(req.params.id, req.agent!, req.body.outcome)))
   app.post('/api/agent/tickets/:id/typing', { schema: { tags, params: TicketParams } }, async (req) => {
