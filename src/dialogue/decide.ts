@@ -16,6 +16,8 @@ const SOCIAL_INTENTS = new Set(['greeting', 'thanks_goodbye'])
 const CLASSIFIER_HANDOFF_CONFIDENCE = 0.7
 const SHORT_FOLLOW_UP = 10
 const NEAREST_MARGIN = 0.1
+/** Cosine to an example above which the message is a rewording of it. */
+const PARAPHRASE = 0.4
 /** Above this the top intent is answered even when another one is close behind. */
 const CLEAR_CONFIDENCE = 0.75
 const FOLLOW_UP = /^(那|那么|还有|另外|再问下?|请问)?.{0,12}?(呢|的呢|怎么样|如何)[?？]?$/u
@@ -77,9 +79,11 @@ function classify(ctx: Context): Decision {
   if (!isAnswerable(compose, top.intent)) return fail(ctx, top.intent, top.intent, top.confidence)
   const rivals = analysis.ranked.filter((r) => r !== top && isAnswerable(compose, r.intent) && !sameFamily(r.intent, top.intent) && top.confidence - r.confidence < options.ambiguityMargin)
   if (!rivals.length || top.confidence >= CLEAR_CONFIDENCE) return answer(ctx, resolveFamily(top.intent, analysis), top.confidence)
-  // Near-tied intents: a near-paraphrase among one intent's examples settles it; otherwise ask.
+  // Near-tied intents: a near-paraphrase among one intent's examples settles it; else a place or exam
+  // the message names supports the intent that answers about it; else ask.
   const tied = [top, ...rivals].map((r) => ({ ...r, nearest: analysis.nearest(r.intent) })).sort((a, b) => b.nearest - a.nearest)
-  if (tied[0]!.nearest - tied[1]!.nearest >= NEAREST_MARGIN) return answer(ctx, tied[0]!.intent, tied[0]!.confidence)
+  if (tied[0]!.nearest >= PARAPHRASE && tied[0]!.nearest - tied[1]!.nearest >= NEAREST_MARGIN) return answer(ctx, resolveFamily(tied[0]!.intent, analysis), tied[0]!.confidence)
+  if (ENTITY_INTENTS.has(top.intent) && (analysis.entities.place || analysis.entities.exam)) return answer(ctx, resolveFamily(top.intent, analysis), top.confidence)
   return clarify(ctx, tied.slice(0, 3).map((r) => r.intent), top.confidence)
 }
 

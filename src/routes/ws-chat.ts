@@ -22,7 +22,7 @@ const wsChatRoutes: FastifyPluginAsync<{ config: Config; limiter?: SessionRateLi
 
     // A person's replies and handoff notices reach the patient on this connection as they happen.
     const off = app.stores.events.subscribe(`session:${sessionId}`, (event) => send(event))
-    socket.on('close', () => { void off.then((stop) => stop()) })
+    socket.on('close', () => { off.then((stop) => stop()).catch((err) => req.log.warn({ err }, 'unsubscribe failed')) })
 
     socket.on('message', async (data, isBinary) => {
       let msg: unknown

@@ -70,6 +70,7 @@ export async function openRedisStores(url: string, prefix = 'nd:'): Promise<Stor
   await redis.connect()
   const keys = redisKeys(prefix)
   const subscriber = redis.duplicate()
+  let closed = false
   const handlers = new Map<string, Set<(event: unknown) => void>>()
   subscriber.on('message', (channel: string, message: string) => {
     const set = handlers.get(channel)
@@ -86,7 +87,8 @@ export async function openRedisStores(url: string, prefix = 'nd:'): Promise<Stor
       set.add(handler)
       return async () => {
         set!.delete(handler)
-        if (!set!.size) { handlers.delete(channel); await subscriber.unsubscribe(channel) }
+        // After close() there is nothing left to unsubscribe from (a socket may close after the store).
+        if (!set!.size && !closed) { handlers.delete(channel); await subscriber.unsubscribe(channel) }
       }
     },
   }
@@ -153,6 +155,11 @@ export async function openRedisStores(url: string, prefix = 'nd:'): Promise<Stor
       },
     },
     events,
-    async close() { subscriber.disconnect(); await redis.quit() },
+    async close() {
+      if (closed) return
+      closed = true
+      subscriber.disconnect()
+      await redis.quit()
+    },
   }
 }

@@ -66,8 +66,9 @@ export const agentSocket: FastifyPluginAsyncTypebox = async (app) => {
     let agentId: string | undefined
     // An open console is an agent on duty: the bot tells patients a person is there.
     socket.on('close', () => {
-      void off?.()
-      if (agentId) void app.stores.agents.setPresence(agentId, 'offline', new Date().toISOString())
+      const quiet = (err: unknown) => req.log.warn({ err }, 'console disconnect cleanup failed')
+      off?.().catch(quiet)
+      if (agentId) app.stores.agents.setPresence(agentId, 'offline', new Date().toISOString()).catch(quiet)
     })
     void (async () => {
       const agent = req.query.token ? await agentForToken(app.stores.agents, req.query.token) : undefined
