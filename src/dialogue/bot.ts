@@ -59,7 +59,7 @@ export class Bot {
     const now = msg.now ?? new Date()
     const at = now.toISOString()
     const { nlu, composer } = this.brain()
-    const record: SessionRecord = (await this.stores.sessions.get(msg.sessionId))
+    let record: SessionRecord = (await this.stores.sessions.get(msg.sessionId))
       ?? { sessionId: msg.sessionId, channel: msg.channel, createdAt: at, updatedAt: at, state: { failures: 0 } }
     // The answer to "please rate this conversation 1-5" is recorded, not analysed as a question.
     const asked = record.state.awaitingRating
@@ -71,7 +71,8 @@ export class Bot {
       await this.stores.recordTurn({ ...record, updatedAt: at, state: rest }, [{ at, role: 'patient', text: msg.text }, { at, role: 'bot', text, action: 'answer', intent: 'satisfaction_rating' }])
       return { reply: text, action: 'answer', intent: 'satisfaction_rating', confidence: 1, handoff: null, suggestions: [] }
     }
-    if (asked) record.state = (({ awaitingRating: _skip, ...rest }) => rest)(record.state)
+    // Anything but a rating: the question lapses (a copy: the stored record is only changed by a write).
+    if (asked) record = { ...record, state: (({ awaitingRating: _skip, ...rest }) => rest)(record.state) }
     const analysis = nlu.analyse(msg.text)
     const decision = decide(analysis, record.state, now, composer, this.options, nlu.symptomOf(analysis))
     let state: DialogueState = decision.state
