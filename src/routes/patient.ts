@@ -18,6 +18,21 @@ const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const entries = await app.stores.transcripts.list(req.params.sessionId)
     return { messages: entries.filter((e) => (e.role === 'agent' || e.role === 'system') && Date.parse(e.at) > after).map((e) => ({ role: e.role, text: e.text, at: e.at })) }
   })
+
+  app.get('/api/chat/:sessionId/history', {
+    schema: {
+      tags: ['chat'],
+      summary: 'The conversation so far (the widget restores it after a reload)',
+      params: Type.Object({ sessionId: Type.String({ minLength: 1, maxLength: 128 }) }),
+    },
+  }, async (req) => {
+    const entries = await app.stores.transcripts.list(req.params.sessionId)
+    const session = await app.stores.sessions.get(req.params.sessionId)
+    return {
+      messages: entries.slice(-200).map((e) => ({ role: e.role, text: e.text, at: e.at, ...(e.action ? { action: e.action } : {}) })),
+      handoff: session?.state.handoff ?? null,
+    }
+  })
 }
 
 export default patientRoutes

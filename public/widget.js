@@ -1,0 +1,247 @@
+/*
+ * NightDesk web chat widget. One tag on any page:
+ *   <script src="https://HOST/widget.js" data-lang="zh" defer></script>
+ * data-server (default: where this script came from), data-lang (zh | en), data-title.
+ * Everything lives in a shadow root, so no CSS leaks in or out; patient and agent text is rendered
+ * as text, never as HTML. Talks over WebSocket (/ws), falls back to POST /api/chat, reconnects with
+ * backoff, and keeps one session id per browser so the conversation survives reloads and restarts.
+ */
+(function () {
+  'use strict'
+  var script = document.currentScript
+  if (!script || window.__nightdeskWidget) return
+  window.__nightdeskWidget = true
+
+  var server = (script.dataset.server || new URL(script.src, location.href).origin).replace(/\/$/, '')
+  var TEXT = {
+    zh: {
+      open: '在线咨询', title: script.dataset.title || '夜间服务台', close: '关闭', send: '发送', input: '输入您的问题',
+      placeholder: '请输入您的问题，例如：心内科在几楼', welcome: '您好！我是夜间服务台，可以回答门诊时间、科室位置、检查准备、挂号缴费等问题。紧急情况请直接拨打120。',
+      typing: '对方正在输入…', handoff: '已转人工，值班人员会尽快回复您', offline: '网络连接中断，正在重连…', reconnected: '已重新连接',
+      agent: '值班人员', you: '我', bot: '智能助手', rate: '请为本次服务打分', lang: 'English', tooLong: '消息太长，请分几次发送（每次不超过2000字）', failed: '发送失败，请稍后再试',
+    },
+    en: {
+      open: 'Chat with us', title: script.dataset.title || 'Night Desk', close: 'Close', send: 'Send', input: 'Type your question',
+      placeholder: 'Type your question, e.g. Where is cardiology?', welcome: 'Hello! I can answer questions about opening hours, departments, exam preparation and registration. In an emergency, call 120 now.',
+      typing: 'Typing…', handoff: 'A person will answer you shortly', offline: 'Connection lost, reconnecting…', reconnected: 'Reconnected',
+      agent: 'Staff', you: 'Me', bot: 'Assistant', rate: 'Please rate this conversation', lang: '中文', tooLong: 'Message too long: please send at most 2000 characters', failed: 'Could not send, please try again',
+    },
+  }
+  var lang = localStorage.getItem('nd-lang') || (script.dataset.lang === 'en' ? 'en' : 'zh')
+  var t = function (key) { return TEXT[lang][key] }
+  var sessionId = localStorage.getItem('nd-session')
+  if (!sessionId) {
+    sessionId = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(36).slice(2)
+    localStorage.setItem('nd-session', sessionId)
+  }
+
+  var CSS = [
+    ':host { all: initial; }',
+    '* { box-sizing: border-box; font-family: "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif; }',
+    '.launcher { position: fixed; right: 16px; bottom: 16px; z-index: 2147483000; font-size: 18px; padding: 14px 20px; border: 0; border-radius: 28px; background: #0b6e4f; color: #fff; box-shadow: 0 4px 12px rgba(0,0,0,.25); cursor: pointer; }',
+    '.panel { position: fixed; right: 16px; bottom: 16px; z-index: 2147483001; width: min(380px, calc(100vw - 16px)); height: min(620px, calc(100vh - 32px)); display: flex; flex-direction: column; background: #fff; color: #1a1a1a; border-radius: 12px; box-shadow: 0 8px 28px rgba(0,0,0,.3); overflow: hidden; font-size: 18px; line-height: 1.5; }',
+    '@media (max-width: 480px) { .panel { right: 0; bottom: 0; width: 100vw; height: 100vh; border-radius: 0; } }',
+    '.panel[hidden], .launcher[hidden] { display: none; }',
+    'header { display: flex; align-items: center; gap: 8px; padding: 12px 14px; background: #0b6e4f; color: #fff; }',
+    'header h2 { flex: 1; margin: 0; font-size: 19px; }',
+    'header button { font-size: 15px; background: transparent; color: #fff; border: 1px solid rgba(255,255,255,.6); border-radius: 6px; padding: 4px 10px; cursor: pointer; }',
+    '.log { flex: 1; overflow-y: auto; padding: 12px; margin: 0; list-style: none; background: #f6f7f8; }',
+    '.msg { margin: 8px 0; padding: 10px 12px; border-radius: 12px; max-width: 85%; white-space: pre-wrap; word-break: break-word; }',
+    '.msg .who { display: block; font-size: 13px; color: #555; }',
+    '.patient { background: #0b6e4f; color: #fff; margin-left: auto; }',
+    '.patient .who { color: #d8f3e8; }',
+    '.bot { background: #fff; border: 1px solid #e0e0e0; }',
+    '.agent { background: #e8f1fd; border: 1px solid #b9d3f6; }',
+    '.system { background: #fff8e1; margin: 8px auto; font-size: 16px; }',
+    '.chips { display: flex; flex-wrap: wrap; gap: 6px; padding: 6px 12px; }',
+    '.chips button { font-size: 16px; padding: 6px 12px; border-radius: 16px; border: 1px solid #0b6e4f; background: #fff; color: #0b6e4f; cursor: pointer; }',
+    '.status { min-height: 1.5em; padding: 0 12px; font-size: 15px; color: #8a4b00; }',
+    'form { display: flex; gap: 8px; padding: 10px 12px; border-top: 1px solid #e0e0e0; }',
+    'textarea { flex: 1; font-size: 18px; padding: 8px; border: 1px solid #bbb; border-radius: 8px; resize: none; }',
+    'form button { font-size: 18px; padding: 8px 16px; border: 0; border-radius: 8px; background: #0b6e4f; color: #fff; cursor: pointer; }',
+    'button:focus-visible, textarea:focus-visible { outline: 3px solid #f9a825; outline-offset: 2px; }',
+    '.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }',
+  ].join('\n')
+
+  var host = document.createElement('div')
+  host.setAttribute('data-nightdesk', '')
+  document.body.appendChild(host)
+  var root = host.attachShadow({ mode: 'open' })
+  try {
+    var sheet = new CSSStyleSheet()
+    sheet.replaceSync(CSS)
+    root.adoptedStyleSheets = [sheet]
+  } catch (e) {
+    var style = document.createElement('style')
+    style.textContent = CSS
+    root.appendChild(style)
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag)
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === 'text') node.textContent = attrs[k]
+      else if (k === 'hidden') node.hidden = attrs[k]
+      else node.setAttribute(k, attrs[k])
+    })
+    ;(children || []).forEach(function (c) { node.appendChild(c) })
+    return node
+  }
+
+  var launcher = el('button', { class: 'launcher', type: 'button', 'aria-haspopup': 'dialog' })
+  var title = el('h2', { id: 'nd-title' })
+  var langBtn = el('button', { type: 'button', class: 'lang' })
+  var closeBtn = el('button', { type: 'button', class: 'close' })
+  var log = el('ol', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-labelledby': 'nd-title' })
+  var chips = el('div', { class: 'chips', role: 'group' })
+  var status = el('div', { class: 'status', role: 'status', 'aria-live': 'polite' })
+  var label = el('label', { for: 'nd-input', class: 'sr-only' })
+  var input = el('textarea', { id: 'nd-input', rows: '2', maxlength: '2000' })
+  var sendBtn = el('button', { type: 'submit' })
+  var form = el('form', {}, [label, input, sendBtn])
+  var panel = el('section', { class: 'panel', role: 'dialog', 'aria-labelledby': 'nd-title', hidden: true }, [
+    el('header', {}, [title, langBtn, closeBtn]), log, chips, status, form,
+  ])
+  root.appendChild(launcher)
+  root.appendChild(panel)
+
+  function applyLanguage() {
+    launcher.textContent = t('open')
+    title.textContent = t('title')
+    langBtn.textContent = t('lang')
+    closeBtn.textContent = t('close')
+    closeBtn.setAttribute('aria-label', t('close'))
+    label.textContent = t('input')
+    input.setAttribute('placeholder', t('placeholder'))
+    sendBtn.textContent = t('send')
+    panel.setAttribute('lang', lang === 'en' ? 'en' : 'zh-CN')
+  }
+
+  function add(role, text) {
+    var who = { patient: t('you'), bot: t('bot'), agent: t('agent'), system: '' }[role]
+    var li = el('li', { class: 'msg ' + role }, who ? [el('span', { class: 'who', text: who })] : [])
+    li.appendChild(document.createTextNode(text))
+    log.appendChild(li)
+    log.scrollTop = log.scrollHeight
+  }
+
+  function showChips(items) {
+    chips.replaceChildren.apply(chips, (items || []).map(function (s) {
+      var b = el('button', { type: 'button', text: s })
+      b.addEventListener('click', function () { send(s) })
+      return b
+    }))
+  }
+
+  function askRating() {
+    chips.setAttribute('aria-label', t('rate'))
+    showChips(['5', '4', '3', '2', '1'])
+  }
+
+  function onReply(r) {
+    typing(false)
+    add('bot', r.reply)
+    if (r.action === 'handoff') { handedOff = true; idle() }
+    if (r.intent === 'thanks_goodbye') askRating()
+    else showChips(r.suggestions)
+  }
+
+  // What the status line says when nothing is happening: that a person will answer, while one will.
+  var handedOff = false
+  function idle() { status.textContent = handedOff ? t('handoff') : '' }
+
+  var typingTimer
+  function typing(on) {
+    clearTimeout(typingTimer)
+    if (on) { status.textContent = t('typing'); typingTimer = setTimeout(function () { typing(false) }, 6000) }
+    else if (status.textContent === t('typing')) idle()
+  }
+
+  // WebSocket with reconnect and backoff; HTTP when the socket is not open.
+  var ws = null
+  var backoff = 500
+  var pending = {}
+  var seq = 0
+  function connect() {
+    ws = new WebSocket(server.replace(/^http/, 'ws') + '/ws?sessionId=' + encodeURIComponent(sessionId))
+    ws.onopen = function () {
+      if (status.textContent === t('offline')) {
+        status.textContent = t('reconnected')
+        setTimeout(function () { if (status.textContent === t('reconnected')) idle() }, 3000)
+      }
+      backoff = 500
+    }
+    ws.onmessage = function (e) {
+      var m = JSON.parse(e.data)
+      if (m.type === 'reply') { delete pending[m.id]; onReply(m) }
+      else if (m.type === 'agent') { typing(false); add('agent', m.text) }
+      else if (m.type === 'system') {
+        add('system', m.text)
+        if (m.action === 'handBack' || m.action === 'close') { handedOff = false; idle(); askRating() }
+      } else if (m.type === 'typing') typing(true)
+      else if (m.type === 'error') status.textContent = m.error && m.error.message ? m.error.message : t('failed')
+    }
+    ws.onclose = function () {
+      status.textContent = t('offline')
+      setTimeout(connect, backoff)
+      backoff = Math.min(backoff * 2, 10000)
+    }
+  }
+
+  var lastSent = 0
+  function send(text) {
+    text = String(text || '').trim()
+    if (!text) return
+    if (text.length > 2000) { status.textContent = t('tooLong'); return }
+    // At most one message a second (a stuck key does not flood the hospital); a quick second message
+    // waits its turn instead of being lost.
+    var wait = lastSent + 1000 - Date.now()
+    if (wait > 0) { setTimeout(function () { send(text) }, wait); return }
+    lastSent = Date.now()
+    add('patient', text)
+    showChips([])
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      var id = 'm' + (++seq)
+      pending[id] = text
+      ws.send(JSON.stringify({ type: 'message', id: id, text: text }))
+    } else {
+      fetch(server + '/api/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sessionId: sessionId, text: text, channel: 'web' }) })
+        .then(function (r) { return r.json().then(function (b) { if (!r.ok) throw new Error(b.error && b.error.message); return b }) })
+        .then(onReply)
+        .catch(function (err) { status.textContent = (err && err.message) || t('failed') })
+    }
+  }
+
+  function restore() {
+    return fetch(server + '/api/chat/' + encodeURIComponent(sessionId) + '/history')
+      .then(function (r) { return r.ok ? r.json() : { messages: [] } })
+      .then(function (h) {
+        if (!h.messages.length) add('system', t('welcome'))
+        h.messages.forEach(function (m) { add(m.role, m.text) })
+        if (h.handoff) { handedOff = true; idle() }
+      })
+      .catch(function () { add('system', t('welcome')) })
+  }
+
+  // The panel stays open across reloads if the patient left it open.
+  function open() {
+    panel.hidden = false
+    launcher.hidden = true
+    localStorage.setItem('nd-open', '1')
+    input.focus()
+  }
+  launcher.addEventListener('click', open)
+  closeBtn.addEventListener('click', function () { panel.hidden = true; launcher.hidden = false; localStorage.setItem('nd-open', '0'); launcher.focus() })
+  panel.addEventListener('keydown', function (e) { if (e.key === 'Escape') closeBtn.click() })
+  langBtn.addEventListener('click', function () {
+    lang = lang === 'zh' ? 'en' : 'zh'
+    localStorage.setItem('nd-lang', lang)
+    applyLanguage()
+  })
+  form.addEventListener('submit', function (e) { e.preventDefault(); send(input.value); input.value = '' })
+  input.addEventListener('keydown', function (e) { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); form.requestSubmit() } })
+
+  applyLanguage()
+  restore().then(connect)
+  if (localStorage.getItem('nd-open') === '1') open()
+})()
