@@ -21,12 +21,15 @@ import adminRoutes from './routes/admin.js'
 import agentRoutes, { agentSocket } from './routes/agent/index.js'
 import patientRoutes from './routes/patient.js'
 import { ensureFirstAdmin } from './auth/bootstrap.js'
+import wechat from './plugins/wechat.js'
 import type { Stores } from './storage/types.js'
 
 export interface AppDeps {
   /** Storage to use instead of opening the configured one (tests). */
   stores?: Stores
   logger?: boolean | object
+  /** A wechaty puppet instance (tests use wechaty-puppet-mock). */
+  wechatPuppet?: unknown
 }
 
 const BODY_LIMIT = 16 * 1024
@@ -81,6 +84,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(agentRoutes)
   await app.register(agentSocket)
   await app.register(adminRoutes, { timeZone: config.timezone })
+  await app.register(wechat, { config, ...(deps.wechatPuppet ? { puppet: deps.wechatPuppet } : {}) })
   await ensureFirstAdmin(app.stores.agents, config.admin, app.log)
   // The agent console: static files from public/, served by the app itself (no CDN).
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: false, wildcard: false })

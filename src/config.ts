@@ -27,6 +27,8 @@ export const ConfigSchema = Type.Object({
     /** Loopback callers (a reverse proxy on the same host, the eval harness) are not limited per IP. */
     exemptIps: Type.Array(Type.String(), { default: ['127.0.0.1', '::1', '::ffff:127.0.0.1'] }),
   }, { default: {} }),
+  /** WeChat via wechaty: the puppet package (WECHATY_PUPPET); its token env vars are read by wechaty. */
+  wechat: Type.Object({ puppet: Type.Optional(Type.String()) }, { default: {} }),
   /** The first admin, created at start-up when no admin exists (never a default password). */
   admin: Type.Object({
     username: Type.Optional(Type.String()),
@@ -63,6 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       perIpPerMinute: num(env.RATE_LIMIT_PER_IP),
       perSessionPerMinute: num(env.RATE_LIMIT_PER_SESSION),
     },
+    wechat: { puppet: env.WECHATY_PUPPET || undefined },
     admin: { username: env.NIGHTDESK_ADMIN_USERNAME, password: env.NIGHTDESK_ADMIN_PASSWORD },
     nlu: {
       fallbackThreshold: num(env.NLU_FALLBACK_THRESHOLD),

@@ -53,6 +53,7 @@ async function start() {
   $('me').textContent = `${state.me.displayName}（${state.me.role === 'admin' ? '管理员' : '值班'}）`
   show('app')
   await refreshQueue()
+  await showChannels()
   connect()
   const canned = (await api('GET', '/api/agent/canned-replies')).replies
   $('canned').replaceChildren(...canned.map((r) => {
@@ -63,6 +64,26 @@ async function start() {
     b.addEventListener('click', () => { $('reply-text').value = r.text; $('reply-text').focus() })
     return b
   }))
+}
+
+// WeChat login state; while a login waits for a scan, a link to the QR code this app renders.
+const WECHAT = { off: '未启用', starting: '启动中', scan: '等待扫码登录', online: '已登录', offline: '已掉线' }
+async function showChannels() {
+  const { wechat } = await api('GET', '/api/agent/channels')
+  const box = $('wechat')
+  box.replaceChildren(`微信：${WECHAT[wechat.state] || wechat.state}${wechat.user ? `（${wechat.user}）` : ''}`)
+  if (wechat.qrcodeAvailable) {
+    const a = document.createElement('a')
+    a.href = '/api/agent/channels/wechat/qrcode.svg'
+    a.textContent = ' 打开二维码'
+    a.addEventListener('click', async (e) => {
+      e.preventDefault()
+      const res = await fetch(a.href, { headers: { authorization: `Bearer ${state.token}` } })
+      window.open(URL.createObjectURL(await res.blob()), '_blank', 'noopener')
+    })
+    box.append(a)
+  }
+  setTimeout(() => { if (state.token) showChannels().catch(() => {}) }, 15_000)
 }
 
 function connect() {

@@ -106,7 +106,9 @@ export class HandoffService {
     await this.tellPatient(ticket, { type: 'system', text: message, at, ticketId: ticket.id, action })
   }
 
-  private tellPatient(ticket: Ticket, event: PatientEvent): Promise<void> {
-    return this.stores.events.publish(sessionTopic(ticket.sessionId), event)
+  /** On the patient's own session (web widget) and on their channel's topic (WeChat adapter). */
+  private async tellPatient(ticket: Ticket, event: PatientEvent): Promise<void> {
+    await this.stores.events.publish(sessionTopic(ticket.sessionId), event)
+    await this.stores.events.publish(`channel:${ticket.channel}`, { ...event, sessionId: ticket.sessionId })
   }
 }
