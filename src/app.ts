@@ -22,6 +22,7 @@ import agentRoutes, { agentSocket } from './routes/agent/index.js'
 import patientRoutes from './routes/patient.js'
 import { ensureFirstAdmin } from './auth/bootstrap.js'
 import wechat from './plugins/wechat.js'
+import adminKnowledgeRoutes from './routes/admin-knowledge.js'
 import type { Stores } from './storage/types.js'
 
 export interface AppDeps {
@@ -84,6 +85,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(agentRoutes)
   await app.register(agentSocket)
   await app.register(adminRoutes, { timeZone: config.timezone })
+  await app.register(adminKnowledgeRoutes, { config })
   await app.register(wechat, { config, ...(deps.wechatPuppet ? { puppet: deps.wechatPuppet } : {}) })
   await ensureFirstAdmin(app.stores.agents, config.admin, app.log)
   // The agent console: static files from public/, served by the app itself (no CDN).
@@ -117,5 +119,6 @@ function toErrorBody(err: FastifyError): ErrorBody {
   }
   const status = statusOf(err)
   if (status >= 500) return { error: { code: 'ND_INTERNAL', message: new Errors.Internal().message } }
-  return { error: { code: err.code?.startsWith('ND_') ? err.code : 'ND_BAD_REQUEST', message: err.message } }
+  const details = (err as FastifyError & { details?: unknown }).details
+  return { error: { code: err.code?.startsWith('ND_') ? err.code : 'ND_BAD_REQUEST', message: err.message, ...(details ? { details } : {}) } }
 }

@@ -14,6 +14,7 @@ export const Errors = {
   NotYourTicket: createError<[string]>('ND_NOT_YOUR_TICKET', 'ticket %s is assigned to another agent', 403),
   TicketConflict: createError<[string, string]>('ND_TICKET_CONFLICT', 'ticket %s is %s: someone else changed it first; reload the queue', 409),
   AccountInvalid: createError<[string]>('ND_ACCOUNT_INVALID', '%s', 400),
+  KnowledgeInvalid: createError<[string]>('ND_KNOWLEDGE_INVALID', '%s', 422),
   UnsupportedMediaType: createError('ND_UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json', 415),
   Internal: createError('ND_INTERNAL', 'something went wrong on our side; please try again, or call the hospital', 500),
 }

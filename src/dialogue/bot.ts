@@ -32,6 +32,13 @@ export function createBrain(nlu: NluPipeline, timeZone: string): BotBrain {
   return { nlu, composer: new Composer(nlu.kb, timeZone) }
 }
 
+/** What a brain would answer to one message in a new conversation (admins trying a draft). */
+export function previewReply(brain: BotBrain, text: string, options: DecideOptions, now = new Date()) {
+  const analysis = brain.nlu.analyseUncached(text)
+  const d = decide(analysis, { failures: 0 }, now, brain.composer, options, brain.nlu.symptomOf(analysis))
+  return { reply: d.reply, action: d.action, intent: d.intent ?? analysis.ranked[0]?.intent ?? null, confidence: round(d.confidence), handoff: d.handoff ? { reason: d.handoff.reason, priority: d.handoff.priority } : null }
+}
+
 /**
  * handleMessage: the one path every channel's message walks. Messages of one conversation are handled
  * one at a time, so a quick double-send cannot open two tickets or lose a turn of state.

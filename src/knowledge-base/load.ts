@@ -21,16 +21,28 @@ export function readYaml<T>(file: string): T {
 
 /** Reads knowledge/ and intents/<lang>/ and checks them; every problem is reported at once. */
 export function loadKnowledgeBase(knowledgeDir: string, intentsDir: string, lang = 'zh'): KnowledgeBase {
-  const hospital = readYaml<Facts['hospital']>(path.join(knowledgeDir, 'hospital.yaml'))
-  const services = readYaml<Record<string, unknown>>(path.join(knowledgeDir, 'services.yaml'))
-  const rawSchedules = readYaml<Record<string, Omit<Schedule, 'id'>>>(path.join(knowledgeDir, 'schedules.yaml'))
+  return buildKnowledgeBase(readKnowledgeSource(knowledgeDir, intentsDir, lang))
+}
+
+/**
+ * The editable knowledge as one JSON document (what admins change, what a version stores): the same
+ * content as the YAML files in knowledge/ and intents/<lang>/.
+ */
+export function readKnowledgeSource(knowledgeDir: string, intentsDir: string, lang = 'zh'): KnowledgeSource {
   const placesFile = readYaml<{ places: Place[]; groups?: PlaceGroup[] }>(path.join(knowledgeDir, 'places.yaml'))
-  const examsFile = readYaml<{ exams: Exam[] }>(path.join(knowledgeDir, 'exams.yaml'))
   const triageFile = existsSync(path.join(knowledgeDir, 'triage.yaml'))
     ? readYaml<{ rules: TriageRule[] }>(path.join(knowledgeDir, 'triage.yaml')) : { rules: [] }
-  const templates = readYaml<Templates>(path.join(knowledgeDir, 'answers.yaml'))
-  const intents = loadIntents(path.join(intentsDir, lang))
-  return buildKnowledgeBase({ hospital, services, rawSchedules, places: placesFile.places, groups: placesFile.groups ?? [], exams: examsFile.exams, triage: triageFile.rules, templates, intents })
+  return {
+    hospital: readYaml<Facts['hospital']>(path.join(knowledgeDir, 'hospital.yaml')),
+    services: readYaml<Record<string, unknown>>(path.join(knowledgeDir, 'services.yaml')),
+    rawSchedules: readYaml<Record<string, Omit<Schedule, 'id'>>>(path.join(knowledgeDir, 'schedules.yaml')),
+    places: placesFile.places,
+    groups: placesFile.groups ?? [],
+    exams: readYaml<{ exams: Exam[] }>(path.join(knowledgeDir, 'exams.yaml')).exams,
+    triage: triageFile.rules,
+    templates: readYaml<Templates>(path.join(knowledgeDir, 'answers.yaml')),
+    intents: loadIntents(path.join(intentsDir, lang)),
+  }
 }
 
 export function loadIntents(dir: string): Intent[] {
@@ -41,7 +53,7 @@ export function loadIntents(dir: string): Intent[] {
   })
 }
 
-interface RawKnowledge {
+export interface KnowledgeSource {
   hospital: Facts['hospital']
   services: Record<string, unknown>
   rawSchedules: Record<string, Omit<Schedule, 'id'>>
@@ -56,7 +68,8 @@ interface RawKnowledge {
 /** Placeholders a template may use that are filled per reply rather than from facts. */
 const DYNAMIC = new Set(['name', 'where', 'hours', 'clock', 'list', 'steps', 'report', 'hint', 'ticketId', 'department', 'entity', 'time', 'phone'])
 
-export function buildKnowledgeBase(raw: RawKnowledge): KnowledgeBase {
+export function buildKnowledgeBase(raw: KnowledgeSource): KnowledgeBase {
+  if (!raw || typeof raw !== 'object') throw new KnowledgeError(['knowledge: expected an object'])
   const problems: string[] = []
   const schedules: Record<string, Schedule> = {}
   for (const [id, s] of Object.entries(raw.rawSchedules ?? {})) {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import path from 'node:path'
 import { Journal } from './journal.js'
-import { TicketConflictError, TicketNotFoundError, type Agent, type AuthToken, type EventBus, type Presence, type SessionRecord, type Stores, type Ticket, type TranscriptEntry } from './types.js'
+import { TicketConflictError, TicketNotFoundError, type Agent, type AuditEntry, type AuthToken, type EventBus, type KnowledgeDraft, type KnowledgeVersion, type Presence, type SessionRecord, type Stores, type Ticket, type TranscriptEntry } from './types.js'
 
 
 /** One journal for every collection, so a message's writes share one write and one fsync. */
@@ -13,6 +13,9 @@ type JournalRecord =
   | { c: 'agent'; agent: Agent }
   | { c: 'token'; token: AuthToken }
   | { c: 'revoke'; tokenHash: string }
+  | { c: 'kb-version'; version: KnowledgeVersion }
+  | { c: 'kb-draft'; draft: KnowledgeDraft | null }
+  | { c: 'audit'; entry: AuditEntry }
 
 /** Embedded default: state in memory, every change in an append-only journal under DATA_DIR. */
 export function openEmbeddedStores(dataDir: string): Stores {
@@ -21,6 +24,9 @@ export function openEmbeddedStores(dataDir: string): Stores {
   const transcripts = new Map<string, TranscriptEntry[]>()
   const agents = new Map<string, Agent>()
   const tokens = new Map<string, AuthToken>()
+  const versions: KnowledgeVersion[] = []
+  let draft: KnowledgeDraft | undefined
+  const audit: AuditEntry[] = []
   // Presence is live state, rebuilt as agents sign in: not journalled.
   const presence: Record<string, { presence: Presence; at: string }> = {}
   const addEntries = (sessionId: string, entries: TranscriptEntry[]) => {
@@ -37,8 +43,14 @@ export function openEmbeddedStores(dataDir: string): Stores {
       else if (r.c === 'agent') agents.set(r.agent.id, r.agent)
       else if (r.c === 'token') tokens.set(r.token.tokenHash, r.token)
       else if (r.c === 'revoke') tokens.delete(r.tokenHash)
+      else if (r.c === 'kb-version') versions.push(r.version)
+      else if (r.c === 'kb-draft') draft = r.draft ?? undefined
+      else if (r.c === 'audit') audit.push(r.entry)
     },
     () => [
+      ...versions.map((version) => ({ c: 'kb-version' as const, version })),
+      ...(draft ? [{ c: 'kb-draft' as const, draft }] : []),
+      ...audit.map((entry) => ({ c: 'audit' as const, entry })),
       ...[...agents.values()].map((agent) => ({ c: 'agent' as const, agent })),
       ...[...tokens.values()].filter((t) => Date.parse(t.expiresAt) > Date.now()).map((token) => ({ c: 'token' as const, token })),
       ...[...tickets.values()].map((ticket) => ({ c: 'ticket' as const, ticket })),
@@ -105,6 +117,28 @@ export function openEmbeddedStores(dataDir: string): Stores {
       },
       async setPresence(agentId, p, at) { presence[agentId] = { presence: p, at } },
       async presence() { return { ...presence } },
+    },
+    knowledge: {
+      async latest() { return versions.at(-1) },
+      async get(n) { return versions.find((v) => v.version === n) },
+      async list() { return versions.map(({ source: _source, ...info }) => info) },
+      // Numbered and recorded in the same turn of the event loop: two publishes never share a number.
+      async publish(v) {
+        const version: KnowledgeVersion = { ...v, version: (versions.at(-1)?.version ?? 0) + 1 }
+        versions.push(version)
+        await journal.append({ c: 'kb-version', version }, { sync: true })
+        return version
+      },
+      async draft() { return draft },
+      async saveDraft(d) {
+        draft = d
+        await journal.append({ c: 'kb-draft', draft: d ?? null }, { sync: true })
+      },
+      async audit(entry) {
+        audit.push(entry)
+        await journal.append({ c: 'audit', entry }, { sync: true })
+      },
+      async auditLog(limit = 200) { return audit.slice(-limit).reverse() },
     },
     events: localEvents(),
     transcripts: {

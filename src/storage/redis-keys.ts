@@ -11,6 +11,11 @@ export function redisKeys(prefix = 'nd:') {
     token: (hash: string) => `${prefix}token:${hash}`,
     presence: () => `${prefix}presence`,
     topic: (name: string) => `${prefix}events:${name}`,
+    kbCounter: () => `${prefix}kb:counter`,
+    kbVersion: (n: number) => `${prefix}kb:version:${n}`,
+    kbVersions: () => `${prefix}kb:versions`,
+    kbDraft: () => `${prefix}kb:draft`,
+    audit: () => `${prefix}audit`,
   }
 }
 export type RedisKeys = ReturnType<typeof redisKeys>

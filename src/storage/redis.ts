@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis'
 import { redisKeys } from './redis-keys.js'
-import { TicketConflictError, TicketNotFoundError, type Agent, type AuthToken, type EventBus, type Presence, type SessionRecord, type Stores, type Ticket, type TicketStore, type TranscriptEntry } from './types.js'
+import { TicketConflictError, TicketNotFoundError, type Agent, type AuditEntry, type AuthToken, type KnowledgeDraft, type KnowledgeVersion, type KnowledgeVersionInfo, type EventBus, type Presence, type SessionRecord, type Stores, type Ticket, type TicketStore, type TranscriptEntry } from './types.js'
 
 // Read-modify-write of a ticket in one step, so two instances updating it never lose a change.
 const UPDATE_TICKET = `
@@ -153,6 +153,25 @@ export async function openRedisStores(url: string, prefix = 'nd:'): Promise<Stor
         const all = await redis.hgetall(keys.presence())
         return Object.fromEntries(Object.entries(all).map(([id, v]) => [id, JSON.parse(v) as { presence: Presence; at: string }]))
       },
+    },
+    knowledge: {
+      async latest() {
+        const n = Number(await redis.get(keys.kbCounter()) ?? 0)
+        return n ? this.get(n) : undefined
+      },
+      async get(n) { const raw = await redis.get(keys.kbVersion(n)); return raw ? (JSON.parse(raw) as KnowledgeVersion) : undefined },
+      async list() { return (await redis.lrange(keys.kbVersions(), 0, -1)).map((r) => JSON.parse(r) as KnowledgeVersionInfo) },
+      async publish(v) {
+        // INCR hands out the number atomically across instances.
+        const version: KnowledgeVersion = { ...v, version: await redis.incr(keys.kbCounter()) }
+        const { source: _source, ...info } = version
+        await redis.multi().set(keys.kbVersion(version.version), JSON.stringify(version)).rpush(keys.kbVersions(), JSON.stringify(info)).exec()
+        return version
+      },
+      async draft() { const raw = await redis.get(keys.kbDraft()); return raw ? (JSON.parse(raw) as KnowledgeDraft) : undefined },
+      async saveDraft(d) { if (d) await redis.set(keys.kbDraft(), JSON.stringify(d)); else await redis.del(keys.kbDraft()) },
+      async audit(entry: AuditEntry) { await redis.rpush(keys.audit(), JSON.stringify(entry)) },
+      async auditLog(limit = 200) { return (await redis.lrange(keys.audit(), -limit, -1)).map((r) => JSON.parse(r) as AuditEntry).reverse() },
     },
     events,
     async close() {

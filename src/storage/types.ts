@@ -1,4 +1,5 @@
 import type { Action, DialogueState, Priority, TicketReason } from '../dialogue/types.js'
+import type { KnowledgeSource } from '../knowledge-base/load.js'
 
 export const TICKET_STATUSES = ['queued', 'assigned', 'resolved', 'closed'] as const
 export type TicketStatus = (typeof TICKET_STATUSES)[number]
@@ -53,6 +54,24 @@ export interface AgentStore {
   revokeToken(tokenHash: string): Promise<void>
   setPresence(agentId: string, presence: Presence, at: string): Promise<void>
   presence(): Promise<Record<string, { presence: Presence; at: string }>>
+}
+
+export interface KnowledgeVersion { version: number; author: string; at: string; note?: string; changes: string[]; source: KnowledgeSource }
+export type KnowledgeVersionInfo = Omit<KnowledgeVersion, 'source'>
+export interface KnowledgeDraft { source: KnowledgeSource; author: string; at: string }
+export interface AuditEntry { at: string; actor: string; action: string; detail: Record<string, unknown> }
+
+/** Published versions of the knowledge base (history, rollback), the shared draft, the audit log. */
+export interface KnowledgeStore {
+  latest(): Promise<KnowledgeVersion | undefined>
+  get(version: number): Promise<KnowledgeVersion | undefined>
+  list(): Promise<KnowledgeVersionInfo[]>
+  /** Stores a new version with the next number (atomically, across instances). */
+  publish(v: Omit<KnowledgeVersion, 'version'>): Promise<KnowledgeVersion>
+  draft(): Promise<KnowledgeDraft | undefined>
+  saveDraft(draft: KnowledgeDraft | undefined): Promise<void>
+  audit(entry: AuditEntry): Promise<void>
+  auditLog(limit?: number): Promise<AuditEntry[]>
 }
 
 /** Events to consoles and channels ("ticket changed", "agent replied"), across instances with Redis. */
@@ -112,6 +131,7 @@ export interface Stores {
   tickets: TicketStore
   transcripts: TranscriptStore
   agents: AgentStore
+  knowledge: KnowledgeStore
   events: EventBus
   /** One turn of a conversation, its transcript entries and the new state, written together. */
   recordTurn(session: SessionRecord, entries: TranscriptEntry[]): Promise<void>

@@ -53,6 +53,28 @@ export function describeStore(name: string, open: () => Promise<Stores>, reopen:
       } finally { await s.close() }
     })
 
+    it('numbers knowledge versions, keeps the draft and the audit log', async () => {
+      const s = await open()
+      try {
+        const source = { intents: [] } as never
+        const [a, b] = await Promise.all([
+          s.knowledge.publish({ author: 'x', at: 't1', changes: [], source }),
+          s.knowledge.publish({ author: 'y', at: 't2', changes: ['places[7].floor: 2 → 9'], source }),
+        ])
+        expect([a.version, b.version].sort()).toEqual([1, 2])
+        expect((await s.knowledge.latest())?.version).toBe(2)
+        expect((await s.knowledge.list()).map((v) => v.version)).toEqual([1, 2])
+        expect(await s.knowledge.get(3)).toBeUndefined()
+        await s.knowledge.saveDraft({ source, author: 'x', at: 't3' })
+        expect((await s.knowledge.draft())?.author).toBe('x')
+        await s.knowledge.saveDraft(undefined)
+        expect(await s.knowledge.draft()).toBeUndefined()
+        await s.knowledge.audit({ at: 't4', actor: 'x', action: 'publish', detail: { version: 2 } })
+        await s.knowledge.audit({ at: 't5', actor: 'y', action: 'rollback', detail: {} })
+        expect((await s.knowledge.auditLog()).map((e) => e.action)).toEqual(['rollback', 'publish'])
+      } finally { await s.close() }
+    })
+
     it('delivers published events to subscribers', async () => {
       const s = await open()
       try {
