@@ -27,6 +27,19 @@ await describeWithRedis('two instances on one Redis', () => {
 
   const login = async (app: FastifyInstance) => (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'multi.agent', password: 'multi-night-2026' } })).json().token as string
 
+  it('a knowledge version published on B goes live on A within a second', async () => {
+    await createAccount(b.stores.agents, { username: 'multi.admin', password: 'multi-admin-2026', role: 'admin' })
+    const token = (await b.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'multi.admin', password: 'multi-admin-2026' } })).json().token
+    const auth = { authorization: `Bearer ${token}` }
+    const places = structuredClone((await b.inject({ method: 'GET', url: '/api/admin/knowledge', headers: auth })).json().draft.source.places) as Array<Record<string, unknown>>
+    places.find((p) => p.id === 'orthopedics')!.floor = 8
+    expect((await b.inject({ method: 'PUT', url: '/api/admin/knowledge/draft/places', headers: auth, payload: { value: places } })).statusCode).toBe(200)
+    expect((await b.inject({ method: 'POST', url: '/api/admin/knowledge/publish', headers: auth, payload: {} })).statusCode).toBe(200)
+    const t0 = Date.now()
+    await expect.poll(async () => (await chat(a, `multi-kb-${Date.now()}`, '骨科在几楼')).reply, { timeout: 1000, interval: 50 }).toContain('8楼')
+    expect(Date.now() - t0).toBeLessThan(1000)
+  })
+
   it('a patient on A, an agent on B: the reply reaches the patient; a claim on B blocks A; A dying loses nothing', async () => {
     const patient = new WebSocket(`${aUrl}/ws?sessionId=multi-patient`)
     const received: Array<{ type: string; text?: string }> = []
