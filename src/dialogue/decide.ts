@@ -150,7 +150,10 @@ function answer(ctx: Context, intent: string, confidence: number): Decision {
       break
     }
     case 'place_hours': {
-      const target = place ?? (exam ? { ids: compose.examPlaces(exam.id), text: exam.text } : undefined) ?? state.place ?? { ids: ['outpatient'], text: '门诊' }
+      // With nothing named, "几点开门" is about 门诊; but "食堂几点开" names a place we know nothing of.
+      const named = place ?? (exam ? { ids: compose.examPlaces(exam.id), text: exam.text } : undefined) ?? state.place
+      if (!named && analysis.unknownNouns().length) return clarifyEntity(ctx, intent, compose.text('phrases', 'askPlace'), confidence)
+      const target = named ?? { ids: ['outpatient'], text: '门诊' }
       entityText = target.text
       composed = compose.placeHours(target.ids, e.times, now)
       break
@@ -197,7 +200,7 @@ function clarify(ctx: Context, intents: string[], confidence: number): Decision 
 
 /** The intent is clear but the thing it is about is not ("要空腹吗" with no exam named). */
 function clarifyEntity(ctx: Context, intent: string, reply: string, confidence: number): Decision {
-  const examples = intent === 'exam_preparation' ? ['胃镜', '肠镜', '抽血', 'CT'] : ['心内科', '抽血处', 'CT室']
+  const examples = intent === 'exam_preparation' ? ['胃镜', '肠镜', '抽血', 'CT'] : intent === 'place_hours' ? ['门诊', '药房', '急诊'] : ['心内科', '抽血处', 'CT室']
   const suggestions = examples.map((x) => ctx.compose.suggestion(intent, x)).filter((s): s is string => !!s)
   return failure(ctx, { action: 'clarify', reply, intent, confidence, suggestions, state: { ...ctx.state, lastIntent: intent } })
 }

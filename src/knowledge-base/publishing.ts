@@ -64,18 +64,19 @@ export class KnowledgeService {
     return d ? { ...d, basedOn: this.live.get().version } : { source: this.live.get().source, basedOn: this.live.get().version }
   }
 
-  /** Replaces one section of the draft; rejected whole, with every field problem, if invalid. */
-  async edit(section: Section, value: unknown, actor: string): Promise<{ changes: string[] }> {
+  /** Replaces sections of the draft together; rejected whole, with every field problem, if invalid. */
+  async edit(sections: Partial<Record<Section, unknown>>, actor: string): Promise<{ changes: string[] }> {
     const current = (await this.draft()).source
-    const next = { ...current, [section]: value } as KnowledgeSource
+    const next = { ...current, ...sections } as KnowledgeSource
+    const names = Object.keys(sections) as Section[]
     const problems = problemsOf(next)
     if (problems.length) {
-      await this.stores.knowledge.audit({ at: new Date().toISOString(), actor, action: 'edit-rejected', detail: { section, problems } })
+      await this.stores.knowledge.audit({ at: new Date().toISOString(), actor, action: 'edit-rejected', detail: { sections: names, problems } })
       throw new KnowledgeInvalidError(problems)
     }
-    const changes = diff(current[section], value, section)
+    const changes = names.flatMap((name) => diff(current[name], next[name], name))
     await this.stores.knowledge.saveDraft({ source: next, author: actor, at: new Date().toISOString() })
-    await this.stores.knowledge.audit({ at: new Date().toISOString(), actor, action: 'edit', detail: { section, changes } })
+    await this.stores.knowledge.audit({ at: new Date().toISOString(), actor, action: 'edit', detail: { sections: names, changes } })
     return { changes }
   }
 

@@ -6,7 +6,7 @@ import { EntityExtractor, maskMentions, type Entities } from './entities.js'
 import { extractFeatures } from './features.js'
 import { createNormaliser, HomophoneCorrector, type Normaliser } from './normalise.js'
 import type { NluResources } from './resources.js'
-import { addUserWords } from './segment.js'
+import { addUserWords, nouns } from './segment.js'
 import { SentimentAnalyser } from './sentiment.js'
 
 const ANALYSIS_CACHE_SIZE = 5000
@@ -26,6 +26,8 @@ export interface Analysis {
   ranked: Ranked[]
   /** How close the message is to one intent's nearest example: a tie-breaker, computed on demand. */
   nearest: (intent: string) => number
+  /** Nouns that are not hospital vocabulary (食堂 in "食堂几点开"): what else a question is about. */
+  unknownNouns: () => string[]
 }
 
 /**
@@ -41,6 +43,7 @@ export class NluPipeline {
   private readonly medicalDetector: MedicalAdviceDetector
   private readonly sentiment: SentimentAnalyser
   private readonly stopwords: Set<string>
+  private readonly known: Set<string>
   readonly classifier: IntentClassifier
   private readonly cache = new Map<string, Analysis>()
 
@@ -55,6 +58,7 @@ export class NluPipeline {
     this.medicalDetector = new MedicalAdviceDetector(resources.medical, this.safety.negation)
     this.sentiment = new SentimentAnalyser(resources.sentiment)
     this.stopwords = new Set(resources.stopwords)
+    this.known = new Set([...vocabulary, ...resources.genericNouns, ...Object.values(resources.timeWords).flat()])
     const data = kb.intents.flatMap((intent) => intent.examples.map((ex) => {
       const text = this.normalise(ex)
       return { intent: intent.id, features: extractFeatures(text, this.entities.extract(text).mentions, this.stopwords).features }
@@ -93,6 +97,7 @@ export class NluPipeline {
       ...(medical ? { medical } : {}),
       ranked: this.classifier.classify(features),
       nearest: (intent: string) => this.classifier.nearest(features, intent),
+      unknownNouns: () => nouns(masked.replace(/□/g, ' ')).filter((w) => [...w].length >= 2 && !this.known.has(w) && !this.stopwords.has(w)),
     }
   }
 

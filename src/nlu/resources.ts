@@ -19,6 +19,7 @@ export interface NluResources {
   timeWords: Partial<Record<TimeWord, string[]>>
   stopwords: string[]
   domainWords: string[]
+  genericNouns: string[]
 }
 
 export function loadNluResources(intentsDir: string): NluResources {
@@ -36,5 +37,6 @@ export function loadNluResources(intentsDir: string): NluResources {
     timeWords: optional(file('lexicons', 'time-words.yaml'), {}),
     stopwords: optional<{ words?: string[] }>(file('lexicons', 'stopwords.yaml'), {}).words ?? [],
     domainWords: optional<{ words?: string[] }>(file('lexicons', 'domain-words.yaml'), {}).words ?? [],
+    genericNouns: optional<{ genericNouns?: string[] }>(file('lexicons', 'domain-words.yaml'), {}).genericNouns ?? [],
   }
 }

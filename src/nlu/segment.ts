@@ -19,3 +19,11 @@ export function addUserWords(words: Iterable<string>): void {
 export function segment(text: string): string[] {
   return nodejieba.cut(text, true).filter((w) => w.trim() !== '')
 }
+
+// Common and place nouns; person names (nr…) are who asks, not what about.
+const NOUN = /^(n|ns|nt|nz|ng)$/
+
+/** The nouns of a text (jieba's part-of-speech tags), for telling what a question is about. */
+export function nouns(text: string): string[] {
+  return nodejieba.tag(text).filter((t) => NOUN.test(t.tag)).map((t) => t.word)
+}

@@ -5,6 +5,7 @@ import { previewReply } from '../dialogue/bot.js'
 import { Errors } from '../errors.js'
 import { KnowledgeInvalidError, SECTIONS, type Section } from '../knowledge-base/publishing.js'
 import { requireRole } from './agent/auth-hook.js'
+import { unansweredQuestions } from '../metrics/unanswered.js'
 
 /**
  * Admins keep the bot right without a developer: edit a draft (rejected with field errors when
@@ -33,7 +34,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
       body: Type.Object({ value: Type.Unknown() }),
     },
   }, async (req) => {
-    try { return await app.knowledge.edit(req.params.section as Section, req.body.value, actor(req)) } catch (err) { throw invalid(err) }
+    try { return await app.knowledge.edit({ [req.params.section as Section]: req.body.value }, actor(req)) } catch (err) { throw invalid(err) }
   })
   app.delete('/api/admin/knowledge/draft', { schema: { tags } }, async (req) => { await app.knowledge.discardDraft(actor(req)); return { ok: true } })
   app.post('/api/admin/knowledge/draft/try', {
@@ -50,6 +51,37 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
   })
   app.post('/api/admin/knowledge/rollback', { schema: { tags, body: Type.Object({ version: Type.Integer({ minimum: 1 }) }) } }, async (req) => {
     try { return await app.knowledge.rollback(req.body.version, actor(req)) } catch (err) { throw invalid(err) }
+  })
+  app.get('/api/admin/unanswered', {
+    schema: {
+      tags, summary: 'What patients asked that the bot could not answer, grouped and counted (default: last 7 days)',
+      querystring: Type.Object({ from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) }),
+    },
+  }, async (req) => {
+    const to = req.query.to ? new Date(req.query.to) : new Date()
+    const from = req.query.from ? new Date(req.query.from) : new Date(to.getTime() - 7 * 86_400_000)
+    return { groups: await unansweredQuestions(app.stores, { from, to }) }
+  })
+  app.post('/api/admin/unanswered/add-example', {
+    schema: {
+      tags, summary: 'One click: add a question to an intent\'s examples in the draft (a new intent when it does not exist yet)',
+      body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 300 }), intent: Type.String({ pattern: '^[a-z][a-z0-9_]{1,63}$' }), answer: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })) }),
+    },
+  }, async (req) => {
+    const draft = (await app.knowledge.draft()).source
+    const intents = draft.intents.map((i) => ({ ...i, examples: [...i.examples] }))
+    const target = intents.find((i) => i.id === req.body.intent)
+    try {
+      if (target) {
+        target.examples.push(req.body.text)
+        return await app.knowledge.edit({ intents }, actor(req))
+      }
+      // A new FAQ: its first example and its answer, both in the draft, validated together.
+      if (!req.body.answer) throw new KnowledgeInvalidError([`intent ${req.body.intent} does not exist: give "answer" to create it as a new FAQ`])
+      intents.push({ id: req.body.intent, description: req.body.text, examples: [req.body.text] })
+      const templates = { ...draft.templates, intents: { ...draft.templates.intents, [req.body.intent]: req.body.answer } }
+      return await app.knowledge.edit({ intents, templates }, actor(req))
+    } catch (err) { throw invalid(err) }
   })
   app.get('/api/admin/audit', { schema: { tags, summary: 'Admin actions, newest first' } }, async () => ({ entries: await app.stores.knowledge.auditLog() }))
 }

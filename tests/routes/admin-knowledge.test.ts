@@ -119,3 +119,27 @@ describe('admins run the knowledge base', () => {
     expect((await app.inject({ method: 'GET', url: '/api/admin/knowledge', headers: { authorization: `Bearer ${agentToken}` } })).statusCode).toBe(403)
   })
 })
+
+describe('unanswered questions', () => {
+  it('collects what the bot could not answer, masked and grouped, and adds one as an example in one click', async () => {
+    await chat(app, 'un-1', '医院食堂几点开饭，我叫张小明电话13812345678')
+    await chat(app, 'un-2', '医院食堂几点开饭呀')
+    await chat(app, 'un-3', '牙疼吃什么药')
+    const groups = (await get('/api/admin/unanswered')).json().groups as Array<{ text: string; count: number; examples: string[] }>
+    const canteen = groups.find((g) => g.text.includes('食堂'))!
+    expect(canteen.count).toBe(2)
+    expect(JSON.stringify(groups)).not.toContain('13812345678')
+    expect(JSON.stringify(groups)).toContain('138****5678')
+    expect(groups.some((g) => g.text.includes('吃什么药'))).toBe(false)
+
+    const added = await send('POST', '/api/admin/unanswered/add-example', { text: '医院食堂几点开饭', intent: 'canteen', answer: '职工食堂不对外开放，医院周边有便利店。' })
+    expect(added.statusCode).toBe(200)
+    const tried = (await send('POST', '/api/admin/knowledge/draft/try', { text: '食堂几点开饭' })).json()
+    expect(tried.draft).toMatchObject({ action: 'answer', intent: 'canteen' })
+    expect(tried.live.action).not.toBe('answer')
+    const missing = await send('POST', '/api/admin/unanswered/add-example', { text: '食堂在哪', intent: 'no_such_intent' })
+    expect(missing.statusCode).toBe(422)
+    expect(missing.json().error.details[0]).toMatch(/give "answer"/)
+    await app.inject({ method: 'DELETE', url: '/api/admin/knowledge/draft', headers: auth })
+  })
+})
