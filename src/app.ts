@@ -91,6 +91,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // The agent console: static files from public/, served by the app itself (no CDN).
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: false, wildcard: false })
   app.get('/console', { schema: { hide: true } }, (_req, reply) => reply.sendFile('console/index.html'))
+  app.get('/admin', { schema: { hide: true } }, (_req, reply) => reply.sendFile('admin/index.html'))
   // A mock hospital page showing the widget, as a hospital would embed it.
   app.get('/', { schema: { hide: true } }, (_req, reply) => reply.sendFile('index.html'))
   app.get('/demo', { schema: { hide: true } }, (_req, reply) => reply.sendFile('index.html'))

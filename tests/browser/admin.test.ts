@@ -1,0 +1,59 @@
+import path from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../../src/app.js'
+import { chat, testConfig } from '../helpers.js'
+import { artifacts, hasChromium, launch } from './browser.js'
+
+const run = hasChromium || process.env.CI ? describe : describe.skip
+
+run('knowledge admin page in a real browser', () => {
+  let app: FastifyInstance
+  let browser: Browser
+  let base: string
+
+  beforeAll(async () => {
+    app = await buildApp(testConfig({ admin: { username: 'web.admin', password: 'admin-web-2026' } }), { logger: false })
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    const addr = app.server.address()
+    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
+    browser = await launch()
+  })
+  afterAll(async () => { await browser?.close(); await app?.close() })
+
+  it('changes 心内科 floor, tries it in the draft, publishes, and the chat answers the new floor within 1 s', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+    await page.goto(`${base}/admin`)
+    await page.getByLabel('用户名').fill('web.admin')
+    await page.getByLabel('密码').fill('admin-web-2026')
+    await page.getByRole('button', { name: '登录', exact: true }).click()
+
+    // An invalid edit first: the page shows the field error and nothing is saved.
+    await page.getByLabel('心血管内科 别名').fill('心内科、骨科')
+    await page.getByRole('button', { name: '保存到草稿' }).first().click()
+    await expect.poll(() => page.locator('#errors').textContent()).toContain('alias "骨科" is used by both place cardiology and place orthopedics')
+
+    await page.reload()
+    await page.getByLabel('心血管内科 楼层').fill('9')
+    await page.getByRole('button', { name: '保存到草稿' }).first().click()
+    await expect.poll(() => page.locator('#errors').textContent()).toContain('floor: 2 → 9')
+
+    await page.getByLabel('问题', { exact: true }).fill('心内科在几楼')
+    await page.getByRole('button', { name: '试问' }).click()
+    await expect.poll(() => page.locator('#try-draft').textContent()).toContain('9楼')
+    expect(await page.locator('#try-live').textContent()).toContain('2楼')
+    await page.screenshot({ path: path.join(artifacts, 'admin-draft.png') })
+
+    await page.getByLabel('发布说明').fill('心内科搬到9楼')
+    const t0 = Date.now()
+    await page.getByRole('button', { name: '发布草稿' }).click()
+    await expect.poll(async () => (await chat(app, `admin-web-${Date.now()}`, '心内科在几楼')).reply, { timeout: 1000, interval: 50 }).toContain('9楼')
+    expect(Date.now() - t0).toBeLessThan(1000)
+    await expect.poll(() => page.locator('#version').textContent()).toContain('线上版本 1')
+
+    await page.getByRole('button', { name: '版本与审计' }).click()
+    await expect.poll(() => page.locator('#audit').textContent()).toContain('publish')
+    expect(await page.locator('#audit').textContent()).toContain('edit-rejected')
+  })
+})
