@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs'
 import path from 'node:path'
-import { parse } from 'yaml'
+import { parse, stringify } from 'yaml'
 import { placeholders, lookup } from './template.js'
 import { renderSchedule, validateSchedule } from './schedule.js'
 import type { Exam, Facts, Intent, KnowledgeBase, Place, PlaceGroup, Schedule, Templates, TriageRule } from './types.js'
@@ -29,29 +29,59 @@ export function loadKnowledgeBase(knowledgeDir: string, intentsDir: string, lang
  * content as the YAML files in knowledge/ and intents/<lang>/.
  */
 export function readKnowledgeSource(knowledgeDir: string, intentsDir: string, lang = 'zh'): KnowledgeSource {
-  const placesFile = readYaml<{ places: Place[]; groups?: PlaceGroup[] }>(path.join(knowledgeDir, 'places.yaml'))
-  const triageFile = existsSync(path.join(knowledgeDir, 'triage.yaml'))
-    ? readYaml<{ rules: TriageRule[] }>(path.join(knowledgeDir, 'triage.yaml')) : { rules: [] }
+  const dir = path.join(intentsDir, lang)
+  if (!existsSync(dir)) throw new KnowledgeError([`${dir}: intents folder not found`])
+  const files: Record<string, string> = {}
+  for (const f of KNOWLEDGE_FILES) if (existsSync(path.join(knowledgeDir, f))) files[`knowledge/${f}`] = readFileSync(path.join(knowledgeDir, f), 'utf8')
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml')).sort()) files[`intents/${lang}/${f}`] = readFileSync(path.join(dir, f), 'utf8')
+  return sourceFromFiles(files, lang)
+}
+
+/** The knowledge files a source is made of (besides intents/<lang>/*.yaml). */
+export const KNOWLEDGE_FILES = ['hospital.yaml', 'services.yaml', 'schedules.yaml', 'places.yaml', 'exams.yaml', 'triage.yaml', 'answers.yaml']
+
+/** A source from file contents keyed by path ("knowledge/places.yaml", "intents/zh/wifi.yaml"): disk or upload. */
+export function sourceFromFiles(files: Record<string, string>, lang = 'zh'): KnowledgeSource {
+  const yaml = <T>(name: string, required = true): T => {
+    const text = files[`knowledge/${name}`]
+    if (text === undefined) { if (required) throw new KnowledgeError([`knowledge/${name}: file missing`]); return undefined as T }
+    try { return parse(text) as T } catch (e) { throw new KnowledgeError([`knowledge/${name}: ${(e as Error).message}`]) }
+  }
+  const placesFile = yaml<{ places: Place[]; groups?: PlaceGroup[] }>('places.yaml')
+  const prefix = `intents/${lang}/`
+  const intents = Object.keys(files).filter((f) => f.startsWith(prefix) && f.endsWith('.yaml')).sort().map((f) => {
+    let raw: { intent?: string; description?: string; examples?: unknown[] }
+    try { raw = parse(files[f]!) ?? {} } catch (e) { throw new KnowledgeError([`${f}: ${(e as Error).message}`]) }
+    return { id: String(raw.intent ?? path.basename(f, '.yaml')), description: String(raw.description ?? ''), examples: (raw.examples ?? []).map(String) }
+  })
   return {
-    hospital: readYaml<Facts['hospital']>(path.join(knowledgeDir, 'hospital.yaml')),
-    services: readYaml<Record<string, unknown>>(path.join(knowledgeDir, 'services.yaml')),
-    rawSchedules: readYaml<Record<string, Omit<Schedule, 'id'>>>(path.join(knowledgeDir, 'schedules.yaml')),
-    places: placesFile.places,
-    groups: placesFile.groups ?? [],
-    exams: readYaml<{ exams: Exam[] }>(path.join(knowledgeDir, 'exams.yaml')).exams,
-    triage: triageFile.rules,
-    templates: readYaml<Templates>(path.join(knowledgeDir, 'answers.yaml')),
-    intents: loadIntents(path.join(intentsDir, lang)),
+    hospital: yaml<Facts['hospital']>('hospital.yaml'),
+    services: yaml<Record<string, unknown>>('services.yaml'),
+    rawSchedules: yaml<Record<string, Omit<Schedule, 'id'>>>('schedules.yaml'),
+    places: placesFile?.places ?? [],
+    groups: placesFile?.groups ?? [],
+    exams: yaml<{ exams: Exam[] }>('exams.yaml')?.exams ?? [],
+    triage: yaml<{ rules: TriageRule[] } | undefined>('triage.yaml', false)?.rules ?? [],
+    templates: yaml<Templates>('answers.yaml'),
+    intents,
   }
 }
 
-export function loadIntents(dir: string): Intent[] {
-  if (!existsSync(dir)) throw new KnowledgeError([`${dir}: intents folder not found`])
-  return readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => {
-    const raw = readYaml<{ intent?: string; description?: string; examples?: unknown[] }>(path.join(dir, f))
-    return { id: String(raw.intent ?? path.basename(f, '.yaml')), description: String(raw.description ?? ''), examples: (raw.examples ?? []).map(String) }
-  })
+/** The inverse: the same YAML files, so a hospital can keep its knowledge in git. */
+export function filesFromSource(source: KnowledgeSource, lang = 'zh'): Record<string, string> {
+  const files: Record<string, string> = {
+    'knowledge/hospital.yaml': stringify(source.hospital),
+    'knowledge/services.yaml': stringify(source.services),
+    'knowledge/schedules.yaml': stringify(source.rawSchedules),
+    'knowledge/places.yaml': stringify({ places: source.places, groups: source.groups }),
+    'knowledge/exams.yaml': stringify({ exams: source.exams }),
+    'knowledge/triage.yaml': stringify({ rules: source.triage }),
+    'knowledge/answers.yaml': stringify(source.templates),
+  }
+  for (const i of source.intents) files[`intents/${lang}/${i.id}.yaml`] = stringify({ intent: i.id, description: i.description, examples: i.examples })
+  return files
 }
+
 
 export interface KnowledgeSource {
   hospital: Facts['hospital']

@@ -6,6 +6,8 @@ import { Errors } from '../errors.js'
 import { KnowledgeInvalidError, SECTIONS, type Section } from '../knowledge-base/publishing.js'
 import { requireRole } from './agent/auth-hook.js'
 import { unansweredQuestions } from '../metrics/unanswered.js'
+import { CSV_TABLES, CsvError, fromCsv, toCsv, type CsvTable } from '../knowledge-base/csv.js'
+import { filesFromSource, KnowledgeError, sourceFromFiles } from '../knowledge-base/load.js'
 
 /**
  * Admins keep the bot right without a developer: edit a draft (rejected with field errors when
@@ -14,6 +16,7 @@ import { unansweredQuestions } from '../metrics/unanswered.js'
  */
 const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   app.addHook('onRequest', requireRole('admin'))
+  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body))
   const tags = ['admin']
   const actor = (req: { agent?: { username: string } }) => req.agent!.username
   const invalid = (err: unknown) => {
@@ -82,6 +85,41 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
       const templates = { ...draft.templates, intents: { ...draft.templates.intents, [req.body.intent]: req.body.answer } }
       return await app.knowledge.edit({ intents, templates }, actor(req))
     } catch (err) { throw invalid(err) }
+  })
+  // The same YAML files as knowledge/ and intents/zh/, as one JSON bundle {files: {path: text}}:
+  // `node dist/scripts/knowledge-files.js` writes them to folders for git.
+  app.get('/api/admin/knowledge/export', { schema: { tags, summary: 'The draft (or a version) as the YAML files of knowledge/ and intents/', querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }) } }, async (req) => {
+    const source = req.query.version ? (await app.stores.knowledge.get(req.query.version))?.source : (await app.knowledge.draft()).source
+    if (!source) throw new Errors.NotFound(`version ${req.query.version} does not exist`)
+    return { files: filesFromSource(source) }
+  })
+  app.post('/api/admin/knowledge/import', {
+    bodyLimit: 8 * 1024 * 1024,
+    schema: { tags, summary: 'Replace the draft with YAML files in the export format', body: Type.Object({ files: Type.Record(Type.String(), Type.String()) }) },
+  }, async (req) => {
+    try {
+      const source = sourceFromFiles(req.body.files)
+      return await app.knowledge.edit({ ...source }, actor(req))
+    } catch (err) {
+      if (err instanceof KnowledgeError) throw invalid(new KnowledgeInvalidError(err.problems))
+      throw invalid(err)
+    }
+  })
+  app.get('/api/admin/knowledge/export/:table', { schema: { tags, summary: 'A table of the draft as CSV for Excel', params: Type.Object({ table: Type.Union(CSV_TABLES.map((t) => Type.Literal(t))) }) } }, async (req, reply) => {
+    reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${req.params.table}.csv"`)
+    return toCsv((await app.knowledge.draft()).source, req.params.table as CsvTable)
+  })
+  app.put('/api/admin/knowledge/import/:table', {
+    bodyLimit: 8 * 1024 * 1024,
+    schema: { tags, summary: 'Replace a section of the draft from a CSV table (as exported)', params: Type.Object({ table: Type.Union(CSV_TABLES.map((t) => Type.Literal(t))) }) },
+  }, async (req) => {
+    if (typeof req.body !== 'string') throw new Errors.InvalidRequest('send the CSV as text/csv')
+    try {
+      return await app.knowledge.edit(fromCsv((await app.knowledge.draft()).source, req.params.table as CsvTable, req.body), actor(req))
+    } catch (err) {
+      if (err instanceof CsvError) throw invalid(new KnowledgeInvalidError([`${req.params.table}.csv: ${err.message}`]))
+      throw invalid(err)
+    }
   })
   app.get('/api/admin/audit', { schema: { tags, summary: 'Admin actions, newest first' } }, async () => ({ entries: await app.stores.knowledge.auditLog() }))
 }

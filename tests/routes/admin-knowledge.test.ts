@@ -143,3 +143,34 @@ describe('unanswered questions', () => {
     await app.inject({ method: 'DELETE', url: '/api/admin/knowledge/draft', headers: auth })
   })
 })
+
+describe('import and export', () => {
+  it('exports the same YAML files as knowledge/ and intents/, and imports them back without a change', async () => {
+    const files = (await get('/api/admin/knowledge/export')).json().files as Record<string, string>
+    expect(Object.keys(files)).toContain('knowledge/places.yaml')
+    expect(Object.keys(files)).toContain('intents/zh/parking.yaml')
+    expect(files['knowledge/places.yaml']).toContain('心血管内科')
+    const back = await send('POST', '/api/admin/knowledge/import', { files })
+    expect(back.statusCode).toBe(200)
+    expect(back.json().changes).toEqual([])
+    const broken = await send('POST', '/api/admin/knowledge/import', { files: { ...files, 'knowledge/places.yaml': 'places: [' } })
+    expect(broken.statusCode).toBe(422)
+    expect(broken.json().error.details[0]).toMatch(/^knowledge\/places.yaml:/)
+  })
+
+  it('round-trips a CSV table an admin edited in Excel', async () => {
+    const res = await get('/api/admin/knowledge/export/places')
+    expect(res.headers['content-type']).toContain('text/csv')
+    expect(res.body.startsWith('\ufeffid,name,kind,building,floor')).toBe(true)
+    const edited = res.body.replace(/^(cardiology,心血管内科,department,门诊楼,)\d+/m, '$14')
+    const put = await app.inject({ method: 'PUT', url: '/api/admin/knowledge/import/places', headers: { ...auth, 'content-type': 'text/csv' }, payload: edited })
+    expect(put.statusCode).toBe(200)
+    expect(put.json().changes).toEqual(['places[7].floor: 2 → 4'])
+    const bad = await app.inject({ method: 'PUT', url: '/api/admin/knowledge/import/places', headers: { ...auth, 'content-type': 'text/csv' }, payload: 'a,b\n1,2' })
+    expect(bad.statusCode).toBe(422)
+    expect(bad.json().error.details[0]).toMatch(/first row must be/)
+    const examples = (await get('/api/admin/knowledge/export/intents')).body
+    expect(examples).toContain('parking,停车怎么收费')
+    await app.inject({ method: 'DELETE', url: '/api/admin/knowledge/draft', headers: auth })
+  })
+})
