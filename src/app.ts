@@ -15,6 +15,7 @@ import websocket from '@fastify/websocket'
 import fastifyStatic from '@fastify/static'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
 import handoff from './plugins/handoff.js'
 import authRoutes from './routes/auth.js'
 import adminRoutes from './routes/admin.js'
@@ -36,6 +37,8 @@ export interface AppDeps {
 const BODY_LIMIT = 16 * 1024
 const here = path.dirname(fileURLToPath(import.meta.url))
 const PUBLIC_DIR = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../public' : '../public')
+// echarts' main entry is dist/echarts.js, beside echarts.min.js.
+const ECHARTS_DIR = path.dirname(createRequire(import.meta.url).resolve('echarts'))
 
 /** The whole app as a plain Fastify instance; server.ts listens, tests inject. */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -92,6 +95,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: false, wildcard: false })
   app.get('/console', { schema: { hide: true } }, (_req, reply) => reply.sendFile('console/index.html'))
   app.get('/admin', { schema: { hide: true } }, (_req, reply) => reply.sendFile('admin/index.html'))
+  app.get('/admin/dashboard', { schema: { hide: true } }, (_req, reply) => reply.sendFile('admin/dashboard.html'))
+  // The charting library, served from this app's own node_modules (no CDN).
+  app.get('/vendor/echarts.min.js', { schema: { hide: true } }, (_req, reply) => reply.sendFile('echarts.min.js', ECHARTS_DIR))
   // A mock hospital page showing the widget, as a hospital would embed it.
   app.get('/', { schema: { hide: true } }, (_req, reply) => reply.sendFile('index.html'))
   app.get('/demo', { schema: { hide: true } }, (_req, reply) => reply.sendFile('index.html'))

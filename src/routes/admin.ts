@@ -3,6 +3,7 @@ import { AccountError, createAccount } from '../auth/accounts.js'
 import { Errors } from '../errors.js'
 import { NewAgentBody } from '../schemas/agent.js'
 import { nightResponse } from '../metrics/night-response.js'
+import { dashboard, dashboardCsv } from '../metrics/dashboard.js'
 import { Type } from '@sinclair/typebox'
 import { requireRole } from './agent/auth-hook.js'
 
@@ -28,6 +29,16 @@ const adminRoutes: FastifyPluginAsyncTypebox<{ timeZone: string }> = async (app,
     const to = req.query.to ? new Date(req.query.to) : new Date()
     const from = req.query.from ? new Date(req.query.from) : new Date(to.getTime() - 24 * 3_600_000)
     return nightResponse(app.stores, app.serviceLevels, { from, to }, timeZone)
+  })
+  const rangeQuery = Type.Object({ from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) })
+  const range = (q: { from?: string; to?: string }) => {
+    const to = q.to ? new Date(q.to) : new Date()
+    return { from: q.from ? new Date(q.from) : new Date(to.getTime() - 24 * 3_600_000), to }
+  }
+  app.get('/api/admin/dashboard', { schema: { tags: ['admin'], summary: 'Messages, intents, outcomes, night response rate, handoff times, satisfaction, complaints', querystring: rangeQuery } }, async (req) => dashboard(app.stores, app.serviceLevels, range(req.query), timeZone))
+  app.get('/api/admin/dashboard.csv', { schema: { tags: ['admin'], querystring: rangeQuery } }, async (req, reply) => {
+    reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="nightdesk-dashboard.csv"')
+    return dashboardCsv(await dashboard(app.stores, app.serviceLevels, range(req.query), timeZone))
   })
 }
 
