@@ -13,6 +13,8 @@ import { SessionRateLimiter } from './routes/session-rate-limit.js'
 import wsChatRoutes from './routes/ws-chat.js'
 import websocket from '@fastify/websocket'
 import fastifyStatic from '@fastify/static'
+import helmet from '@fastify/helmet'
+import cors from '@fastify/cors'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
@@ -64,6 +66,25 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     reply.status(404).send({ error: { code: 'ND_NOT_FOUND', message: `no route ${req.method} ${req.url}; see /openapi.json` } })
   })
 
+  // Every page: a strict Content-Security-Policy (no inline script; scripts, styles, images and
+  // connections from this app only) and the usual security headers. The console and admin pages may
+  // not be framed; the widget is a script the hospital's pages include, not a frame.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'"], fontSrc: ["'self'"], objectSrc: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"], frameAncestors: ["'none'"],
+      },
+    },
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  })
+  // The patients' API and the widget script are called from the hospital's own sites.
+  await app.register(cors, {
+    origin: (origin, cb) => cb(null, !origin || !config.widgetOrigins.length || config.widgetOrigins.includes(origin)),
+    methods: ['GET', 'POST'],
+    credentials: false,
+  })
   await app.register(swagger, {
     openapi: { info: { title: 'NightDesk 夜间服务台 chat API', version: '1.0.0', description: 'See README.md for the contract.' } },
   })

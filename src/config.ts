@@ -27,6 +27,11 @@ export const ConfigSchema = Type.Object({
     /** Loopback callers (a reverse proxy on the same host, the eval harness) are not limited per IP. */
     exemptIps: Type.Array(Type.String(), { default: ['127.0.0.1', '::1', '::ffff:127.0.0.1'] }),
   }, { default: {} }),
+  /**
+   * Sites allowed to embed the widget and call the patients' API from the browser (CORS). Empty:
+   * any site (the patients' API takes no cookies or credentials); set it to the hospital's sites.
+   */
+  widgetOrigins: Type.Array(Type.String(), { default: [] }),
   /** WeChat via wechaty: the puppet package (WECHATY_PUPPET); its token env vars are read by wechaty. */
   wechat: Type.Object({ puppet: Type.Optional(Type.String()) }, { default: {} }),
   /** The first admin, created at start-up when no admin exists (never a default password). */
@@ -66,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       perSessionPerMinute: num(env.RATE_LIMIT_PER_SESSION),
     },
     wechat: { puppet: env.WECHATY_PUPPET || undefined },
+    widgetOrigins: env.WIDGET_ORIGINS ? env.WIDGET_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : undefined,
     admin: { username: env.NIGHTDESK_ADMIN_USERNAME, password: env.NIGHTDESK_ADMIN_PASSWORD },
     nlu: {
       fallbackThreshold: num(env.NLU_FALLBACK_THRESHOLD),
