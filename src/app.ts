@@ -26,6 +26,7 @@ import patientRoutes from './routes/patient.js'
 import { ensureFirstAdmin } from './auth/bootstrap.js'
 import wechat from './plugins/wechat.js'
 import adminKnowledgeRoutes from './routes/admin-knowledge.js'
+import retention from './plugins/retention.js'
 import type { Stores } from './storage/types.js'
 
 export interface AppDeps {
@@ -98,6 +99,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   }
   await app.register(stores, { config, ...(deps.stores ? { stores: deps.stores } : {}) })
   await app.register(brain, { config })
+  await app.register(retention, { config })
   await app.register(websocket, { options: { maxPayload: BODY_LIMIT } })
   // One per-conversation limit across channels: HTTP and WebSocket messages count together.
   const limiter = config.rateLimit.enabled ? new SessionRateLimiter(config.rateLimit.perSessionPerMinute, 60_000) : undefined

@@ -32,6 +32,8 @@ export const ConfigSchema = Type.Object({
    * any site (the patients' API takes no cookies or credentials); set it to the hospital's sites.
    */
   widgetOrigins: Type.Array(Type.String(), { default: [] }),
+  /** Transcripts older than this are deleted by a scheduled job (PIPL: keep no longer than needed). */
+  retentionDays: Type.Integer({ minimum: 1, default: 180 }),
   /** WeChat via wechaty: the puppet package (WECHATY_PUPPET); its token env vars are read by wechaty. */
   wechat: Type.Object({ puppet: Type.Optional(Type.String()) }, { default: {} }),
   /** The first admin, created at start-up when no admin exists (never a default password). */
@@ -71,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       perSessionPerMinute: num(env.RATE_LIMIT_PER_SESSION),
     },
     wechat: { puppet: env.WECHATY_PUPPET || undefined },
+    retentionDays: num(env.RETENTION_DAYS),
     widgetOrigins: env.WIDGET_ORIGINS ? env.WIDGET_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : undefined,
     admin: { username: env.NIGHTDESK_ADMIN_USERNAME, password: env.NIGHTDESK_ADMIN_PASSWORD },
     nlu: {

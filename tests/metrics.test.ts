@@ -26,3 +26,21 @@ describe('night response rate', () => {
     expect((await app.inject({ method: 'GET', url: '/api/admin/reports/night-response' })).statusCode).toBe(401)
   })
 })
+
+describe('a patient\'s data on request', () => {
+  it('exports one conversation and deletes it, keeping the ticket for statistics only', async () => {
+    const handoff = await chat(app, 'pipl-1', '转人工')
+    await chat(app, 'pipl-1', '我的电话13912345678')
+    const exported = (await app.inject({ method: 'GET', url: '/api/admin/patients/pipl-1/export', headers: { authorization: `Bearer ${token}` } })).json()
+    expect(exported.transcript).toHaveLength(4)
+    expect(exported.tickets[0].detail.callbackPhone).toBe('13912345678')
+    const deleted = await app.inject({ method: 'DELETE', url: '/api/admin/patients/pipl-1', headers: { authorization: `Bearer ${token}` } })
+    expect(deleted.json()).toEqual({ transcriptEntries: 4, tickets: 1 })
+    expect((await app.inject({ method: 'GET', url: '/api/admin/patients/pipl-1/export', headers: { authorization: `Bearer ${token}` } })).json().transcript).toEqual([])
+    const ticket = await app.stores.tickets.get(handoff.handoff!.ticketId)
+    expect(ticket).toMatchObject({ sessionId: 'forgotten', detail: {} })
+    // Gone from the disk too, not only from memory.
+    const { readFileSync } = await import('node:fs')
+    expect(readFileSync(`${app.stores.dataDir}/journal.ndjson`, 'utf8')).not.toContain('13912345678')
+  })
+})

@@ -30,6 +30,20 @@ const adminRoutes: FastifyPluginAsyncTypebox<{ timeZone: string }> = async (app,
     const from = req.query.from ? new Date(req.query.from) : new Date(to.getTime() - 24 * 3_600_000)
     return nightResponse(app.stores, app.serviceLevels, { from, to }, timeZone)
   })
+  // A patient's data on request (PIPL): everything we hold about one conversation, or its deletion.
+  const patient = { params: Type.Object({ sessionId: Type.String({ minLength: 1, maxLength: 128 }) }) }
+  app.get('/api/admin/patients/:sessionId/export', { schema: { tags: ['admin'], summary: 'All data held about one conversation', ...patient } }, async (req) => {
+    const { sessionId } = req.params
+    const [session, transcript, tickets] = await Promise.all([app.stores.sessions.get(sessionId), app.stores.transcripts.list(sessionId), app.stores.tickets.list()])
+    await app.stores.knowledge.audit({ at: new Date().toISOString(), actor: req.agent!.username, action: 'patient-export', detail: { sessionId } })
+    return { sessionId, session: session ?? null, transcript, tickets: tickets.filter((t) => t.sessionId === sessionId) }
+  })
+  app.delete('/api/admin/patients/:sessionId', { schema: { tags: ['admin'], summary: 'Delete one conversation\'s data (its tickets keep only what statistics need)', ...patient } }, async (req) => {
+    const result = await app.stores.privacy.forget(req.params.sessionId)
+    await app.stores.knowledge.audit({ at: new Date().toISOString(), actor: req.agent!.username, action: 'patient-delete', detail: { sessionId: req.params.sessionId, ...result } })
+    return result
+  })
+
   const rangeQuery = Type.Object({ from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) })
   const range = (q: { from?: string; to?: string }) => {
     const to = q.to ? new Date(q.to) : new Date()

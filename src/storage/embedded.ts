@@ -33,6 +33,16 @@ export function openEmbeddedStores(dataDir: string): Stores {
     const list = transcripts.get(sessionId)
     if (list) list.push(...entries); else transcripts.set(sessionId, [...entries])
   }
+  const live = (): JournalRecord[] => [
+      ...versions.map((version) => ({ c: 'kb-version' as const, version })),
+      ...(draft ? [{ c: 'kb-draft' as const, draft }] : []),
+      ...audit.map((entry) => ({ c: 'audit' as const, entry })),
+      ...[...agents.values()].map((agent) => ({ c: 'agent' as const, agent })),
+      ...[...tokens.values()].filter((t) => Date.parse(t.expiresAt) > Date.now()).map((token) => ({ c: 'token' as const, token })),
+      ...[...tickets.values()].map((ticket) => ({ c: 'ticket' as const, ticket })),
+      ...[...sessions.values()].map((record) => ({ c: 'session' as const, record })),
+      ...[...transcripts].flatMap(([sessionId, entries]) => entries.map((entry) => ({ c: 'transcript' as const, sessionId, entry }))),
+  ]
   const journal = Journal.open<JournalRecord>(
     path.join(dataDir, 'journal.ndjson'),
     (r) => {
@@ -47,16 +57,7 @@ export function openEmbeddedStores(dataDir: string): Stores {
       else if (r.c === 'kb-draft') draft = r.draft ?? undefined
       else if (r.c === 'audit') audit.push(r.entry)
     },
-    () => [
-      ...versions.map((version) => ({ c: 'kb-version' as const, version })),
-      ...(draft ? [{ c: 'kb-draft' as const, draft }] : []),
-      ...audit.map((entry) => ({ c: 'audit' as const, entry })),
-      ...[...agents.values()].map((agent) => ({ c: 'agent' as const, agent })),
-      ...[...tokens.values()].filter((t) => Date.parse(t.expiresAt) > Date.now()).map((token) => ({ c: 'token' as const, token })),
-      ...[...tickets.values()].map((ticket) => ({ c: 'ticket' as const, ticket })),
-      ...[...sessions.values()].map((record) => ({ c: 'session' as const, record })),
-      ...[...transcripts].flatMap(([sessionId, entries]) => entries.map((entry) => ({ c: 'transcript' as const, sessionId, entry }))),
-    ],
+    () => live(),
   )
 
   return {
@@ -139,6 +140,33 @@ export function openEmbeddedStores(dataDir: string): Stores {
         await journal.append({ c: 'audit', entry }, { sync: true })
       },
       async auditLog(limit = 200) { return audit.slice(-limit).reverse() },
+    },
+    privacy: {
+      async forget(sessionId) {
+        const transcriptEntries = transcripts.get(sessionId)?.length ?? 0
+        transcripts.delete(sessionId)
+        sessions.delete(sessionId)
+        let count = 0
+        for (const t of tickets.values()) {
+          if (t.sessionId !== sessionId) continue
+          tickets.set(t.id, { ...t, sessionId: 'forgotten', detail: {}, updatedAt: new Date().toISOString() })
+          count++
+        }
+        await journal.rewrite(live())
+        return { transcriptEntries, tickets: count }
+      },
+      async prune(before) {
+        let entries = 0
+        let idle = 0
+        for (const [id, list] of transcripts) {
+          const kept = list.filter((e) => Date.parse(e.at) >= before.getTime())
+          entries += list.length - kept.length
+          if (kept.length) transcripts.set(id, kept); else transcripts.delete(id)
+        }
+        for (const [id, s] of sessions) if (Date.parse(s.updatedAt) < before.getTime() && !transcripts.has(id)) { sessions.delete(id); idle++ }
+        if (entries || idle) await journal.rewrite(live())
+        return { transcriptEntries: entries, sessions: idle }
+      },
     },
     events: localEvents(),
     transcripts: {

@@ -18,7 +18,7 @@ export class Journal<T> {
   private timer: NodeJS.Timeout | undefined
   private closed = false
 
-  private constructor(readonly file: string, private readonly fd: number, private readonly syncIntervalMs: number) {}
+  private constructor(readonly file: string, private fd: number, private readonly syncIntervalMs: number) {}
 
   /** Opens (creating) the log and replays it; `compact` returns the records that are still live. */
   static open<T>(file: string, replay: (record: T) => void, compact: () => T[], syncIntervalMs = 100): Journal<T> {
@@ -81,6 +81,23 @@ export class Journal<T> {
       for (const cb of done) cb(err ?? undefined)
       if (this.waiting.length || this.dirty) this.syncNow([])
     })
+  }
+
+  /**
+   * Replaces the file with `records` (the live data), so deleted data leaves the disk now rather than
+   * at the next start-up's compaction. Appends made meanwhile wait and go to the new file.
+   */
+  async rewrite(records: T[]): Promise<void> {
+    while (this.scheduled || this.pending.length || this.syncing) await new Promise((r) => setImmediate(r))
+    const tmp = `${this.file}.tmp`
+    const fd = openSync(tmp, 'w')
+    writeSync(fd, records.map((r) => JSON.stringify(r) + '\n').join(''))
+    fsyncSync(fd)
+    closeSync(fd)
+    renameSync(tmp, this.file)
+    syncDir(path.dirname(this.file))
+    closeSync(this.fd)
+    this.fd = openSync(this.file, 'a')
   }
 
   async close(): Promise<void> {

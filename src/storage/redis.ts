@@ -69,6 +69,7 @@ export async function openRedisStores(url: string, prefix = 'nd:'): Promise<Stor
   redis.defineCommand('ndTransitionTicket', { numberOfKeys: 1, lua: TRANSITION_TICKET })
   await redis.connect()
   const keys = redisKeys(prefix)
+  const tickets = new RedisTickets(redis, keys)
   const subscriber = redis.duplicate()
   let closed = false
   const handlers = new Map<string, Set<(event: unknown) => void>>()
@@ -101,7 +102,7 @@ export async function openRedisStores(url: string, prefix = 'nd:'): Promise<Stor
       },
       async put(record) { await redis.set(keys.session(record.sessionId), JSON.stringify(record)) },
     },
-    tickets: new RedisTickets(redis, keys),
+    tickets,
     transcripts: {
       async append(sessionId, entries) {
         if (entries.length) await redis.rpush(keys.transcript(sessionId), ...entries.map((e) => JSON.stringify(e)))
@@ -172,6 +173,36 @@ export async function openRedisStores(url: string, prefix = 'nd:'): Promise<Stor
       async saveDraft(d) { if (d) await redis.set(keys.kbDraft(), JSON.stringify(d)); else await redis.del(keys.kbDraft()) },
       async audit(entry: AuditEntry) { await redis.rpush(keys.audit(), JSON.stringify(entry)) },
       async auditLog(limit = 200) { return (await redis.lrange(keys.audit(), -limit, -1)).map((r) => JSON.parse(r) as AuditEntry).reverse() },
+    },
+    privacy: {
+      async forget(sessionId) {
+        const transcriptEntries = await redis.llen(keys.transcript(sessionId))
+        await redis.del(keys.transcript(sessionId), keys.session(sessionId))
+        const mine = (await tickets.list()).filter((t) => t.sessionId === sessionId)
+        for (const t of mine) await redis.set(keys.ticket(t.id), JSON.stringify({ ...t, sessionId: 'forgotten', detail: {}, updatedAt: new Date().toISOString() }))
+        return { transcriptEntries, tickets: mine.length }
+      },
+      async prune(before) {
+        let entries = 0
+        let sessionsGone = 0
+        const head = keys.transcript('')
+        let cursor = '0'
+        do {
+          const [next, batch] = await redis.scan(cursor, 'MATCH', `${head}*`, 'COUNT', 200)
+          cursor = next
+          for (const key of batch) {
+            const all = (await redis.lrange(key, 0, -1)).map((r) => JSON.parse(r) as TranscriptEntry)
+            const kept = all.filter((e) => Date.parse(e.at) >= before.getTime())
+            if (kept.length === all.length) continue
+            entries += all.length - kept.length
+            const tx = redis.multi().del(key)
+            if (kept.length) tx.rpush(key, ...kept.map((e) => JSON.stringify(e)))
+            else { tx.del(keys.session(key.slice(head.length))); sessionsGone++ }
+            await tx.exec()
+          }
+        } while (cursor !== '0')
+        return { transcriptEntries: entries, sessions: sessionsGone }
+      },
     },
     events,
     async close() {

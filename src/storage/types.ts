@@ -106,6 +106,14 @@ export interface SessionStore {
   put(record: SessionRecord): Promise<void>
 }
 
+/** What a patient's right to deletion and the retention period remove (PIPL). */
+export interface PrivacyStore {
+  /** Deletes the conversation state and transcript; its tickets keep only what statistics need. */
+  forget(sessionId: string): Promise<{ transcriptEntries: number; tickets: number }>
+  /** Deletes transcript entries older than `before` (and conversations idle since then). */
+  prune(before: Date): Promise<{ transcriptEntries: number; sessions: number }>
+}
+
 export interface TicketStore {
   create(ticket: Ticket): Promise<void>
   get(id: string): Promise<Ticket | undefined>
@@ -132,6 +140,7 @@ export interface Stores {
   transcripts: TranscriptStore
   agents: AgentStore
   knowledge: KnowledgeStore
+  privacy: PrivacyStore
   events: EventBus
   /** One turn of a conversation, its transcript entries and the new state, written together. */
   recordTurn(session: SessionRecord, entries: TranscriptEntry[]): Promise<void>

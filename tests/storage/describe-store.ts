@@ -75,6 +75,22 @@ export function describeStore(name: string, open: () => Promise<Stores>, reopen:
       } finally { await s.close() }
     })
 
+    it('forgets one patient and prunes old transcripts (privacy)', async () => {
+      const s = await open()
+      try {
+        await s.tickets.create(ticket('priv', { sessionId: 'priv-1', detail: { callbackPhone: '13912345678' } }))
+        await s.recordTurn({ sessionId: 'priv-1', channel: 'web', createdAt: 't0', updatedAt: new Date().toISOString(), state: { failures: 0 } }, [{ at: new Date().toISOString(), role: 'patient', text: '我叫王小明 13912345678' }])
+        await s.recordTurn({ sessionId: 'priv-2', channel: 'web', createdAt: 't0', updatedAt: '2020-01-01T00:00:00.000Z', state: { failures: 0 } },
+          [{ at: '2020-01-01T00:00:00.000Z', role: 'patient', text: '旧消息' }, { at: new Date().toISOString(), role: 'patient', text: '新消息' }])
+        expect(await s.privacy.forget('priv-1')).toEqual({ transcriptEntries: 1, tickets: 1 })
+        expect(await s.transcripts.list('priv-1')).toEqual([])
+        expect(await s.sessions.get('priv-1')).toBeUndefined()
+        expect(await s.tickets.get('priv')).toMatchObject({ sessionId: 'forgotten', detail: {}, reason: 'human_requested' })
+        expect(await s.privacy.prune(new Date('2021-01-01T00:00:00Z'))).toMatchObject({ transcriptEntries: 1 })
+        expect((await s.transcripts.list('priv-2')).map((e) => e.text)).toEqual(['新消息'])
+      } finally { await s.close() }
+    })
+
     it('delivers published events to subscribers', async () => {
       const s = await open()
       try {
@@ -98,7 +114,7 @@ export function describeStore(name: string, open: () => Promise<Stores>, reopen:
         await s.transcripts.append('b', [{ at: 't1', role: 'patient', text: '转人工' }])
         expect((await s.transcripts.list('a')).map((e) => e.text)).toEqual(['心内科在几楼', '2楼', '谢谢'])
         expect(await s.transcripts.list('none')).toEqual([])
-        expect((await s.transcripts.sessionIds()).sort()).toEqual(['a', 'b'])
+        expect(await s.transcripts.sessionIds()).toEqual(expect.arrayContaining(['a', 'b']))
       } finally { await s.close() }
     })
 
