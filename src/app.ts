@@ -50,6 +50,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // One line per chat message (route handlers log it with the outcome) instead of two per request.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
+    // Slow clients (slowloris): a request must arrive whole within 10 s; idle keep-alives close at 5 s.
+    requestTimeout: 10_000,
+    connectionTimeout: 30_000,
+    keepAliveTimeout: 5_000,
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 

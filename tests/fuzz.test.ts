@@ -55,7 +55,10 @@ describe('fuzzing the chat API and the WebSocket protocol', () => {
     const inbox: unknown[] = []
     ws = await app.injectWS('/ws?sessionId=fuzz-ws', {}, { onInit: (s) => s.on('message', (d) => inbox.push(JSON.parse(String(d)))) })
     await expect.poll(() => inbox.length).toBe(1)
-    await fc.assert(fc.asyncProperty(fc.oneof(chatBody.map((b) => JSON.stringify(b) ?? 'null'), fc.record({ type: fc.constant('message'), text: weirdString }).map((b) => JSON.stringify(b)), weirdString), async (frame) => {
+    // Frames up to the 16 KiB limit: the connection must stay open (over it, see the next test).
+    const frame = fc.oneof(chatBody.map((b) => JSON.stringify(b) ?? 'null'), fc.record({ type: fc.constant('message'), text: weirdString }).map((b) => JSON.stringify(b)), weirdString)
+      .filter((f) => Buffer.byteLength(f) <= 16 * 1024)
+    await fc.assert(fc.asyncProperty(frame, async (frame) => {
       frames++
       const before = inbox.length
       ws.send(frame)
@@ -68,4 +71,12 @@ describe('fuzzing the chat API and the WebSocket protocol', () => {
     ws.terminate()
     console.log(`WebSocket: ${frames} frames fuzzed, connection still open, no server error`)
   }, 120_000)
+
+  it('closes a WebSocket that sends a frame over 16 KiB with 1009 (message too big), and the server goes on', async () => {
+    const ws = await app.injectWS('/ws?sessionId=fuzz-big')
+    const code = new Promise<number>((resolve) => ws.on('close', (c) => resolve(c)))
+    ws.send('x'.repeat(17 * 1024))
+    expect(await code).toBe(1009)
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
+  })
 })

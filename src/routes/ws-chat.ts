@@ -7,6 +7,10 @@ import { WsClientMessage } from '../schemas/ws.js'
 import type { SessionRateLimiter } from './session-rate-limit.js'
 
 const checkMessage = TypeCompiler.Compile(WsClientMessage)
+/** A widget that says nothing for this long is closed (it reconnects when the patient comes back). */
+export const WS_IDLE_MS = 30 * 60_000
+/** Pings find dead peers (a phone that lost its network) so their sockets do not pile up. */
+const WS_PING_MS = 30_000
 const SESSION_ID = /^.{1,128}$/su
 
 /**
@@ -20,11 +24,23 @@ const wsChatRoutes: FastifyPluginAsync<{ config: Config; limiter?: SessionRateLi
     const send = (payload: unknown) => { if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(payload)) }
     const fail = (code: string, message: string, id?: string) => send({ type: 'error', ...(id ? { id } : {}), error: { code, message } })
 
+    let lastHeard = Date.now()
+    let alive = true
+    socket.on('pong', () => { alive = true })
+    const heartbeat = setInterval(() => {
+      if (!alive || Date.now() - lastHeard > WS_IDLE_MS) { socket.terminate(); return }
+      alive = false
+      socket.ping()
+    }, WS_PING_MS)
+    heartbeat.unref()
+    socket.on('close', () => clearInterval(heartbeat))
+
     // A person's replies and handoff notices reach the patient on this connection as they happen.
     const off = app.stores.events.subscribe(`session:${sessionId}`, (event) => send(event))
     socket.on('close', () => { off.then((stop) => stop()).catch((err) => req.log.warn({ err }, 'unsubscribe failed')) })
 
     socket.on('message', async (data, isBinary) => {
+      lastHeard = Date.now()
       let msg: unknown
       try { msg = JSON.parse(isBinary ? '' : String(data)) } catch { return fail('ND_INVALID_JSON', 'each frame must be a JSON object such as {"type":"message","text":"心内科在几楼"}') }
       if (!checkMessage.Check(msg)) return fail('ND_INVALID_REQUEST', 'expected {"type":"message","text": 1-2000 characters} or {"type":"ping"}')
