@@ -29,6 +29,7 @@
   }
   var lang = localStorage.getItem('nd-lang') || (script.dataset.lang === 'en' ? 'en' : 'zh')
   var t = function (key) { return TEXT[lang][key] }
+  var sessionToken = localStorage.getItem('nd-session-token')
   var sessionId = localStorage.getItem('nd-session')
   if (!sessionId) {
     sessionId = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(36).slice(2)
@@ -173,7 +174,8 @@
     }
     ws.onmessage = function (e) {
       var m = JSON.parse(e.data)
-      if (m.type === 'reply') { delete pending[m.id]; onReply(m) }
+      if (m.type === 'ready' && m.sessionToken) { sessionToken = m.sessionToken; localStorage.setItem('nd-session-token', sessionToken) }
+      else if (m.type === 'reply') { delete pending[m.id]; onReply(m) }
       else if (m.type === 'agent') { typing(false); add('agent', m.text) }
       else if (m.type === 'system') {
         add('system', m.text)
@@ -207,13 +209,14 @@
     } else {
       fetch(server + '/api/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sessionId: sessionId, text: text, channel: 'web' }) })
         .then(function (r) { return r.json().then(function (b) { if (!r.ok) throw new Error(b.error && b.error.message); return b }) })
-        .then(onReply)
+        .then(function (b) { if (b.sessionToken) { sessionToken = b.sessionToken; localStorage.setItem('nd-session-token', sessionToken) } onReply(b) })
         .catch(function (err) { status.textContent = (err && err.message) || t('failed') })
     }
   }
 
   function restore() {
-    return fetch(server + '/api/chat/' + encodeURIComponent(sessionId) + '/history')
+    if (!sessionToken) { add('system', t('welcome')); return Promise.resolve() }
+    return fetch(server + '/api/chat/' + encodeURIComponent(sessionId) + '/history', { headers: { 'x-session-token': sessionToken } })
       .then(function (r) { return r.ok ? r.json() : { messages: [] } })
       .then(function (h) {
         if (!h.messages.length) add('system', t('welcome'))

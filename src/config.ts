@@ -32,6 +32,8 @@ export const ConfigSchema = Type.Object({
    * any site (the patients' API takes no cookies or credentials); set it to the hospital's sites.
    */
   widgetOrigins: Type.Array(Type.String(), { default: [] }),
+  /** Signs patients' session tokens; default: a random secret kept in DATA_DIR or Redis. */
+  sessionSecret: Type.Optional(Type.String({ minLength: 16 })),
   /** Transcripts older than this are deleted by a scheduled job (PIPL: keep no longer than needed). */
   retentionDays: Type.Integer({ minimum: 1, default: 180 }),
   /** WeChat via wechaty: the puppet package (WECHATY_PUPPET); its token env vars are read by wechaty. */
@@ -74,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     wechat: { puppet: env.WECHATY_PUPPET || undefined },
     retentionDays: num(env.RETENTION_DAYS),
+    sessionSecret: env.SESSION_SECRET || undefined,
     widgetOrigins: env.WIDGET_ORIGINS ? env.WIDGET_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : undefined,
     admin: { username: env.NIGHTDESK_ADMIN_USERNAME, password: env.NIGHTDESK_ADMIN_PASSWORD },
     nlu: {

@@ -32,7 +32,8 @@ describe('faults', () => {
     const send = (i: number) => fetch(`http://127.0.0.1:${port}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sessionId: `term-${i}`, text: i % 4 ? '心内科在几楼' : '转人工' }) })
       .then(async (r) => ({ status: r.status, body: await r.json() as { action?: string } }))
     const inFlight = Array.from({ length: 40 }, (_, i) => send(i))
-    await new Promise((r) => setTimeout(r, 5))
+    // Signal as soon as the server is answering, with the rest of the burst still in flight.
+    await Promise.race(inFlight)
     child.kill('SIGTERM')
     const replies = await Promise.allSettled(inFlight)
     const answered = replies.filter((r) => r.status === 'fulfilled' && r.value.status === 200 && ['answer', 'handoff'].includes(r.value.body.action ?? '')).length

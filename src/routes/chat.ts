@@ -21,7 +21,7 @@ const chatRoutes: FastifyPluginAsyncTypebox<{ limiter?: SessionRateLimiter }> = 
     if (wait) throw new Errors.RateLimited(`${Math.ceil(wait / 1000)} seconds`)
     const result = await app.bot.handleMessage({ sessionId, text, channel, ...(now ? { now: new Date(now) } : {}) })
     req.log.info({ action: result.action, intent: result.intent, handoff: result.handoff?.reason }, 'chat reply')
-    return result
+    return { ...result, sessionToken: app.sessionTokens.issue(sessionId) }
   })
 }
 

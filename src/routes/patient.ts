@@ -1,5 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import type { FastifyRequest } from 'fastify'
+import { Errors } from '../errors.js'
+
+/** The conversation's token (from the chat reply or the WebSocket "ready"), in a header or the query. */
+function requireSessionToken(req: FastifyRequest<{ Params: { sessionId: string }; Querystring: { token?: string } }>) {
+  const token = (req.headers['x-session-token'] as string | undefined) ?? req.query.token
+  if (!req.server.sessionTokens.valid(req.params.sessionId, token)) throw new Errors.Forbidden('this conversation needs its session token (X-Session-Token), given with each chat reply')
+}
 
 /**
  * For patients on the HTTP API (no WebSocket): messages from a person since a given time, so a
@@ -11,9 +19,10 @@ const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['chat'],
       summary: 'Messages from agents (and handoff notices) in this conversation, after `after`',
       params: Type.Object({ sessionId: Type.String({ minLength: 1, maxLength: 128 }) }),
-      querystring: Type.Object({ after: Type.Optional(Type.String({ format: 'date-time' })) }),
+      querystring: Type.Object({ after: Type.Optional(Type.String({ format: 'date-time' })), token: Type.Optional(Type.String()) }),
     },
   }, async (req) => {
+    requireSessionToken(req)
     const after = req.query.after ? Date.parse(req.query.after) : 0
     const entries = await app.stores.transcripts.list(req.params.sessionId)
     return { messages: entries.filter((e) => (e.role === 'agent' || e.role === 'system') && Date.parse(e.at) > after).map((e) => ({ role: e.role, text: e.text, at: e.at })) }
@@ -24,8 +33,10 @@ const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['chat'],
       summary: 'The conversation so far (the widget restores it after a reload)',
       params: Type.Object({ sessionId: Type.String({ minLength: 1, maxLength: 128 }) }),
+      querystring: Type.Object({ token: Type.Optional(Type.String()) }),
     },
   }, async (req) => {
+    requireSessionToken(req)
     const entries = await app.stores.transcripts.list(req.params.sessionId)
     const session = await app.stores.sessions.get(req.params.sessionId)
     return {

@@ -56,7 +56,7 @@ const wsChatRoutes: FastifyPluginAsync<{ config: Config; limiter?: SessionRateLi
         fail('ND_INTERNAL', 'something went wrong on our side; please try again, or call the hospital', msg.id)
       }
     })
-    send({ type: 'ready', sessionId })
+    send({ type: 'ready', sessionId, sessionToken: app.sessionTokens.issue(sessionId) })
   })
 }
 

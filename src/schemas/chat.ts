@@ -24,6 +24,8 @@ export const ChatResponse = Type.Object({
   confidence: Type.Number({ minimum: 0, maximum: 1 }),
   handoff: Type.Union([Handoff, Type.Null()]),
   suggestions: Type.Array(Type.String()),
+  /** Proof the conversation is this client's: needed to read its history and agents' messages. */
+  sessionToken: Type.Optional(Type.String()),
 }, { $id: 'ChatResponse' })
 export type ChatResponse = Static<typeof ChatResponse>
 

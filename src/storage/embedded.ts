@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { Journal } from './journal.js'
 import { TicketConflictError, TicketNotFoundError, type Agent, type AuditEntry, type AuthToken, type EventBus, type KnowledgeDraft, type KnowledgeVersion, type Presence, type SessionRecord, type Stores, type Ticket, type TranscriptEntry } from './types.js'
@@ -176,6 +178,11 @@ export function openEmbeddedStores(dataDir: string): Stores {
       },
       async list(sessionId) { return [...(transcripts.get(sessionId) ?? [])] },
       async sessionIds() { return [...transcripts.keys()] },
+    },
+    async secret() {
+      const file = path.join(dataDir, 'session-secret')
+      if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' })
+      return readFileSync(file, 'utf8').trim()
     },
     async recordTurn(record, entries) {
       await journal.append({ c: 'turn', record, entries })

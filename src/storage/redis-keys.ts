@@ -16,6 +16,7 @@ export function redisKeys(prefix = 'nd:') {
     kbVersions: () => `${prefix}kb:versions`,
     kbDraft: () => `${prefix}kb:draft`,
     audit: () => `${prefix}audit`,
+    secret: () => `${prefix}session-secret`,
   }
 }
 export type RedisKeys = ReturnType<typeof redisKeys>

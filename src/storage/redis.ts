@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { redisKeys } from './redis-keys.js'
 import { TicketConflictError, TicketNotFoundError, type Agent, type AuditEntry, type AuthToken, type KnowledgeDraft, type KnowledgeVersion, type KnowledgeVersionInfo, type EventBus, type Presence, type SessionRecord, type Stores, type Ticket, type TicketStore, type TranscriptEntry } from './types.js'
@@ -121,6 +122,11 @@ export async function openRedisStores(url: string, prefix = 'nd:'): Promise<Stor
         } while (cursor !== '0')
         return ids
       },
+    },
+    async secret() {
+      // The first instance to ask sets it; every other one reads the same value.
+      await redis.set(keys.secret(), randomBytes(32).toString('hex'), 'NX')
+      return (await redis.get(keys.secret()))!
     },
     async recordTurn(record, entries) {
       const tx = redis.multi().set(keys.session(record.sessionId), JSON.stringify(record))

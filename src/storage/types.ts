@@ -142,6 +142,8 @@ export interface Stores {
   knowledge: KnowledgeStore
   privacy: PrivacyStore
   events: EventBus
+  /** A random secret shared by every instance on this storage (signs patients' session tokens). */
+  secret(): Promise<string>
   /** One turn of a conversation, its transcript entries and the new state, written together. */
   recordTurn(session: SessionRecord, entries: TranscriptEntry[]): Promise<void>
   close(): Promise<void>

@@ -70,7 +70,9 @@ describe('working a handed-off conversation', () => {
 
     const before = new Date(Date.now() - 1000).toISOString()
     expect((await call(winner, 'POST', `/api/agent/tickets/${id}/reply`, { text: '请马上拨打120，我们已通知急诊。' })).json().firstResponseAt).toBeTruthy()
-    const polled = (await app.inject({ method: 'GET', url: `/api/chat/p-urgent/messages?after=${before}` })).json()
+    const polled = (await app.inject({ method: 'GET', url: `/api/chat/p-urgent/messages?after=${before}`, headers: { 'x-session-token': urgent.sessionToken! } })).json()
+    expect((await app.inject({ method: 'GET', url: `/api/chat/p-urgent/messages` })).statusCode).toBe(403)
+    expect((await app.inject({ method: 'GET', url: `/api/chat/p-urgent/messages`, headers: { 'x-session-token': normal.sessionToken! } })).statusCode).toBe(403)
     expect(polled.messages).toEqual([expect.objectContaining({ role: 'agent', text: '请马上拨打120，我们已通知急诊。' })])
 
     expect((await call(winner, 'POST', `/api/agent/tickets/${id}/handback`)).json().status).toBe('resolved')
@@ -124,12 +126,13 @@ describe('working a handed-off conversation', () => {
 
 describe('satisfaction 1-5 when a conversation ends', () => {
   it('asks after the person hands back; a low rating opens a follow-up for the office director', async () => {
-    const t = (await chat(app, 'p-rate-low', '转人工')).handoff!.ticketId
+    const first = await chat(app, 'p-rate-low', '转人工')
+    const t = first.handoff!.ticketId
     const { token } = await login('nurse.wang', 'wang-2026-night')
     await call(token, 'POST', `/api/agent/tickets/${t}/claim`)
     await call(token, 'POST', `/api/agent/tickets/${t}/reply`, { text: '您好，请问什么事？' })
     await call(token, 'POST', `/api/agent/tickets/${t}/handback`)
-    const polled = (await app.inject({ method: 'GET', url: '/api/chat/p-rate-low/messages' })).json().messages
+    const polled = (await app.inject({ method: 'GET', url: '/api/chat/p-rate-low/messages', headers: { 'x-session-token': first.sessionToken! } })).json().messages
     expect(polled.at(-1).text).toContain('回复1-5')
     const rated = await chat(app, 'p-rate-low', '2分')
     expect(rated.reply).toContain('科室主任')
