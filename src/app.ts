@@ -13,7 +13,7 @@ import { SessionRateLimiter } from './routes/session-rate-limit.js'
 import wsChatRoutes from './routes/ws-chat.js'
 import websocket from '@fastify/websocket'
 import fastifyStatic from '@fastify/static'
-import helmet from '@fastify/helmet'
+import securityHeaders from './plugins/security-headers.js'
 import cors from '@fastify/cors'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -71,19 +71,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     reply.status(404).send({ error: { code: 'ND_NOT_FOUND', message: `no route ${req.method} ${req.url}; see /openapi.json` } })
   })
 
-  // Every page: a strict Content-Security-Policy (no inline script; scripts, styles, images and
-  // connections from this app only) and the usual security headers. The console and admin pages may
-  // not be framed; the widget is a script the hospital's pages include, not a frame.
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:', 'blob:'],
-        connectSrc: ["'self'"], fontSrc: ["'self'"], objectSrc: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"], frameAncestors: ["'none'"],
-      },
-    },
-    crossOriginResourcePolicy: { policy: 'cross-origin' },
-  })
+  await app.register(securityHeaders)
   // The patients' API and the widget script are called from the hospital's own sites.
   await app.register(cors, {
     origin: (origin, cb) => cb(null, !origin || !config.widgetOrigins.length || config.widgetOrigins.includes(origin)),

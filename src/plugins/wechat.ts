@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import QRCode from 'qrcode'
 import type { Config } from '../config.js'
-import { WechatChannel } from '../channels/wechat.js'
+import type { WechatChannel } from '../channels/wechat.js'
 import { requireRole } from '../routes/agent/auth-hook.js'
 import { Errors } from '../errors.js'
 
@@ -26,6 +26,8 @@ export default fp<{ config: Config; puppet?: unknown }>(async (app, { config, pu
     })
   })
   if (!chosen) return
+  // wechaty takes ~0.8 s to load: only when WeChat is configured.
+  const { WechatChannel } = await import('../channels/wechat.js')
   const channel = new WechatChannel({
     puppet: chosen, bot: app.bot, events: app.stores.events, log: app.log.child({ channel: 'wechat' }),
     textOnlyReply: app.brain().composer.text('phrases', 'textOnly'),
