@@ -2,9 +2,8 @@ import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApp } from '../../src/app.js'
 import { chat, testConfig } from '../helpers.js'
-import { artifacts, hasChromium, launch } from './browser.js'
+import { artifacts, hasChromium, launch, listeningApp } from './browser.js'
 
 const run = hasChromium || process.env.CI ? describe : describe.skip
 
@@ -14,10 +13,7 @@ run('knowledge admin page in a real browser', () => {
   let base: string
 
   beforeAll(async () => {
-    app = await buildApp(testConfig({ admin: { username: 'web.admin', password: 'admin-web-2026' } }), { logger: false })
-    await app.listen({ host: '127.0.0.1', port: 0 })
-    const addr = app.server.address()
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
+    ;({ app, base } = await listeningApp(testConfig({ admin: { username: 'web.admin', password: 'admin-web-2026' } })))
     browser = await launch()
   })
   afterAll(async () => { await browser?.close(); await app?.close() })

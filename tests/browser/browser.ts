@@ -1,6 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
+import type { FastifyInstance } from 'fastify'
 import { chromium, type Browser } from 'playwright-core'
+import { buildApp } from '../../src/app.js'
+import type { Config } from '../../src/config.js'
 import { root } from '../nlu-fixture.js'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -14,4 +17,12 @@ export async function launch(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   })
+}
+
+/** The app listening on a free loopback port, and its base URL, for a real browser to open. */
+export async function listeningApp(config: Config): Promise<{ app: FastifyInstance; base: string }> {
+  const app = await buildApp(config, { logger: false })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const addr = app.server.address()
+  return { app, base: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}` }
 }

@@ -3,10 +3,9 @@ import type { FastifyInstance } from 'fastify'
 import type { Browser } from 'playwright-core'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApp } from '../../src/app.js'
 import { createAccount } from '../../src/auth/accounts.js'
 import { testConfig, chat } from '../helpers.js'
-import { artifacts, hasChromium, launch } from './browser.js'
+import { artifacts, hasChromium, launch, listeningApp } from './browser.js'
 
 // In CI the browser tests must run (.ci/run installs chromium); elsewhere they need it installed.
 const run = hasChromium || process.env.CI ? describe : describe.skip
@@ -17,10 +16,7 @@ run('agent console in a real browser', () => {
   let base: string
 
   beforeAll(async () => {
-    app = await buildApp(testConfig({ admin: { username: 'chief', password: 'night-shift-2026' } }), { logger: false })
-    await app.listen({ host: '127.0.0.1', port: 0 })
-    const addr = app.server.address()
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
+    ;({ app, base } = await listeningApp(testConfig({ admin: { username: 'chief', password: 'night-shift-2026' } })))
     await createAccount(app.stores.agents, { username: 'nurse.li', displayName: '李护士', password: 'li-night-2026', role: 'agent' })
     browser = await launch()
   })

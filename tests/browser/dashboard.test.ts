@@ -4,7 +4,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.js'
 import { chat, testConfig } from '../helpers.js'
-import { artifacts, hasChromium, launch } from './browser.js'
+import { artifacts, hasChromium, launch, listeningApp } from './browser.js'
 
 /** A seeded night and day of conversations on Friday 2026-11-20 (hospital time). */
 async function seedDay(app: FastifyInstance) {
@@ -49,10 +49,7 @@ run('dashboard in a real browser', () => {
   let browser: Browser
   let base: string
   beforeAll(async () => {
-    app = await buildApp(testConfig({ admin: { username: 'dash.web', password: 'dashboard-web-2026' } }), { logger: false })
-    await app.listen({ host: '127.0.0.1', port: 0 })
-    const addr = app.server.address()
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
+    ;({ app, base } = await listeningApp(testConfig({ admin: { username: 'dash.web', password: 'dashboard-web-2026' } })))
     await seedDay(app)
     browser = await launch()
   })
