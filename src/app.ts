@@ -96,7 +96,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // One per-conversation limit across channels: HTTP and WebSocket messages count together.
   const limiter = config.rateLimit.enabled ? new SessionRateLimiter(config.rateLimit.perSessionPerMinute, 60_000) : undefined
   await app.register(chatRoutes, limiter ? { limiter } : {})
-  await app.register(wsChatRoutes, { config, ...(limiter ? { limiter } : {}) })
+  await app.register(wsChatRoutes, limiter ? { limiter } : {})
   await app.register(patientRoutes)
   await app.register(handoff, { config })
   await app.register(authRoutes)

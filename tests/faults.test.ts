@@ -1,29 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
-import path from 'node:path'
+import type { ChildProcess } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { tempDir } from './helpers.js'
+import { exited, freePort, postChat as ask, startServer } from './server-process.js'
 
-const server = path.resolve(import.meta.dirname, '../dist/src/server.js')
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a ? a.port : 0)) })
-})
-
-async function start(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [server], {
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', RATE_LIMIT: 'off', REDIS_URL: '', NIGHTDESK_ADMIN_USERNAME: 'fault.admin', NIGHTDESK_ADMIN_PASSWORD: 'fault-admin-2026' },
-    stdio: 'ignore',
-  })
-  for (let i = 0; i < 300; i++) {
-    try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child } catch { /* starting */ }
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  child.kill('SIGKILL')
-  throw new Error('server did not start (run `npm run build` first)')
-}
-const exited = (c: ChildProcess) => new Promise<number | null>((r) => c.once('exit', (code) => r(code)))
-const ask = async (port: number, sessionId: string, text: string) =>
-  (await fetch(`http://127.0.0.1:${port}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sessionId, text }) })).json()
+const ADMIN = { NIGHTDESK_ADMIN_USERNAME: 'fault.admin', NIGHTDESK_ADMIN_PASSWORD: 'fault-admin-2026' }
+const start = (dataDir: string, port: number): Promise<ChildProcess> => startServer({ DATA_DIR: dataDir, ...ADMIN }, port)
 
 describe('faults', () => {
   it('SIGTERM: requests already in flight are answered, then the process exits 0', async () => {

@@ -2,7 +2,7 @@ import { localTime } from '../knowledge-base/schedule.js'
 import type { ServiceLevels } from '../handoff/service-levels.js'
 import { clocksFor } from '../handoff/service-levels.js'
 import type { Stores } from '../storage/types.js'
-import { nightResponse, type NightResponse } from './night-response.js'
+import { loadReportData, nightResponse, type NightResponse } from './night-response.js'
 
 export interface Dashboard {
   from: string
@@ -32,8 +32,9 @@ export async function dashboard(stores: Stores, levels: ServiceLevels, range: { 
   const actions = { answer: 0, clarify: 0, fallback: 0, handoff: 0 }
   const satisfaction = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }
   let messages = 0
-  for (const sessionId of await stores.transcripts.sessionIds()) {
-    for (const e of await stores.transcripts.list(sessionId)) {
+  const data = await loadReportData(stores)
+  for (const [, entries] of data.conversations) {
+    for (const e of entries) {
       if (!inRange(e.at)) continue
       if (e.role === 'patient') { messages++; messagesByHour[Math.floor(localTime(new Date(e.at), timeZone).minutes / 60)]!++ }
       if (e.role === 'bot' && e.action) {
@@ -44,7 +45,7 @@ export async function dashboard(stores: Stores, levels: ServiceLevels, range: { 
       if (rating) satisfaction[rating as '1']++
     }
   }
-  const tickets = (await stores.tickets.list()).filter((t) => inRange(t.createdAt) && t.reason !== 'satisfaction_follow_up')
+  const tickets = data.tickets.filter((t) => inRange(t.createdAt) && t.reason !== 'satisfaction_follow_up')
   const byPriority: Record<string, number> = {}
   const complaints: Record<string, number> = {}
   for (const t of tickets) {
@@ -56,7 +57,7 @@ export async function dashboard(stores: Stores, levels: ServiceLevels, range: { 
     from: range.from.toISOString(), to: range.to.toISOString(), messages, messagesByHour,
     intents: [...intents].map(([intent, count]) => ({ intent, count })).sort((a, b) => b.count - a.count).slice(0, 15),
     actions,
-    nightResponse: await nightResponse(stores, levels, range, timeZone),
+    nightResponse: nightResponse(data, levels, range, timeZone),
     handoffs: {
       count: tickets.length, byPriority,
       waitMinutes: stat(tickets.map((t) => minutes(t.createdAt, t.firstResponseAt)).filter((x): x is number => x !== undefined)),

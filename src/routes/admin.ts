@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { AccountError, createAccount } from '../auth/accounts.js'
 import { Errors } from '../errors.js'
 import { NewAgentBody } from '../schemas/agent.js'
-import { nightResponse } from '../metrics/night-response.js'
+import { loadReportData, nightResponse } from '../metrics/night-response.js'
 import { dashboard, dashboardCsv } from '../metrics/dashboard.js'
 import { Type } from '@sinclair/typebox'
 import { requireRole } from './agent/auth-hook.js'
@@ -28,7 +28,7 @@ const adminRoutes: FastifyPluginAsyncTypebox<{ timeZone: string }> = async (app,
   }, async (req) => {
     const to = req.query.to ? new Date(req.query.to) : new Date()
     const from = req.query.from ? new Date(req.query.from) : new Date(to.getTime() - 24 * 3_600_000)
-    return nightResponse(app.stores, app.serviceLevels, { from, to }, timeZone)
+    return nightResponse(await loadReportData(app.stores), app.serviceLevels, { from, to }, timeZone)
   })
   // A patient's data on request (PIPL): everything we hold about one conversation, or its deletion.
   const patient = { params: Type.Object({ sessionId: Type.String({ minLength: 1, maxLength: 128 }) }) }

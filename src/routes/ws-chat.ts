@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyPluginAsync } from 'fastify'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { WebSocket } from 'ws'
-import type { Config } from '../config.js'
 import { WsClientMessage } from '../schemas/ws.js'
 import type { SessionRateLimiter } from './session-rate-limit.js'
 
@@ -17,7 +16,7 @@ const SESSION_ID = /^.{1,128}$/su
  * The web widget's channel: the same handleMessage() as POST /api/chat over one WebSocket per patient.
  * Handlers are attached synchronously so no early frame is lost.
  */
-const wsChatRoutes: FastifyPluginAsync<{ config: Config; limiter?: SessionRateLimiter }> = async (app, { limiter }) => {
+const wsChatRoutes: FastifyPluginAsync<{ limiter?: SessionRateLimiter }> = async (app, { limiter }) => {
   app.get('/ws', { websocket: true, schema: { hide: true } }, (socket: WebSocket, req) => {
     const asked = (req.query as { sessionId?: string }).sessionId
     const sessionId = asked && SESSION_ID.test(asked) ? asked : randomUUID()

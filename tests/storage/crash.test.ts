@@ -1,6 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
-import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { openEmbeddedStores } from '../../src/storage/embedded.js'
@@ -8,25 +5,7 @@ import { openRedisStores } from '../../src/storage/redis.js'
 import type { Stores } from '../../src/storage/types.js'
 import { tempDir } from '../helpers.js'
 import { describeWithRedis, dropKeys, REDIS_URL } from '../redis-available.js'
-
-const server = path.resolve(import.meta.dirname, '../../dist/src/server.js')
-
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a ? a.port : 0)) })
-})
-
-async function start(env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [server], { env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT: 'off', REDIS_URL: '', ...env }, stdio: 'ignore' })
-  for (let i = 0; i < 300; i++) {
-    try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child } catch { /* starting */ }
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  child.kill('SIGKILL')
-  throw new Error('server did not start (run `npm run build` first)')
-}
-
-const post = async (port: number, sessionId: string, text: string) =>
-  (await fetch(`http://127.0.0.1:${port}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sessionId, text }) })).json()
+import { freePort, postChat as post, startServer as start } from '../server-process.js'
 
 /** kill -9 right after 20 concurrent handoffs are acknowledged, then restart: everything is there. */
 function crashTest(env: Record<string, string>, open: () => Promise<Stores>) {
