@@ -1,7 +1,7 @@
 import { loadKnowledgeBase } from '../src/knowledge-base/load.js'
 import type { KnowledgeBase } from '../src/knowledge-base/types.js'
 import { NluPipeline } from '../src/nlu/pipeline.js'
-import { loadNluResources } from '../src/nlu/resources.js'
+import { loadLanguagePacks } from '../src/nlu/resources.js'
 import { summarise, type Summary } from './stats.js'
 
 /** Messages a night desk gets: FAQ, follow-ups, typos, traditional characters, medical, chit-chat. */
@@ -26,11 +26,11 @@ export function scaledKnowledge(kb: KnowledgeBase, factor: number): KnowledgeBas
 
 export interface NluBench { factor: number; intents: number; examples: number; trainMs: number; perMessageUs: Summary }
 
-export function benchNlu(knowledgeDir: string, intentsDir: string, factor: number, rounds = 200): NluBench {
+export async function benchNlu(knowledgeDir: string, intentsDir: string, factor: number, rounds = 200): Promise<NluBench> {
   const kb = scaledKnowledge(loadKnowledgeBase(knowledgeDir, intentsDir), factor)
-  const resources = loadNluResources(intentsDir)
+  const pack = (await loadLanguagePacks(intentsDir)).get(kb.language)!
   const t0 = performance.now()
-  const nlu = new NluPipeline(kb, resources)
+  const nlu = new NluPipeline(kb, pack)
   const trainMs = performance.now() - t0
   for (const m of SAMPLE_MESSAGES) nlu.analyseUncached(m) // warm caches and JIT
   const times: number[] = []

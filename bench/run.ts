@@ -11,13 +11,13 @@ import { fileURLToPath } from 'node:url'
 import { stringify } from 'yaml'
 import { loadKnowledgeBase } from '../src/knowledge-base/load.js'
 import { load, type LoadResult } from './http.js'
-import { benchNlu, scaledKnowledge } from './nlu.js'
+import { benchNlu, scaledKnowledge, type NluBench } from './nlu.js'
 import { startServer } from './servers.js'
 import { benchStartup } from './startup.js'
 import { fmt, summarise } from './stats.js'
 import { chatter, closeAll, openMany } from './ws.js'
 import { NluPipeline } from '../src/nlu/pipeline.js'
-import { loadNluResources } from '../src/nlu/resources.js'
+import { loadLanguagePacks } from '../src/nlu/resources.js'
 
 const quick = process.env.BENCH_QUICK === '1'
 // The load generator keeps to core 1; servers are started on core 0 (bench/servers.ts).
@@ -60,7 +60,8 @@ const seconds = quick ? 3 : 8
 // 3. In-process NLU cost and its growth with the knowledge base.
 for (const factor of [1, 10, 50]) {
   const n = factor === 50 ? Math.min(runs, 2) : runs
-  const rs = Array.from({ length: n }, () => benchNlu(knowledgeDir, intentsDir, factor, quick ? 20 : factor === 50 ? 50 : 200))
+  const rs: NluBench[] = []
+  for (let i = 0; i < n; i++) rs.push(await benchNlu(knowledgeDir, intentsDir, factor, quick ? 20 : factor === 50 ? 50 : 200))
   const med = summarise(rs.map((r) => r.perMessageUs.median))
   const p99 = summarise(rs.map((r) => r.perMessageUs.p99))
   results[`nlu_${factor}x`] = rs
@@ -105,9 +106,9 @@ for (const factor of [1, 10, 50]) {
   }
   for (const [label, dir] of [['1x', intentsDir], ['10x', tenX]] as const) {
     const kb = loadKnowledgeBase(knowledgeDir, dir)
-    const res = loadNluResources(dir)
+    const pack = (await loadLanguagePacks(dir)).get(kb.language)!
     const times: number[] = []
-    for (let i = 0; i < runs; i++) { const t0 = performance.now(); new NluPipeline(kb, res); times.push(performance.now() - t0) }
+    for (let i = 0; i < runs; i++) { const t0 = performance.now(); new NluPipeline(kb, pack); times.push(performance.now() - t0) }
     const s = summarise(times)
     results[`retrain_${label}_ms`] = times
     row(`Retrain (build a new classifier + pipeline to swap in), ${label}`, `${fmt(s.median, 0)} ms`, `${fmt(s.min, 0)}-${fmt(s.max, 0)} ms`, label === '1x' ? '<= 1000 ms' : '')

@@ -141,6 +141,8 @@
 
   function onReply(r) {
     typing(false)
+    // The patient wrote in another language than the switch shows: the widget follows the conversation.
+    if (r.lang && r.lang !== lang && TEXT[r.lang]) setLanguage(r.lang)
     add('bot', r.reply)
     if (r.action === 'handoff') { handedOff = true; idle() }
     if (r.intent === 'thanks_goodbye') askRating()
@@ -205,9 +207,9 @@
     if (ws && ws.readyState === WebSocket.OPEN) {
       var id = 'm' + (++seq)
       pending[id] = text
-      ws.send(JSON.stringify({ type: 'message', id: id, text: text }))
+      ws.send(JSON.stringify({ type: 'message', id: id, text: text, lang: lang }))
     } else {
-      fetch(server + '/api/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sessionId: sessionId, text: text, channel: 'web' }) })
+      fetch(server + '/api/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sessionId: sessionId, text: text, channel: 'web', lang: lang }) })
         .then(function (r) { return r.json().then(function (b) { if (!r.ok) throw new Error(b.error && b.error.message); return b }) })
         .then(function (b) { if (b.sessionToken) { sessionToken = b.sessionToken; localStorage.setItem('nd-session-token', sessionToken) } onReply(b) })
         .catch(function (err) { status.textContent = (err && err.message) || t('failed') })
@@ -236,11 +238,12 @@
   launcher.addEventListener('click', open)
   closeBtn.addEventListener('click', function () { panel.hidden = true; launcher.hidden = false; localStorage.setItem('nd-open', '0'); launcher.focus() })
   panel.addEventListener('keydown', function (e) { if (e.key === 'Escape') closeBtn.click() })
-  langBtn.addEventListener('click', function () {
-    lang = lang === 'zh' ? 'en' : 'zh'
+  function setLanguage(code) {
+    lang = code
     localStorage.setItem('nd-lang', lang)
     applyLanguage()
-  })
+  }
+  langBtn.addEventListener('click', function () { setLanguage(lang === 'zh' ? 'en' : 'zh') })
   form.addEventListener('submit', function (e) { e.preventDefault(); send(input.value); input.value = '' })
   input.addEventListener('keydown', function (e) { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); form.requestSubmit() } })
 

@@ -12,14 +12,14 @@ import { loadConfig } from '../src/config.js'
 import { loadCases, runCases, formatReport, type Ask, type ChatResult } from '../src/eval/cases.js'
 import { evaluateNlu, formatNluReport } from '../src/eval/nlu-report.js'
 import { loadKnowledgeBase } from '../src/knowledge-base/load.js'
-import { loadNluResources } from '../src/nlu/resources.js'
+import { loadLanguagePacks } from '../src/nlu/resources.js'
 
 const args = process.argv.slice(2)
 const opt = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined }
 const all = (name: string) => args.flatMap((a, i) => (a === name && args[i + 1] ? [args[i + 1]!] : []))
 const config = loadConfig({ ...process.env, RATE_LIMIT: 'off', LOG_LEVEL: 'warn' })
-const defaultCases = path.resolve(config.knowledgeDir, '..', 'tests', 'eval', 'heldout.jsonl')
-const caseFiles = all('--cases').length ? all('--cases') : [defaultCases]
+const defaultCases = ['heldout.jsonl', 'en-heldout.jsonl'].map((f) => path.resolve(config.knowledgeDir, '..', 'tests', 'eval', f))
+const caseFiles = all('--cases').length ? all('--cases') : defaultCases
 const min = Number(opt('--min') ?? 0)
 
 let url = opt('--url') ?? process.env.BOT_URL
@@ -57,9 +57,17 @@ for (const file of caseFiles) {
 await stop()
 
 if (!args.includes('--no-nlu')) {
-  const nlu = evaluateNlu(loadKnowledgeBase(config.knowledgeDir, config.intentsDir), loadNluResources(config.intentsDir))
-  out.nlu = nlu
-  console.log(`\n${formatNluReport(nlu)}`)
+  const kb = loadKnowledgeBase(config.knowledgeDir, config.intentsDir)
+  const packs = await loadLanguagePacks(config.intentsDir)
+  const reports: Record<string, unknown> = {}
+  for (const local of [kb, ...(kb.languages?.values() ?? [])]) {
+    const pack = packs.get(local.language)
+    if (!pack) continue
+    const nlu = evaluateNlu(local, pack)
+    reports[local.language] = nlu
+    console.log(`\n[${local.language}] ${formatNluReport(nlu)}`)
+  }
+  out.nlu = reports
 }
 const jsonOut = opt('--json')
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify(out, null, 2))

@@ -6,6 +6,9 @@ const $ = (id) => document.getElementById(id)
 const ROLE = { patient: '患者', bot: '智能助手', agent: '值班人员', system: '系统' }
 const REASON = { emergency: '危急情况', complaint: '投诉', negative_sentiment: '情绪激动', human_requested: '要求人工', medical_advice: '医疗问题', repeated_failure: '多次未解答' }
 const PRIORITY = { urgent: '紧急', high: '优先', normal: '普通' }
+// The patient's language, when it is not Chinese: the agent answers in it.
+const LANGUAGE = { en: 'English 英语', ja: '日本語 日语' }
+const languageTag = (t) => (t.language && t.language !== 'zh' ? `【${LANGUAGE[t.language] || t.language}】` : '')
 const state = { token: sessionStorage.getItem('nd-token'), me: null, tickets: [], current: null, socket: null, retry: 500 }
 
 async function api(method, url, body) {
@@ -55,8 +58,15 @@ async function start() {
   await refreshQueue()
   await showChannels()
   connect()
-  const canned = (await api('GET', '/api/agent/canned-replies')).replies
-  $('canned').replaceChildren(...canned.map((r) => {
+  state.canned = (await api('GET', '/api/agent/canned-replies')).replies
+  showCanned('zh')
+}
+
+// Quick replies in the patient's language (the Chinese ones when there are none in it).
+function showCanned(language) {
+  const all = state.canned || []
+  const own = all.filter((r) => r.lang === language)
+  $('canned').replaceChildren(...(own.length ? own : all.filter((r) => r.lang === 'zh')).map((r) => {
     const b = document.createElement('button')
     b.type = 'button'
     b.textContent = r.label
@@ -128,7 +138,7 @@ async function refreshQueue() {
     const badge = document.createElement('span')
     badge.className = `badge ${t.priority}`
     badge.textContent = PRIORITY[t.priority]
-    line1.append(badge, ` ${REASON[t.reason] || t.reason} · ${t.status === 'assigned' ? (t.assignee === state.me.id ? '我处理中' : '他人处理中') : '待接单'}`)
+    line1.append(badge, ` ${languageTag(t)}${REASON[t.reason] || t.reason} · ${t.status === 'assigned' ? (t.assignee === state.me.id ? '我处理中' : '他人处理中') : '待接单'}`)
     const line2 = document.createElement('div')
     line2.textContent = `${new Date(t.createdAt).toLocaleTimeString('zh-CN')} · ${t.channel}`
     if (breached) { const s = document.createElement('span'); s.className = 'breach'; s.textContent = ' 已超时'; line2.append(s) }
@@ -143,7 +153,8 @@ async function openTicket(id) {
   state.current = id
   $('ticket-error').textContent = ''
   const { ticket, transcript } = await api('GET', `/api/agent/tickets/${encodeURIComponent(id)}`)
-  $('ticket-title').textContent = `${PRIORITY[ticket.priority]} · ${REASON[ticket.reason] || ticket.reason} · 工单 ${ticket.id}`
+  $('ticket-title').textContent = `${PRIORITY[ticket.priority]} · ${languageTag(ticket)}${REASON[ticket.reason] || ticket.reason} · 工单 ${ticket.id}`
+  showCanned(ticket.language || 'zh')
   const details = Object.entries(ticket.detail).map(([k, v]) => `${k}: ${v}`).join('；')
   const clocks = ticket.clocks.map((c) => `${c.label}${c.met ? '（已达成）' : c.breached ? '（已超时）' : `（截止 ${new Date(c.dueAt).toLocaleTimeString('zh-CN')}）`}`).join('；')
   $('ticket-meta').textContent = [details, clocks].filter(Boolean).join(' | ')

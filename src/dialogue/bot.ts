@@ -1,13 +1,19 @@
 import { randomBytes } from 'node:crypto'
-import type { NluPipeline } from '../nlu/pipeline.js'
 import type { SessionRecord, Stores, Ticket, TranscriptEntry } from '../storage/types.js'
-import { Composer } from './compose.js'
+import type { BotBrain } from './brain.js'
 import { decide, type DecideOptions } from './decide.js'
 import type { Action, DialogueState, HandoffRef, Priority } from './types.js'
 import { applyRating, parseRating } from './satisfaction.js'
-import type { ServiceLevels } from '../handoff/service-levels.js'
+import { shiftLabel, type ServiceLevels, type ShiftStart } from '../handoff/service-levels.js'
 
-export interface IncomingMessage { sessionId: string; text: string; channel: string; now?: Date }
+export interface IncomingMessage {
+  sessionId: string
+  text: string
+  channel: string
+  now?: Date
+  /** The language the patient chose in the widget: a hint when the message itself does not tell. */
+  lang?: string
+}
 
 /** The chat API contract's response. */
 export interface BotReply {
@@ -17,26 +23,14 @@ export interface BotReply {
   confidence: number
   handoff: HandoffRef | null
   suggestions: string[]
+  /** The language of the reply; the conversation keeps it. */
+  lang: string
 }
 
 const RANK: Record<Priority, number> = { urgent: 3, high: 2, normal: 1 }
 
 export function newTicketId(): string {
   return `T${Date.now().toString(36).toUpperCase()}${randomBytes(3).toString('hex').toUpperCase()}`
-}
-
-/** A knowledge base's NLU and answer composer, swapped together when a new version is published. */
-export interface BotBrain { nlu: NluPipeline; composer: Composer }
-
-export function createBrain(nlu: NluPipeline, timeZone: string): BotBrain {
-  return { nlu, composer: new Composer(nlu.kb, timeZone) }
-}
-
-/** What a brain would answer to one message in a new conversation (admins trying a draft). */
-export function previewReply(brain: BotBrain, text: string, options: DecideOptions, now = new Date()) {
-  const analysis = brain.nlu.analyseUncached(text)
-  const d = decide(analysis, { failures: 0 }, now, brain.composer, options, brain.nlu.symptomOf(analysis))
-  return { reply: d.reply, action: d.action, intent: d.intent ?? analysis.ranked[0]?.intent ?? null, confidence: round(d.confidence), handoff: d.handoff ? { reason: d.handoff.reason, priority: d.handoff.priority } : null }
 }
 
 /**
@@ -50,7 +44,7 @@ export class Bot {
     private brain: () => BotBrain,
     private readonly stores: Stores,
     private readonly options: DecideOptions,
-    private readonly availability: (now: Date) => Promise<{ online: boolean; opensAt?: string }> = async () => ({ online: true }),
+    private readonly availability: (now: Date) => Promise<{ online: boolean; opensAt?: ShiftStart }> = async () => ({ online: true }),
     private readonly levels?: ServiceLevels,
   ) {}
 
@@ -65,24 +59,26 @@ export class Bot {
   private async process(msg: IncomingMessage): Promise<BotReply> {
     const now = msg.now ?? new Date()
     const at = now.toISOString()
-    const { nlu, composer } = this.brain()
+    const brain = this.brain()
     let record: SessionRecord = (await this.stores.sessions.get(msg.sessionId))
       ?? { sessionId: msg.sessionId, channel: msg.channel, createdAt: at, updatedAt: at, state: { failures: 0 } }
     // The answer to "please rate this conversation 1-5" is recorded, not analysed as a question.
     const asked = record.state.awaitingRating
     const rating = asked && this.levels ? parseRating(msg.text) : undefined
     if (asked && rating && this.levels) {
+      const composer = brain.language(record.state.lang ?? msg.lang).composer
       const outcome = await applyRating(this.stores, this.levels, rating, { sessionId: msg.sessionId, channel: msg.channel, ...(asked.ticketId ? { ticketId: asked.ticketId } : {}), now })
       const { awaitingRating: _done, ...rest } = record.state
-      const text = composer.text('handoff', 'ratingThanks') + (outcome.followUp ? composer.text('handoff', 'ratingFollowUp', { name: outcome.followUp.owner, hours: String(outcome.followUp.hours) }) : '')
+      const followUp = outcome.followUp ? composer.text('handoff', 'ratingFollowUp', { name: composer.translate(outcome.followUp.owner), hours: String(outcome.followUp.hours) }) : ''
+      const text = composer.join(composer.text('handoff', 'ratingThanks'), followUp)
       await this.stores.recordTurn({ ...record, updatedAt: at, state: rest }, [{ at, role: 'patient', text: msg.text }, { at, role: 'bot', text, action: 'answer', intent: 'satisfaction_rating' }])
-      return { reply: text, action: 'answer', intent: 'satisfaction_rating', confidence: 1, handoff: null, suggestions: [] }
+      return { reply: text, action: 'answer', intent: 'satisfaction_rating', confidence: 1, handoff: null, suggestions: [], lang: composer.language }
     }
     // Anything but a rating: the question lapses (a copy: the stored record is only changed by a write).
     if (asked) record = { ...record, state: (({ awaitingRating: _skip, ...rest }) => rest)(record.state) }
-    const analysis = nlu.analyse(msg.text)
+    const { analysis, nlu, reply: { composer }, lang } = brain.read(msg.text, record.state.lang, msg.lang)
     const decision = decide(analysis, record.state, now, composer, this.options, nlu.symptomOf(analysis))
-    let state: DialogueState = decision.state
+    let state: DialogueState = { ...decision.state, lang }
     let handoff: HandoffRef | null = state.handoff ?? null
     let reply = decision.reply
     const writes: Array<Promise<unknown>> = []
@@ -101,17 +97,18 @@ export class Bot {
           writes.push(this.stores.tickets.update(handoff.ticketId, { priority: req.priority, detail: { ...req.detail, escalatedFrom: state.handoff.priority }, updatedAt: at }))
         }
       } else {
-        const ticket: Ticket = { id: newTicketId(), sessionId: msg.sessionId, channel: msg.channel, reason: req.reason, priority: req.priority, status: 'queued', detail: req.detail, createdAt: at, updatedAt: at }
+        const ticket: Ticket = { id: newTicketId(), sessionId: msg.sessionId, channel: msg.channel, reason: req.reason, priority: req.priority, status: 'queued', detail: req.detail, language: lang, createdAt: at, updatedAt: at }
         writes.push(this.stores.tickets.create(ticket))
         handoff = { ticketId: ticket.id, reason: req.reason, priority: req.priority }
         const staffed = await this.availability(now)
-        if (!staffed.online) reply += composer.text('handoff', 'noAgentOnline', { time: staffed.opensAt ? `在${staffed.opensAt}上班后` : '尽快' })
+        const time = staffed.opensAt ? composer.text('handoff', 'shiftStart', { day: shiftLabel(staffed.opensAt, composer.calendar) }) : composer.text('handoff', 'soon')
+        if (!staffed.online) reply = composer.join(reply, composer.text('handoff', 'noAgentOnline', { time }))
       }
       state = { ...state, handoff: handoff! }
     }
     // A goodbye ends the conversation: ask how it went.
     if (decision.intent === 'thanks_goodbye' && !state.handoff && this.levels) {
-      reply += composer.text('handoff', 'askRating')
+      reply = composer.join(reply, composer.text('handoff', 'askRating'))
       state = { ...state, awaitingRating: {} }
     }
     const patient: TranscriptEntry = { at, role: 'patient', text: msg.text, intent: analysis.ranked[0]?.intent ?? null, confidence: round(analysis.ranked[0]?.confidence ?? 0), sentiment: round(analysis.sentiment) }
@@ -123,7 +120,7 @@ export class Bot {
       const ticket = await this.stores.tickets.get(handoff.ticketId)
       await this.stores.events.publish('queue', { type: decision.handoff && !record.state.handoff ? 'ticket' : 'message', action: decision.handoff ? 'handoff' : 'patient', ticket, entry: patient })
     }
-    return { reply, action: decision.action, intent: decision.intent, confidence: round(decision.confidence), handoff, suggestions: decision.suggestions }
+    return { reply, action: decision.action, intent: decision.intent, confidence: round(decision.confidence), handoff, suggestions: decision.suggestions, lang }
   }
 }
 

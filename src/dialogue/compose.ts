@@ -1,7 +1,7 @@
-import { factScope, placeWhere } from '../knowledge-base/load.js'
-import { isOpen, localTime, renderSchedule, renderScheduleFor, type LocalTime } from '../knowledge-base/schedule.js'
+import { calendarOf, factScope, placeWhere } from '../knowledge-base/load.js'
+import { clockLabel, isOpen, localTime, renderSchedule, renderScheduleFor, type Calendar, type LocalTime } from '../knowledge-base/schedule.js'
 import { render } from '../knowledge-base/template.js'
-import type { Exam, KnowledgeBase, Place } from '../knowledge-base/types.js'
+import type { Exam, KnowledgeBase, Place, Schedule } from '../knowledge-base/types.js'
 import type { TimeWord } from '../nlu/entities.js'
 
 /** A composed reply; `known: false` means the facts do not cover the question (never guess). */
@@ -13,22 +13,34 @@ const NIGHT_MINUTES = [18 * 60 + 30, 20 * 60, 22 * 60, 2 * 60]
 interface Moment { label: string; at: LocalTime[]; now: boolean }
 
 /**
- * Turns facts into Chinese answers. Every sentence comes from a template in knowledge/answers.yaml
- * filled with facts from knowledge/; the only things computed here are which facts apply and
- * whether a place is open at the time asked about.
+ * Turns facts into answers in the knowledge base's language. Every sentence comes from a template in
+ * knowledge/answers.yaml (or a locale's answers) filled with facts from knowledge/; the only things
+ * computed here are which facts apply and whether a place is open at the time asked about.
  */
 export class Composer {
   private readonly scope: Record<string, unknown>
   private readonly rendered = new Map<string, string>()
+  readonly calendar: Calendar
 
   constructor(readonly kb: KnowledgeBase, private readonly timeZone: string) {
     this.scope = factScope(kb)
+    this.calendar = calendarOf(kb)
   }
+
+  get language(): string { return this.kb.language }
+
+  private where(p: Place): string { return placeWhere(p, this.calendar) }
+  private hoursOf(s: Schedule): string { return renderSchedule(s, this.calendar) }
+  private list(items: string[]): string { return items.join(this.calendar.listSeparator) }
+
+  /** Sentences of one reply, spaced as the language writes them. */
+  join(...parts: string[]): string { return parts.filter(Boolean).join(this.calendar.sentenceGap) }
 
   text(section: 'intents' | 'fallbacks' | 'phrases' | 'handoff' | 'suggestions', key: string, vars?: Record<string, string>): string {
     const tpl = this.kb.templates[section]?.[key]
     if (tpl === undefined) throw new Error(`answers.${section}.${key} is missing`)
-    if (vars) return render(tpl, vars, this.scope)
+    // An empty {{hint}} must not leave a double space in a spaced language.
+    if (vars) return render(tpl, vars, this.scope).replace(/ {2,}/g, ' ').trim()
     // Templates of facts only are the same every time: rendered once per knowledge version.
     const cacheKey = `${section}.${key}`
     let out = this.rendered.get(cacheKey)
@@ -40,6 +52,9 @@ export class Composer {
   render(template: string, vars: Record<string, string> = {}): string {
     return render(template, vars, this.scope)
   }
+
+  /** A word of the hospital's own rules (科室主任) in this language, if the locale translates it. */
+  translate(text: string): string { return this.kb.translations?.[text] ?? text }
 
   has(section: 'intents' | 'fallbacks' | 'suggestions' | 'handoff', key: string): boolean {
     return this.kb.templates[section]?.[key] !== undefined
@@ -55,8 +70,8 @@ export class Composer {
   private moment(times: TimeWord[], now: Date): Moment | undefined {
     if (!times.includes('now') && !times.includes('night')) return undefined
     const t = localTime(now, this.timeZone)
-    if (times.includes('now')) return { label: t.label, at: [t], now: true }
-    return { label: '夜间', at: NIGHT_MINUTES.map((minutes) => ({ ...t, minutes })), now: false }
+    if (times.includes('now')) return { label: clockLabel(t, this.calendar), at: [t], now: true }
+    return { label: this.text('phrases', 'night'), at: NIGHT_MINUTES.map((minutes) => ({ ...t, minutes })), now: false }
   }
 
   private openAt(p: Place, m: Moment): boolean {
@@ -66,8 +81,8 @@ export class Composer {
 
   private placeLine(p: Place): string {
     const s = p.hours ? this.kb.facts.schedules[p.hours] : undefined
-    const hours = s ? `（${renderSchedule(s, this.text('phrases', 'alwaysOpen'))}）` : ''
-    return `${p.name}在${placeWhere(p)}${hours}`
+    const vars = { name: p.name, where: this.where(p) }
+    return s ? this.text('phrases', 'placeLineHours', { ...vars, hours: this.hoursOf(s) }) : this.text('phrases', 'placeLine', vars)
   }
 
   /** "药房在哪" at 01:00: what is open now first, then what is closed. */
@@ -78,27 +93,28 @@ export class Composer {
     if (m && places.some((p) => p.hours)) return { reply: this.openStatus(places, m), known: true }
     if (places.length === 1) {
       const p = places[0]!
-      const extra = p.services ? `（${p.services}）` : ''
-      return { reply: this.text('phrases', 'location', { name: p.name + extra, where: placeWhere(p) }), known: true }
+      const name = p.services ? this.text('phrases', 'nameServices', { name: p.name, services: p.services }) : p.name
+      return { reply: this.text('phrases', 'location', { name, where: this.where(p) }), known: true }
     }
-    return { reply: places.map((p) => this.placeLine(p)).join('；') + '。', known: true }
+    return { reply: this.text('phrases', 'sentence', { list: this.list(places.map((p) => this.placeLine(p))) }), known: true }
   }
 
   private openStatus(places: Place[], m: Moment): string {
     const open = places.filter((p) => this.openAt(p, m))
     const closed = places.filter((p) => !open.includes(p))
     const parts: string[] = []
-    const when = m.now ? `现在（${m.label}）` : m.label
-    if (open.length) parts.push(`${when}开放的是：${open.map((p) => this.placeLine(p)).join('；')}。`)
+    const when = m.now ? this.text('phrases', 'nowLabel', { clock: m.label }) : m.label
+    if (open.length) parts.push(this.text('phrases', 'openList', { when, list: this.list(open.map((p) => this.placeLine(p))) }))
     if (closed.length) {
-      parts.push(`${closed.map((p) => this.placeLine(p)).join('；')}，${open.length ? '此时' : when}不开放。`)
+      parts.push(this.text('phrases', 'closedList', { when: open.length ? this.text('phrases', 'atThatTime') : when, list: this.list(closed.map((p) => this.placeLine(p))) }))
       for (const p of closed) {
         const note = p.hours ? this.kb.facts.schedules[p.hours]?.closedNote : undefined
-        if (note && !parts.includes(`${note}。`)) parts.push(`${note}。`)
+        const line = note ? this.text('phrases', 'sentence', { list: note }) : undefined
+        if (line && !parts.includes(line)) parts.push(line)
       }
       if (!open.length && closed.some((p) => this.isClinic(p))) parts.push(...this.alternativesOpen(m))
     }
-    return parts.join('')
+    return this.join(...parts)
   }
 
   /** Clinics keep the outpatient hours; when they are closed the night clinic or 急诊 is the way. */
@@ -110,15 +126,15 @@ export class Composer {
   private nowStatus(p: Place, m: Moment): string {
     const s = this.kb.facts.schedules[p.hours!]!
     if (this.openAt(p, m)) return this.text('phrases', 'openNow', { clock: m.label, name: p.name })
-    const note = s.closedNote ? `${s.closedNote}。` : ''
-    const instead = this.isClinic(p) ? this.alternativesOpen(m).join('') : ''
-    return this.text('phrases', 'closedNow', { clock: m.label, name: p.name }) + note + instead
+    const note = s.closedNote ? this.text('phrases', 'sentence', { list: s.closedNote }) : ''
+    const instead = this.isClinic(p) ? this.join(...this.alternativesOpen(m)) : ''
+    return this.join(this.text('phrases', 'closedNow', { clock: m.label, name: p.name }), note, instead)
   }
 
   /** When a clinic is closed, what the patient can use instead at that moment (night clinic, 急诊). */
   private alternativesOpen(m: Moment): string[] {
     const related = (this.place('outpatient')?.related ?? []).map((id) => this.place(id)).filter((p): p is Place => !!p && this.openAt(p, m))
-    return related.length ? [this.text('phrases', 'openAtNight', { list: related.map((p) => this.placeLine(p)).join('；') })] : []
+    return related.length ? [this.text('phrases', 'openAtNight', { list: this.list(related.map((p) => this.placeLine(p))) })] : []
   }
 
   placeHours(placeIds: string[], times: TimeWord[], now: Date): Composed {
@@ -126,24 +142,28 @@ export class Composer {
     if (!places.length) return { reply: this.text('phrases', 'askPlace'), known: false }
     const withHours = places.filter((p) => p.hours)
     if (!withHours.length) {
-      return { reply: `${this.text('phrases', 'location', { name: places[0]!.name, where: placeWhere(places[0]!) })}${this.text('fallbacks', 'no_fact')}`, known: false }
+      return { reply: this.join(this.text('phrases', 'location', { name: places[0]!.name, where: this.where(places[0]!) }), this.text('fallbacks', 'no_fact')), known: false }
     }
     const parts: string[] = []
     const m = this.moment(times, now)
     if (m?.now) parts.push(...withHours.map((p) => this.nowStatus(p, m)))
     for (const p of withHours) {
       const s = this.kb.facts.schedules[p.hours!]!
-      const focus = times.includes('weekend') ? renderScheduleFor(s, 'weekend') : undefined
-      const hours = focus ?? renderSchedule(s, this.text('phrases', 'alwaysOpen'))
-      parts.push(this.text('phrases', 'hours', { name: `${p.name}（${placeWhere(p)}）`, hours }))
-      if (times.includes('weekend') && !s.always && !focus) parts.push(`${p.name}周末不开放。`)
-      if (times.includes('holiday') && s.holidays) parts.push(`${s.holidays}。`)
+      const focus = times.includes('weekend') ? renderScheduleFor(s, 'weekend', this.calendar) : undefined
+      const hours = focus ?? this.hoursOf(s)
+      parts.push(this.text('phrases', 'hours', { name: this.nameWhere(p), hours }))
+      if (times.includes('weekend') && !s.always && !focus) parts.push(this.text('phrases', 'closedWeekend', { name: p.name }))
+      if (times.includes('holiday') && s.holidays) parts.push(this.text('phrases', 'sentence', { list: s.holidays }))
       for (const r of p.related ?? []) {
         const rp = this.place(r)
-        if (rp?.hours) parts.push(this.text('phrases', 'hours', { name: `${rp.name}（${placeWhere(rp)}）`, hours: renderSchedule(this.kb.facts.schedules[rp.hours]!, this.text('phrases', 'alwaysOpen')) }))
+        if (rp?.hours) parts.push(this.text('phrases', 'hours', { name: this.nameWhere(rp), hours: this.hoursOf(this.kb.facts.schedules[rp.hours]!) }))
       }
     }
-    return { reply: [...new Set(parts)].join(''), known: true }
+    return { reply: this.join(...new Set(parts)), known: true }
+  }
+
+  private nameWhere(p: Place): string {
+    return this.text('phrases', 'nameWhere', { name: p.name, where: this.where(p) })
   }
 
   examPreparation(examId: string | undefined): Composed {
@@ -152,17 +172,18 @@ export class Composer {
     const where = this.examWhere(exam)
     if (exam.variants?.length && !exam.preparation) {
       const lines = exam.variants.map((v) => this.exam(v)).filter((e): e is Exam => !!e && !!e.preparation)
-        .map((e) => `${e.name}：${e.preparation!.join('；')}`)
-      if (lines.length) return { reply: `${this.text('phrases', 'examVariants', { name: exam.name })}${lines.join('。')}。${where}`, known: true }
+        .map((e) => this.text('phrases', 'examVariantLine', { name: e.name, steps: this.list(e.preparation!) }))
+      if (lines.length) return { reply: this.join(this.text('phrases', 'examVariants', { name: exam.name }), ...lines, where), known: true }
     }
     if (!exam.preparation?.length) return { reply: this.text('phrases', 'examNoPrep', { name: exam.name }), known: false }
-    const hours = exam.hoursOf ? `${this.kb.facts.schedules[exam.hoursOf]!.label}时间：${renderSchedule(this.kb.facts.schedules[exam.hoursOf]!)}。` : ''
-    return { reply: `${this.text('phrases', 'examPrep', { name: exam.name, steps: exam.preparation.join('；') })}${hours}${where}`, known: true }
+    const schedule = exam.hoursOf ? this.kb.facts.schedules[exam.hoursOf]! : undefined
+    const hours = schedule ? this.text('phrases', 'examHours', { name: schedule.label, hours: this.hoursOf(schedule) }) : ''
+    return { reply: this.join(this.text('phrases', 'examPrep', { name: exam.name, steps: this.list(exam.preparation) }), hours, where), known: true }
   }
 
   private examWhere(exam: Exam): string {
     const p = exam.place ? this.place(exam.place) : undefined
-    return p ? this.text('phrases', 'examPlace', { where: `${placeWhere(p)}${p.name}` }) : ''
+    return p ? this.text('phrases', 'examPlace', { name: p.name, where: this.where(p) }) : ''
   }
 
   examPlaces(examId: string): string[] {
@@ -177,12 +198,12 @@ export class Composer {
     const where = this.text('phrases', 'reportWhere')
     if (!exam) {
       const lines = [...this.kb.exams.values()].filter((e) => e.report && !e.variants).map((e) => this.text('phrases', 'reportTime', { name: e.name, report: e.report! }))
-      return { reply: lines.join('') + where, known: true }
+      return { reply: this.join(...lines, where), known: true }
     }
     const items = exam.report ? [exam] : (exam.variants ?? []).map((v) => this.exam(v)).filter((e): e is Exam => !!e)
     const withReport = items.filter((e) => e.report)
-    if (!withReport.length) return { reply: `${exam.name}的出报告时间我这里没有准确资料。${this.text('fallbacks', 'no_fact')}`, known: false }
-    return { reply: withReport.map((e) => this.text('phrases', 'reportTime', { name: e.name, report: e.report! })).join('') + where, known: true }
+    if (!withReport.length) return { reply: this.join(this.text('phrases', 'reportUnknown', { name: exam.name }), this.text('fallbacks', 'no_fact')), known: false }
+    return { reply: this.join(...withReport.map((e) => this.text('phrases', 'reportTime', { name: e.name, report: e.report! })), where), known: true }
   }
 
   /** A FAQ answer, prefixed by whether its counter is open when the patient asks "现在…". */
@@ -192,15 +213,17 @@ export class Composer {
     const m = this.moment(times, now)
     if (!scheduleId || !m?.now) return { reply: base, known: true }
     const s = this.kb.facts.schedules[scheduleId]!
-    const status = m.at.some((t) => isOpen(s, t)) ? `现在（${m.label}）${s.label}正在开放。` : `现在（${m.label}）${s.label}已关闭（${renderSchedule(s)}）。`
-    return { reply: status + base, known: true }
+    const status = m.at.some((t) => isOpen(s, t))
+      ? this.text('phrases', 'openNow', { clock: m.label, name: s.label })
+      : this.text('phrases', 'closedNowHours', { clock: m.label, name: s.label, hours: this.hoursOf(s) })
+    return { reply: this.join(status, base), known: true }
   }
 
   triageHint(symptom: string | undefined, text: string): string {
     for (const rule of this.kb.triage) {
       if (rule.keywords.some((k) => text.includes(k) || (symptom ?? '').includes(k))) {
         const p = [...this.kb.places.values()].find((pl) => pl.name === rule.department || pl.aliases.includes(rule.department))
-        if (p) return this.text('phrases', 'triageHint', { department: p.name, where: placeWhere(p) })
+        if (p) return this.text('phrases', 'triageHint', { department: p.name, where: this.where(p) })
       }
     }
     return ''

@@ -14,13 +14,11 @@ const MEDICAL_INTENTS = new Set(['medical_question', 'department_guidance'])
 /** Not failures: a greeting or a thank-you does not count towards handing off. */
 const SOCIAL_INTENTS = new Set(['greeting', 'thanks_goodbye'])
 const CLASSIFIER_HANDOFF_CONFIDENCE = 0.7
-const SHORT_FOLLOW_UP = 10
 const NEAREST_MARGIN = 0.1
 /** Cosine to an example above which the message is a rewording of it. */
 const PARAPHRASE = 0.4
 /** Above this the top intent is answered even when another one is close behind. */
 const CLEAR_CONFIDENCE = 0.75
-const FOLLOW_UP = /^(那|那么|还有|另外|再问下?|请问)?.{0,12}?(呢|的呢|怎么样|如何)[?？]?$/u
 
 interface Context { analysis: Analysis; state: DialogueState; now: Date; compose: Composer; options: DecideOptions; symptom?: string }
 
@@ -58,7 +56,7 @@ function classify(ctx: Context): Decision {
   const [top] = analysis.ranked
   if (!top) return fail(ctx, 'unknown', null, 0)
   const followUp = carryOver(ctx)
-  if (followUp && (!ENTITY_INTENTS.has(followUp) || FOLLOW_UP.test(analysis.normalised) || top.confidence < options.fallbackThreshold || stripped(analysis).length <= 1)) {
+  if (followUp && (!ENTITY_INTENTS.has(followUp) || analysis.followUp || top.confidence < options.fallbackThreshold || [...analysis.remainder].length <= 1)) {
     return answer(ctx, followUp, top.intent === followUp ? top.confidence : Math.max(top.confidence, options.fallbackThreshold))
   }
   if (top.confidence < options.fallbackThreshold) {
@@ -107,13 +105,6 @@ function isAnswerable(compose: Composer, intent: string): boolean {
   return ENTITY_INTENTS.has(intent) || compose.has('intents', intent)
 }
 
-/** The text without the names it mentions: "那骨科呢" is only "那呢". */
-function stripped(a: Analysis): string {
-  let out = a.normalised
-  for (const m of [...a.entities.mentions].reverse()) out = out.slice(0, m.start) + out.slice(m.end)
-  return out.replace(/[那呢吗的?？!！,，。\s]/gu, '')
-}
-
 /** "心内科在几楼" → "那神经内科呢": the previous question, asked about the newly named thing. */
 function carryOver(ctx: Context): string | undefined {
   const { state, analysis } = ctx
@@ -125,13 +116,13 @@ function carryOver(ctx: Context): string | undefined {
     return fits || (e.times.length && !e.mentions.length) ? last : undefined
   }
   if (!ctx.compose.has('intents', last)) return undefined
-  if (FOLLOW_UP.test(analysis.normalised)) return last
+  if (analysis.followUp) return last
   // "停车怎么收费" → "最多收多少钱": a short question with nothing named, not clearly about anything
   // else, continues the previous topic.
   const top = analysis.ranked[0]
   const weak = !top || top.confidence < CLEAR_CONFIDENCE || top.intent === 'price_inquiry'
   const standalone = top && (SOCIAL_INTENTS.has(top.intent) || HANDOFF_INTENTS[top.intent] || MEDICAL_INTENTS.has(top.intent))
-  return !e.mentions.length && [...analysis.normalised].length <= SHORT_FOLLOW_UP && weak && !standalone ? last : undefined
+  return !e.mentions.length && analysis.short && weak && !standalone ? last : undefined
 }
 
 function answer(ctx: Context, intent: string, confidence: number): Decision {
@@ -153,7 +144,7 @@ function answer(ctx: Context, intent: string, confidence: number): Decision {
       // With nothing named, "几点开门" is about 门诊; but "食堂几点开" names a place we know nothing of.
       const named = place ?? (exam ? { ids: compose.examPlaces(exam.id), text: exam.text } : undefined) ?? state.place
       if (!named && analysis.unknownNouns().length) return clarifyEntity(ctx, intent, compose.text('phrases', 'askPlace'), confidence)
-      const target = named ?? { ids: ['outpatient'], text: '门诊' }
+      const target = named ?? { ids: ['outpatient'], text: compose.place('outpatient')?.name ?? '' }
       entityText = target.text
       composed = compose.placeHours(target.ids, e.times, now)
       break
@@ -200,7 +191,7 @@ function clarify(ctx: Context, intents: string[], confidence: number): Decision 
 
 /** The intent is clear but the thing it is about is not ("要空腹吗" with no exam named). */
 function clarifyEntity(ctx: Context, intent: string, reply: string, confidence: number): Decision {
-  const examples = intent === 'exam_preparation' ? ['胃镜', '肠镜', '抽血', 'CT'] : intent === 'place_hours' ? ['门诊', '药房', '急诊'] : ['心内科', '抽血处', 'CT室']
+  const examples = ctx.compose.kb.templates.clarifyExamples?.[intent] ?? []
   const suggestions = examples.map((x) => ctx.compose.suggestion(intent, x)).filter((s): s is string => !!s)
   return failure(ctx, { action: 'clarify', reply, intent, confidence, suggestions, state: { ...ctx.state, lastIntent: intent } })
 }
@@ -214,10 +205,10 @@ function medicalFallback(ctx: Context, intent: 'medical_question' | 'department_
   const state = { ...ctx.state, lastIntent: intent }
   if (intent === 'department_guidance' && hint) {
     const reply = ctx.compose.text('fallbacks', 'department_guidance', { hint })
-    return { action: 'answer', reply, intent, confidence: 1, suggestions: ['转人工'], state: { ...state, failures: 0 } }
+    return { action: 'answer', reply, intent, confidence: 1, suggestions: askForPerson(ctx.compose), state: { ...state, failures: 0 } }
   }
   const reply = ctx.compose.text('fallbacks', 'medical_question', { hint })
-  return failure(ctx, { action: 'fallback', reply, intent, confidence: 1, suggestions: ['转人工'], state }, { medical: kind })
+  return failure(ctx, { action: 'fallback', reply, intent, confidence: 1, suggestions: askForPerson(ctx.compose), state }, { medical: kind })
 }
 
 function fail(ctx: Context, fallbackKey: string, intent: string | null, confidence: number, reply?: string, state: DialogueState = ctx.state): Decision {
@@ -232,8 +223,17 @@ function failure(ctx: Context, d: Decision, detail: Record<string, string> = {})
   const failures = ctx.state.failures + 1
   if (failures >= 3) return handoff(ctx, 'repeated_failure', 'normal', ctx.compose.text('handoff', 'repeated_failure'), { failures, ...detail })
   const state = { ...d.state, failures }
-  if (failures === 2) return { ...d, reply: `${d.reply}${ctx.compose.text('phrases', 'offerHuman')}`, suggestions: [...d.suggestions.filter((s) => s !== '转人工'), '转人工'], state }
+  if (failures === 2) {
+    const person = askForPerson(ctx.compose)
+    return { ...d, reply: ctx.compose.join(d.reply, ctx.compose.text('phrases', 'offerHuman')), suggestions: [...d.suggestions.filter((s) => !person.includes(s)), ...person], state }
+  }
   return { ...d, state }
+}
+
+/** The suggestion that asks for a person ("转人工", "Talk to a person"). */
+function askForPerson(compose: Composer): string[] {
+  const s = compose.suggestion('request_human')
+  return s ? [s] : []
 }
 
 function handoff(ctx: Context, reason: HandoffReason, priority: Priority, reply: string, detail: Record<string, string | number>): Decision {

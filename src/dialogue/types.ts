@@ -18,6 +18,8 @@ export interface DialogueState {
   /** Fallbacks and clarifies in a row: the second offers a person, the third hands off. */
   failures: number
   handoff?: HandoffRef
+  /** The conversation's language: kept for messages that do not show one ("1", "?"). */
+  lang?: string
   /** The bot asked for a 1-5 rating (after a person's help ended, or a goodbye). */
   awaitingRating?: { ticketId?: string }
 }

@@ -1,6 +1,6 @@
 import type { KnowledgeBase } from '../knowledge-base/types.js'
 import { NluPipeline } from '../nlu/pipeline.js'
-import type { NluResources } from '../nlu/resources.js'
+import type { LanguagePack } from '../nlu/resources.js'
 
 export interface IntentScore { intent: string; precision: number; recall: number; f1: number; support: number }
 export interface NluReport { accuracy: number; total: number; perIntent: IntentScore[]; confusions: Array<{ expected: string; predicted: string; count: number; examples: string[] }> }
@@ -9,13 +9,13 @@ export interface NluReport { accuracy: number; total: number; perIntent: IntentS
  * Like `rasa test nlu`: every `fold`-th example of each intent is held out, the classifier is trained
  * on the rest, and the held-out examples are classified (classifier only, detectors off).
  */
-export function evaluateNlu(kb: KnowledgeBase, resources: NluResources, fold = 5): NluReport {
+export function evaluateNlu(kb: KnowledgeBase, pack: LanguagePack, fold = 5): NluReport {
   const heldOut: Array<{ intent: string; text: string }> = []
   const train = kb.intents.map((intent) => ({
     ...intent,
     examples: intent.examples.filter((ex, i) => (i % fold === fold - 1 ? (heldOut.push({ intent: intent.id, text: ex }), false) : true)),
   }))
-  const nlu = new NluPipeline({ ...kb, intents: train }, resources)
+  const nlu = new NluPipeline({ ...kb, intents: train }, pack)
   const predicted = heldOut.map((h) => ({ ...h, got: nlu.analyse(h.text).ranked[0]?.intent ?? 'none' }))
   const intents = kb.intents.map((i) => i.id)
   const perIntent = intents.map((intent) => {

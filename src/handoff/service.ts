@@ -20,7 +20,7 @@ export class NotYourTicketError extends Error {
  * consoles; what the patient should see is published to the patient's own channel.
  */
 export class HandoffService {
-  constructor(private readonly stores: Stores, private readonly levels: ServiceLevels, private readonly messages: () => { handBack: string; closed: string; askRating: string }) {}
+  constructor(private readonly stores: Stores, private readonly levels: ServiceLevels, private readonly messages: (lang?: string) => { handBack: string; closed: string }) {}
 
   async queue(now = new Date()): Promise<QueueItem[]> {
     const open = await this.stores.tickets.list({ status: OPEN_STATUSES })
@@ -65,7 +65,7 @@ export class HandoffService {
   async handBack(id: string, agent: Agent): Promise<Ticket> {
     await this.mine(id, agent)
     const ticket = await this.move(id, 'handBack', { closedAt: new Date().toISOString(), outcome: 'handed_back' })
-    await this.release(ticket, this.messages().handBack, 'handBack')
+    await this.release(ticket, this.messages(ticket.language).handBack, 'handBack')
     return ticket
   }
 
@@ -73,7 +73,7 @@ export class HandoffService {
     const current = await this.stores.tickets.get(id)
     if (current?.status === 'assigned' && current.assignee !== agent.id && agent.role !== 'admin') throw new NotYourTicketError(id)
     const ticket = await this.move(id, 'close', { closedAt: new Date().toISOString(), outcome })
-    await this.release(ticket, this.messages().closed, 'close')
+    await this.release(ticket, this.messages(ticket.language).closed, 'close')
     return ticket
   }
 
@@ -101,9 +101,8 @@ export class HandoffService {
       await this.stores.sessions.put({ ...session, state: { ...state, failures: 0, awaitingRating: { ticketId: ticket.id } }, updatedAt: new Date().toISOString() })
     }
     const at = new Date().toISOString()
-    const message = `${text}${this.messages().askRating}`
-    await this.stores.transcripts.append(ticket.sessionId, [{ at, role: 'system', text: message }])
-    await this.tellPatient(ticket, { type: 'system', text: message, at, ticketId: ticket.id, action })
+    await this.stores.transcripts.append(ticket.sessionId, [{ at, role: 'system', text }])
+    await this.tellPatient(ticket, { type: 'system', text, at, ticketId: ticket.id, action })
   }
 
   /** On the patient's own session (web widget) and on their channel's topic (WeChat adapter). */

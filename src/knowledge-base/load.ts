@@ -2,7 +2,8 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs'
 import path from 'node:path'
 import { parse, stringify } from 'yaml'
 import { placeholders, lookup } from './template.js'
-import { renderSchedule, validateSchedule } from './schedule.js'
+import { BASE_LANGUAGE, localise, type LanguageSource, type LocaleSource } from './locale.js'
+import { renderSchedule, renderWhere, validateSchedule, ZH_CALENDAR, type Calendar } from './schedule.js'
 import type { Exam, Facts, Intent, KnowledgeBase, Place, PlaceGroup, Schedule, Templates, TriageRule } from './types.js'
 
 export class KnowledgeError extends Error {
@@ -33,9 +34,19 @@ export function readKnowledgeSource(knowledgeDir: string, intentsDir: string, la
   if (!existsSync(dir)) throw new KnowledgeError([`${dir}: intents folder not found`])
   const files: Record<string, string> = {}
   for (const f of KNOWLEDGE_FILES) if (existsSync(path.join(knowledgeDir, f))) files[`knowledge/${f}`] = readFileSync(path.join(knowledgeDir, f), 'utf8')
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml')).sort()) files[`intents/${lang}/${f}`] = readFileSync(path.join(dir, f), 'utf8')
+  const yamlIn = (d: string) => (existsSync(d) ? readdirSync(d).filter((x) => x.endsWith('.yaml')).sort() : [])
+  for (const f of yamlIn(dir)) files[`intents/${lang}/${f}`] = readFileSync(path.join(dir, f), 'utf8')
+  // Other languages: a locale file, and the intents of that language (language.yaml is not an intent).
+  for (const f of yamlIn(path.join(knowledgeDir, LOCALES))) {
+    files[`knowledge/${LOCALES}/${f}`] = readFileSync(path.join(knowledgeDir, LOCALES, f), 'utf8')
+    const code = path.basename(f, '.yaml')
+    for (const i of yamlIn(path.join(intentsDir, code)).filter((x) => x !== 'language.yaml')) files[`intents/${code}/${i}`] = readFileSync(path.join(intentsDir, code, i), 'utf8')
+  }
   return sourceFromFiles(files, lang)
 }
+
+const LOCALES = 'locales'
+
 
 /** The knowledge files a source is made of (besides intents/<lang>/*.yaml). */
 export const KNOWLEDGE_FILES = ['hospital.yaml', 'services.yaml', 'schedules.yaml', 'places.yaml', 'exams.yaml', 'triage.yaml', 'answers.yaml']
@@ -48,12 +59,18 @@ export function sourceFromFiles(files: Record<string, string>, lang = 'zh'): Kno
     try { return parse(text) as T } catch (e) { throw new KnowledgeError([`knowledge/${name}: ${(e as Error).message}`]) }
   }
   const placesFile = yaml<{ places: Place[]; groups?: PlaceGroup[] }>('places.yaml')
-  const prefix = `intents/${lang}/`
-  const intents = Object.keys(files).filter((f) => f.startsWith(prefix) && f.endsWith('.yaml')).sort().map((f) => {
+  const intentsOf = (code: string) => Object.keys(files).filter((f) => f.startsWith(`intents/${code}/`) && f.endsWith('.yaml') && !f.endsWith('/language.yaml')).sort().map((f) => {
     let raw: { intent?: string; description?: string; examples?: unknown[] }
     try { raw = parse(files[f]!) ?? {} } catch (e) { throw new KnowledgeError([`${f}: ${(e as Error).message}`]) }
     return { id: String(raw.intent ?? path.basename(f, '.yaml')), description: String(raw.description ?? ''), examples: (raw.examples ?? []).map(String) }
   })
+  const intents = intentsOf(lang)
+  const languages: Record<string, LanguageSource> = {}
+  for (const f of Object.keys(files).filter((x) => x.startsWith(`knowledge/${LOCALES}/`) && x.endsWith('.yaml')).sort()) {
+    const code = path.basename(f, '.yaml')
+    const locale = yaml<LocaleSource>(`${LOCALES}/${code}.yaml`)
+    languages[code] = { locale: { ...locale, language: { ...locale?.language, code, name: locale?.language?.name ?? code } }, intents: intentsOf(code) }
+  }
   return {
     hospital: yaml<Facts['hospital']>('hospital.yaml'),
     services: yaml<Record<string, unknown>>('services.yaml'),
@@ -64,6 +81,7 @@ export function sourceFromFiles(files: Record<string, string>, lang = 'zh'): Kno
     triage: yaml<{ rules: TriageRule[] } | undefined>('triage.yaml', false)?.rules ?? [],
     templates: yaml<Templates>('answers.yaml'),
     intents,
+    ...(Object.keys(languages).length ? { languages } : {}),
   }
 }
 
@@ -78,7 +96,14 @@ export function filesFromSource(source: KnowledgeSource, lang = 'zh'): Record<st
     'knowledge/triage.yaml': stringify({ rules: source.triage }),
     'knowledge/answers.yaml': stringify(source.templates),
   }
-  for (const i of source.intents) files[`intents/${lang}/${i.id}.yaml`] = stringify({ intent: i.id, description: i.description, examples: i.examples })
+  const intentFiles = (code: string, intents: Intent[]) => {
+    for (const i of intents) files[`intents/${code}/${i.id}.yaml`] = stringify({ intent: i.id, description: i.description, examples: i.examples })
+  }
+  intentFiles(lang, source.intents)
+  for (const [code, l] of Object.entries(source.languages ?? {})) {
+    files[`knowledge/${LOCALES}/${code}.yaml`] = stringify(l.locale)
+    intentFiles(code, l.intents)
+  }
   return files
 }
 
@@ -93,10 +118,25 @@ export interface KnowledgeSource {
   triage: TriageRule[]
   templates: Templates
   intents: Intent[]
+  /** Other languages than the base one, by code. */
+  languages?: Record<string, LanguageSource>
+}
+
+/**
+ * Knowledge published before an upgrade lacks the wording the new code asks for (a new phrase, the
+ * calendar, a new language): the shipped files fill those gaps, and never override what admins wrote.
+ */
+export function withShippedDefaults(source: KnowledgeSource, shipped: KnowledgeSource): KnowledgeSource {
+  const templates = { ...shipped.templates, ...source.templates } as Templates
+  for (const section of ['intents', 'fallbacks', 'phrases', 'handoff', 'suggestions', 'clock'] as const) {
+    templates[section] = { ...shipped.templates[section], ...source.templates?.[section] }
+  }
+  const languages = source.languages ?? shipped.languages
+  return { ...source, templates, ...(languages ? { languages } : {}) }
 }
 
 /** Placeholders a template may use that are filled per reply rather than from facts. */
-const DYNAMIC = new Set(['name', 'where', 'hours', 'clock', 'list', 'steps', 'report', 'hint', 'ticketId', 'department', 'entity', 'time', 'phone'])
+const DYNAMIC = new Set(['name', 'where', 'hours', 'clock', 'list', 'steps', 'report', 'hint', 'ticketId', 'department', 'entity', 'time', 'phone', 'services', 'when', 'note', 'day'])
 
 export function buildKnowledgeBase(raw: KnowledgeSource): KnowledgeBase {
   if (!raw || typeof raw !== 'object') throw new KnowledgeError(['knowledge: expected an object'])
@@ -138,22 +178,49 @@ export function buildKnowledgeBase(raw: KnowledgeSource): KnowledgeBase {
     places, groups: raw.groups ?? [], exams, triage: raw.triage ?? [],
     templates: Object.assign({ intents: {}, fallbacks: {}, phrases: {}, handoff: {}, suggestions: {}, clock: {} }, raw.templates),
     intents: raw.intents,
+    language: BASE_LANGUAGE,
+    untranslated: [],
   }
-  const scope = factScope(kb)
-  for (const section of ['intents', 'fallbacks', 'phrases', 'handoff', 'suggestions'] as const) {
-    for (const [key, tpl] of Object.entries(kb.templates[section] ?? {})) {
-      if (typeof tpl !== 'string' || !tpl.trim()) { problems.push(`answers.${section}.${key}: empty answer`); continue }
-      for (const ph of placeholders(tpl)) {
-        if (!DYNAMIC.has(ph) && !isText(lookup(scope, ph))) problems.push(`answers.${section}.${key}: {{${ph}}} is not a known fact`)
-      }
-    }
-  }
+  problems.push(...checkTemplates(kb, ''))
   for (const [intent, scheduleId] of Object.entries(kb.templates.clock ?? {})) if (!schedules[scheduleId]) problems.push(`answers.clock.${intent}: unknown schedule "${scheduleId}"`)
-  for (const [path, value] of textLeaves(raw.services, 'services')) {
-    for (const ph of placeholders(value)) if (!isText(lookup(scope, ph))) problems.push(`${path}: {{${ph}}} is not a known fact`)
+  if (Object.keys(raw.languages ?? {}).length) kb.languages = new Map()
+  for (const [code, source] of Object.entries(raw.languages ?? {})) {
+    const at = `locales.${code}.`
+    try {
+      const local = localise(kb, source)
+      problems.push(...checkTemplates(local, at), ...checkCalendar(local.templates.calendar, at))
+      problems.push(...checkAliases(local.places, local.groups, local.exams).map((p) => at + p), ...checkIntents(source.intents).map((p) => at + p))
+      for (const r of source.locale.triage ?? []) if (!places.has(r.department)) problems.push(`${at}triage: unknown place "${r.department}"`)
+      kb.languages!.set(code, local)
+    } catch (e) { problems.push(`${at.slice(0, -1)}: malformed (${(e as Error).message})`) }
   }
   if (problems.length) throw new KnowledgeError(problems)
   return kb
+}
+
+/** Every answer template of one language refers only to facts that exist; so do facts citing facts. */
+function checkTemplates(kb: KnowledgeBase, at: string): string[] {
+  const problems: string[] = []
+  const scope = factScope(kb)
+  for (const section of ['intents', 'fallbacks', 'phrases', 'handoff', 'suggestions'] as const) {
+    for (const [key, tpl] of Object.entries(kb.templates[section] ?? {})) {
+      if (typeof tpl !== 'string' || !tpl.trim()) { problems.push(`${at}answers.${section}.${key}: empty answer`); continue }
+      for (const ph of placeholders(tpl)) {
+        if (!DYNAMIC.has(ph) && !isText(lookup(scope, ph))) problems.push(`${at}answers.${section}.${key}: {{${ph}}} is not a known fact`)
+      }
+    }
+  }
+  for (const [path, value] of textLeaves(kb.facts.services, 'services')) {
+    for (const ph of placeholders(value)) if (!isText(lookup(scope, ph))) problems.push(`${at}${path}: {{${ph}}} is not a known fact`)
+  }
+  return problems
+}
+
+function checkCalendar(calendar: Calendar | undefined, at: string): string[] {
+  if (!calendar) return []
+  const missing = (Object.keys(ZH_CALENDAR) as Array<keyof Calendar>).filter((k) => calendar[k] === undefined)
+  const names = Array.isArray(calendar.weekdayNames) && calendar.weekdayNames.length === 7 ? [] : [`${at}calendar.weekdayNames: needs 7 names, Sunday first`]
+  return [...missing.map((k) => `${at}calendar.${k}: missing`), ...names]
 }
 
 const isText = (v: unknown) => typeof v === 'string' || typeof v === 'number'
@@ -198,20 +265,24 @@ function checkIntents(intents: Intent[]): string[] {
 
 /** The facts as templates see them: places with a rendered "where", schedules with rendered text. */
 export function factScope(kb: KnowledgeBase): Record<string, unknown> {
+  const calendar = calendarOf(kb)
   const places: Record<string, { name: string; where: string; hours?: string }> = {}
   for (const p of kb.places.values()) {
     const s = p.hours ? kb.facts.schedules[p.hours] : undefined
-    places[p.id] = { name: p.name, where: placeWhere(p), ...(s ? { hours: renderSchedule(s) } : {}) }
+    places[p.id] = { name: p.name, where: placeWhere(p, calendar), ...(s ? { hours: renderSchedule(s, calendar) } : {}) }
   }
-  const schedules = Object.fromEntries(Object.entries(kb.facts.schedules).map(([id, s]) => [id, { ...s, text: renderSchedule(s) }]))
+  const schedules = Object.fromEntries(Object.entries(kb.facts.schedules).map(([id, s]) => [id, { ...s, text: renderSchedule(s, calendar) }]))
   const scope: Record<string, unknown> = { hospital: kb.facts.hospital, schedules, places }
   scope.services = resolveNested(kb.facts.services, scope)
   return scope
 }
 
-export function placeWhere(p: Place): string {
-  const floor = p.floor === undefined ? '' : /^B/i.test(String(p.floor)) ? `地下${p.floor}` : `${p.floor}楼`
-  return `${p.building}${floor}${p.detail ?? ''}`
+export function calendarOf(kb: KnowledgeBase): Calendar {
+  return kb.templates.calendar ?? ZH_CALENDAR
+}
+
+export function placeWhere(p: Place, calendar: Calendar = ZH_CALENDAR): string {
+  return renderWhere(p.building, p.floor, p.detail, calendar)
 }
 
 /** Facts may cite other facts ("电话{{hospital.phones.main}}"), so a phone number is stored once. */

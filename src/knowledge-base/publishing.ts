@@ -1,9 +1,8 @@
-import { createBrain, type BotBrain } from '../dialogue/bot.js'
+import { createBrain, type BotBrain } from '../dialogue/brain.js'
 import { evaluateNlu } from '../eval/nlu-report.js'
-import { NluPipeline } from '../nlu/pipeline.js'
-import type { NluResources } from '../nlu/resources.js'
+import type { LanguagePack } from '../nlu/resources.js'
 import type { Stores, KnowledgeVersionInfo } from '../storage/types.js'
-import { buildKnowledgeBase, KnowledgeError, type KnowledgeSource } from './load.js'
+import { buildKnowledgeBase, KnowledgeError, withShippedDefaults, type KnowledgeSource } from './load.js'
 
 export const KB_TOPIC = 'kb'
 export const SECTIONS = ['hospital', 'services', 'rawSchedules', 'places', 'groups', 'exams', 'triage', 'templates', 'intents'] as const
@@ -48,15 +47,18 @@ export class KnowledgeService {
 
   constructor(
     private readonly stores: Stores,
-    private readonly resources: NluResources,
+    private readonly packs: Map<string, LanguagePack>,
     private readonly timeZone: string,
+    /** The knowledge files this release ships: wording older versions lack comes from them. */
+    private readonly shipped: KnowledgeSource,
     private readonly live: { get: () => { brain: BotBrain; source: KnowledgeSource; version: number }; swap: (brain: BotBrain, source: KnowledgeSource, version: number) => void },
   ) {}
 
   build(source: KnowledgeSource): BotBrain {
-    const problems = problemsOf(source)
+    const complete = withShippedDefaults(source, this.shipped)
+    const problems = problemsOf(complete)
     if (problems.length) throw new KnowledgeInvalidError(problems)
-    return createBrain(new NluPipeline(buildKnowledgeBase(source), this.resources), this.timeZone)
+    return createBrain(buildKnowledgeBase(complete), this.packs, this.timeZone)
   }
 
   async draft(): Promise<{ source: KnowledgeSource; author?: string; at?: string; basedOn: number }> {
@@ -95,8 +97,10 @@ export class KnowledgeService {
 
   async accuracy(): Promise<{ draft: number; live: number; examples: number }> {
     const d = await this.draft()
-    const draft = evaluateNlu(buildKnowledgeBase(d.source), this.resources)
-    const live = evaluateNlu(buildKnowledgeBase(this.live.get().source), this.resources)
+    // The base language's intents: the ones admins edit in the knowledge pages.
+    const base = (source: KnowledgeSource) => { const kb = buildKnowledgeBase(source); return evaluateNlu(kb, this.packs.get(kb.language)!) }
+    const draft = base(d.source)
+    const live = base(this.live.get().source)
     return { draft: draft.accuracy, live: live.accuracy, examples: draft.total }
   }
 

@@ -1,7 +1,39 @@
 import type { DaySet, Schedule, ScheduleRule } from './types.js'
 
-const DAY_LABEL: Record<DaySet, string> = { weekdays: '周一至周五', weekend: '周六、周日', daily: '每天' }
-const WEEKDAY_NAMES = ['周日', '周一', '周二', '周三', '周四', '周五', '周六']
+/** How one language writes days, hours and where things are; `calendar` in answers.yaml and each locale. */
+export interface Calendar {
+  weekdays: string
+  weekend: string
+  daily: string
+  /** Sunday first, as Date.getDay() counts. */
+  weekdayNames: string[]
+  today: string
+  tomorrow: string
+  alwaysOpen: string
+  /** Between two opening spans of one day ("8:00-12:00、13:30-17:00"). */
+  spanSeparator: string
+  /** Between the rules of different days, and between items of a list in a sentence. */
+  listSeparator: string
+  /** A schedule's note after its hours: "（{{note}}）". */
+  note: string
+  /** Floors ("{{floor}}楼", " {{floor}}F") and basement floors ("地下{{floor}}"). */
+  floor: string
+  basement: string
+  /** A place's detail after its building and floor ("{{detail}}", ", {{detail}}"). */
+  detail: string
+  /** Between two sentences of one reply: nothing in Chinese, a space in English. */
+  sentenceGap: string
+}
+
+/** The Chinese calendar; knowledge published before calendars were data has none of its own. */
+export const ZH_CALENDAR: Calendar = {
+  weekdays: '周一至周五', weekend: '周六、周日', daily: '每天',
+  weekdayNames: ['周日', '周一', '周二', '周三', '周四', '周五', '周六'], today: '今天', tomorrow: '明天',
+  alwaysOpen: '24小时开放', spanSeparator: '、', listSeparator: '；', note: '（{{note}}）',
+  floor: '{{floor}}楼', basement: '地下{{floor}}', detail: '{{detail}}', sentenceGap: '',
+}
+
+const fill = (tpl: string, key: string, value: string) => tpl.split(`{{${key}}}`).join(value)
 
 /** Local wall-clock time in the hospital's time zone, the only clock answers may depend on. */
 export interface LocalTime { weekday: number; minutes: number; label: string }
@@ -35,11 +67,12 @@ export function localTime(at: Date, timeZone: string): LocalTime {
   const weekday = local.getUTCDay()
   const hour = local.getUTCHours()
   const minute = local.getUTCMinutes()
-  return {
-    weekday,
-    minutes: hour * 60 + minute,
-    label: `${WEEKDAY_NAMES[weekday]} ${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`,
-  }
+  return { weekday, minutes: hour * 60 + minute, label: clockLabel({ weekday, minutes: hour * 60 + minute }) }
+}
+
+/** "周二 01:00", "Tue 01:00". */
+export function clockLabel(t: { weekday: number; minutes: number }, calendar: Calendar = ZH_CALENDAR): string {
+  return `${calendar.weekdayNames[t.weekday]} ${String(Math.floor(t.minutes / 60)).padStart(2, '0')}:${String(t.minutes % 60).padStart(2, '0')}`
 }
 
 export function parseClock(hhmm: string): number {
@@ -62,24 +95,29 @@ export function isOpen(schedule: Schedule, t: LocalTime): boolean {
 }
 
 /** "周一至周五 8:00-12:00、13:30-17:00；周六、周日 8:00-12:00（note）" */
-export function renderSchedule(schedule: Schedule, alwaysText = '24小时开放'): string {
-  if (schedule.always) return alwaysText
+export function renderSchedule(schedule: Schedule, calendar: Calendar = ZH_CALENDAR): string {
+  if (schedule.always) return calendar.alwaysOpen
   const byDays = new Map<DaySet, ScheduleRule[]>()
   for (const r of schedule.rules) byDays.set(r.days, [...(byDays.get(r.days) ?? []), r])
-  const single = byDays.size === 1 && byDays.has('daily')
   return [...byDays].map(([days, rules]) => {
-    const spans = rules.map((r) => `${r.from}-${r.to}`).join('、')
-    const notes = rules.map((r) => r.note).filter(Boolean)
-    return `${single ? '每天' : DAY_LABEL[days]} ${spans}${notes.length ? `（${notes.join('；')}）` : ''}`
-  }).join('；')
+    const spans = rules.map((r) => `${r.from}-${r.to}`).join(calendar.spanSeparator)
+    const notes = rules.map((r) => r.note).filter((n): n is string => !!n)
+    return `${calendar[days]} ${spans}${notes.length ? fill(calendar.note, 'note', notes.join(calendar.listSeparator)) : ''}`
+  }).join(calendar.listSeparator)
 }
 
 /** Only the rules for the day kind asked about ("周末有门诊吗"). */
-export function renderScheduleFor(schedule: Schedule, days: 'weekend' | 'weekdays'): string | undefined {
+export function renderScheduleFor(schedule: Schedule, days: 'weekend' | 'weekdays', calendar: Calendar = ZH_CALENDAR): string | undefined {
   if (schedule.always) return undefined
   const rules = schedule.rules.filter((r) => r.days === days || r.days === 'daily')
   if (!rules.length) return undefined
-  return renderSchedule({ ...schedule, rules })
+  return renderSchedule({ ...schedule, rules }, calendar)
+}
+
+/** "门诊楼2楼", "Outpatient Building 2F, west side". */
+export function renderWhere(building: string, floor: number | string | undefined, detail: string | undefined, calendar: Calendar = ZH_CALENDAR): string {
+  const f = floor === undefined ? '' : fill(/^B/i.test(String(floor)) ? calendar.basement : calendar.floor, 'floor', String(floor))
+  return `${building}${f}${detail ? fill(calendar.detail, 'detail', detail) : ''}`
 }
 
 export function validateSchedule(s: Schedule): string[] {

@@ -1,4 +1,5 @@
 /** The knowledge base as the bot uses it: hospital facts, places, exams, templates and intents. */
+import type { Calendar } from './schedule.js'
 
 export type DaySet = 'weekdays' | 'weekend' | 'daily'
 
@@ -54,6 +55,10 @@ export interface Templates {
   handoff: Record<string, string>
   suggestions: Record<string, string>
   clock: Record<string, string>
+  /** How days, hours and floors are written; the Chinese calendar when absent. */
+  calendar?: Calendar
+  /** Names offered as suggestions when a question names no place or exam, by intent. */
+  clarifyExamples?: Record<string, string[]>
 }
 
 export interface Facts {
@@ -70,4 +75,12 @@ export interface KnowledgeBase {
   triage: TriageRule[]
   templates: Templates
   intents: Intent[]
+  /** The language of names and wording (the base language, or a locale's). */
+  language: string
+  /** A locale's translations of base-language texts, for words outside the facts (rules' names). */
+  translations?: Record<string, string>
+  /** What a locale leaves in the base language (facts, names, answers), for admins to translate. */
+  untranslated: string[]
+  /** The same knowledge in other languages, by code (only on the base knowledge base). */
+  languages?: Map<string, KnowledgeBase>
 }

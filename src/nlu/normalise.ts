@@ -1,5 +1,6 @@
 import * as OpenCC from 'opencc-js'
 import { pinyin } from 'pinyin-pro'
+import { TermIndex } from './terms.js'
 
 const toSimplified = OpenCC.Converter({ from: 't', to: 'cn' })
 
@@ -95,20 +96,29 @@ export class HomophoneCorrector {
 }
 
 export interface Normaliser { (text: string): string }
+export interface Corrector { correct(text: string): string }
 
-/** Typos that are not homophones (新内科, B朝) come from data; see intents/lexicons/typos.yaml. */
-export function createNormaliser(typos: Record<string, string>, homophones: HomophoneCorrector): Normaliser {
-  const keys = Object.keys(typos).map((k) => k.toLowerCase()).sort((a, b) => b.length - a.length)
-  const table = new Map(Object.entries(typos).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()]))
-  const typoPattern = keys.length ? new RegExp(keys.map(escapeRegExp).join('|'), 'g') : undefined
+// "can’t" and "can't" are one word; "x-ray", "x ray" and "e-invoice" are spelt with a space.
+const CURLY_APOSTROPHE = /[\u2018\u2019\u02bc`´]/g
+const HYPHEN_IN_WORD = /(?<=\p{L})[-‐‑–](?=\p{L})/gu
+
+/** Typos that are not homophones (新内科, B朝) come from data; see intents/<lang>/lexicons/typos.yaml. */
+export function createNormaliser(typos: Record<string, string>, corrector: Corrector): Normaliser {
+  const table = new Map(Object.entries(typos).map(([k, v]) => [normaliseName(k), normaliseName(v)]))
+  const typoWords = new TermIndex(table.keys())
   return (input: string) => {
     let t = input.normalize('NFKC')
     t = toSimplified(t).toLowerCase()
-    t = t.replace(EMOJI, ' ').replace(CONTROL, ' ')
+    t = t.replace(EMOJI, ' ').replace(CONTROL, ' ').replace(CURLY_APOSTROPHE, "'").replace(HYPHEN_IN_WORD, ' ')
     t = t.replace(REPEATED_PUNCT, '$1').replace(SPACE_BETWEEN_CJK, '').replace(/\s+/g, ' ').trim()
-    if (typoPattern) t = t.replace(typoPattern, (m) => table.get(m) ?? m)
-    return homophones.correct(t)
+    if (typoWords.size) t = typoWords.replace(t, (m) => table.get(m.term)!)
+    return corrector.correct(t)
   }
+}
+
+/** A name or alias as messages are normalised, so "X-ray" in the knowledge matches "x ray" typed. */
+export function normaliseName(name: string): string {
+  return String(name).normalize('NFKC').toLowerCase().replace(CURLY_APOSTROPHE, "'").replace(HYPHEN_IN_WORD, ' ').replace(/\s+/g, ' ').trim()
 }
 
 export function escapeRegExp(s: string): string {

@@ -1,13 +1,15 @@
 import type { KnowledgeBase } from '../knowledge-base/types.js'
-import { IntentClassifier, type Ranked } from './classifier.js'
+import { trainedClassifier, type IntentClassifier, type Ranked } from './classifier.js'
 import { ComplaintDetector, HumanRequestDetector, MedicalAdviceDetector, type ComplaintFinding, type MedicalFinding } from './detectors/routing.js'
 import { SafetyDetector, type SafetyFinding } from './detectors/safety.js'
 import { EntityExtractor, maskMentions, type Entities } from './entities.js'
-import { extractFeatures } from './features.js'
+import { extractFeatures, type FeatureScheme } from './features.js'
+import type { LanguageSpec } from './language.js'
 import { createNormaliser, HomophoneCorrector, type Normaliser } from './normalise.js'
-import type { NluResources } from './resources.js'
-import { addUserWords, nouns } from './segment.js'
+import type { LanguagePack, NluResources } from './resources.js'
 import { SentimentAnalyser } from './sentiment.js'
+import { SpellingCorrector } from './spelling.js'
+import { jiebaTokenizer, wordTokenizer } from './tokenizers.js'
 
 const ANALYSIS_CACHE_SIZE = 5000
 
@@ -22,6 +24,12 @@ export interface Analysis {
   medical?: MedicalFinding
   /** The message asks which department or where to go ("挂什么科"). */
   routing: boolean
+  /** The message only continues the previous question ("那骨科呢", "and neurology?"). */
+  followUp: boolean
+  /** What the message says besides the names it mentions and filler words ("那呢" → ""). */
+  remainder: string
+  /** Short enough to be a follow-up of the previous topic when it names nothing. */
+  short: boolean
   sentiment: number
   ranked: Ranked[]
   /** How close the message is to one intent's nearest example: a tie-breaker, computed on demand. */
@@ -44,26 +52,47 @@ export class NluPipeline {
   private readonly sentiment: SentimentAnalyser
   private readonly stopwords: Set<string>
   private readonly known: Set<string>
+  private readonly scheme: FeatureScheme
+  private readonly followUpPattern: RegExp
+  private readonly fillers: RegExp
   readonly classifier: IntentClassifier
   private readonly cache = new Map<string, Analysis>()
 
-  constructor(readonly kb: KnowledgeBase, resources: NluResources) {
+  readonly language: LanguageSpec
+
+  constructor(readonly kb: KnowledgeBase, { spec: language, resources, dictionary }: LanguagePack) {
+    this.language = language
     this.entities = new EntityExtractor(kb, resources.timeWords)
     const vocabulary = [...this.entities.terms(), ...resources.domainWords]
-    addUserWords(vocabulary)
-    this.normalise = createNormaliser(resources.typos, new HomophoneCorrector(vocabulary))
+    this.stopwords = new Set(resources.stopwords)
+    const spaced = language.tokenizer === 'words'
+    const tokenizer = spaced ? wordTokenizer(this.stopwords, () => this.known) : jiebaTokenizer
+    tokenizer.addWords(vocabulary)
+    this.scheme = { tokenizer, stopwords: this.stopwords, spaced }
+    // A spaced language's spelling is corrected towards every word its data uses; Chinese typos are
+    // mostly same-sound characters, corrected towards the knowledge's names by pinyin.
+    const corrector = spaced
+      ? new SpellingCorrector({
+        targets: [...vocabulary, ...ruleWords(resources), ...kb.triage.flatMap((r) => r.keywords.map(String))],
+        known: [...kb.intents.flatMap((i) => i.examples), ...resources.stopwords],
+        ...(dictionary ? { dictionary } : {}),
+      })
+      : new HomophoneCorrector(vocabulary)
+    this.normalise = createNormaliser(resources.typos, corrector)
+    this.followUpPattern = new RegExp(language.dialogue.followUp, 'u')
+    this.fillers = new RegExp(language.dialogue.fillers, 'gu')
     this.safety = new SafetyDetector({ emergency: resources.emergency, selfHarm: resources.selfHarm, negation: resources.negation })
     this.human = new HumanRequestDetector(resources.humanRequest, this.safety.negation)
     this.complaint = new ComplaintDetector(resources.complaint, this.safety.negation)
     this.medicalDetector = new MedicalAdviceDetector(resources.medical, this.safety.negation)
     this.sentiment = new SentimentAnalyser(resources.sentiment)
-    this.stopwords = new Set(resources.stopwords)
-    this.known = new Set([...vocabulary, ...resources.genericNouns, ...Object.values(resources.timeWords).flat()])
     const data = kb.intents.flatMap((intent) => intent.examples.map((ex) => {
       const text = this.normalise(ex)
-      return { intent: intent.id, features: extractFeatures(text, this.entities.extract(text).mentions, this.stopwords).features }
+      return { intent: intent.id, features: extractFeatures(text, this.entities.extract(text).mentions, this.scheme).features }
     }))
-    this.classifier = new IntentClassifier(data)
+    const trainingWords = spaced ? kb.intents.flatMap((i) => i.examples.flatMap((ex) => this.normalise(ex).split(/[^\p{L}']+/u))) : []
+    this.known = new Set([...vocabulary, ...resources.genericNouns, ...Object.values(resources.timeWords).flat(), ...trainingWords])
+    this.classifier = trainedClassifier(data)
   }
 
   /**
@@ -84,20 +113,23 @@ export class NluPipeline {
     const entities = this.entities.extract(normalised)
     const masked = maskMentions(normalised, entities.mentions)
     const sentiment = this.sentiment.score(masked)
-    const { tokens, features } = extractFeatures(normalised, entities.mentions, this.stopwords)
+    const { tokens, features } = extractFeatures(normalised, entities.mentions, this.scheme)
     const safety = this.safety.detect(masked)
     const humanRequest = this.human.detect(masked)
     const complaint = this.complaint.detect(masked, sentiment)
     const medical = this.medicalDetector.detect(masked, normalised)
     return {
       normalised, tokens, entities, sentiment, routing: this.medicalDetector.isRouting(masked),
+      followUp: this.followUpPattern.test(normalised),
+      remainder: maskMentions(normalised, entities.mentions, '').replace(this.fillers, ''),
+      short: [...normalised].length <= this.language.dialogue.shortFollowUp,
       ...(safety ? { safety } : {}),
       ...(humanRequest ? { humanRequest } : {}),
       ...(complaint ? { complaint } : {}),
       ...(medical ? { medical } : {}),
       ranked: this.classifier.classify(features),
       nearest: (intent: string) => this.classifier.nearest(features, intent),
-      unknownNouns: () => nouns(masked.replace(/□/g, ' ')).filter((w) => [...w].length >= 2 && !this.known.has(w) && !this.stopwords.has(w)),
+      unknownNouns: () => this.scheme.tokenizer.nouns(masked.replace(/□/g, ' ')).filter((w) => [...w].length >= 2 && !this.known.has(w) && !this.stopwords.has(w)),
     }
   }
 
@@ -105,4 +137,11 @@ export class NluPipeline {
   symptomOf(analysis: Analysis): string | undefined {
     return analysis.medical?.symptom ?? this.medicalDetector.symptom(maskMentions(analysis.normalised, analysis.entities.mentions))
   }
+}
+
+/** Words of the safety and routing rules, so a misspelt "unconcious" is corrected to a word they know. */
+export function ruleWords(r: NluResources): string[] {
+  const sets = [r.selfHarm, r.humanRequest, r.complaint.triggers, ...Object.values(r.emergency.categories), ...Object.values(r.complaint.categories),
+    ...Object.values(r.medical.questionPatterns ?? {}), r.medical.symptoms, r.medical.symptomQuestionCues]
+  return sets.flatMap((set) => [...(set?.terms ?? []).map(String), ...(set?.patterns ?? []).flatMap((p) => p.replace(/\\[a-z]/gi, ' ').match(/[a-z]{5,}/g) ?? [])])
 }

@@ -1,12 +1,12 @@
 import fp from 'fastify-plugin'
 import path from 'node:path'
 import type { Config } from '../config.js'
-import { Bot, createBrain, type BotBrain } from '../dialogue/bot.js'
+import { Bot } from '../dialogue/bot.js'
+import { createBrain, type BotBrain } from '../dialogue/brain.js'
 import { loadServiceLevels, nextShift, type ServiceLevels } from '../handoff/service-levels.js'
-import { buildKnowledgeBase, readKnowledgeSource, type KnowledgeSource } from '../knowledge-base/load.js'
+import { buildKnowledgeBase, readKnowledgeSource, withShippedDefaults, type KnowledgeSource } from '../knowledge-base/load.js'
 import { KB_TOPIC, KnowledgeService } from '../knowledge-base/publishing.js'
-import { NluPipeline } from '../nlu/pipeline.js'
-import { loadNluResources } from '../nlu/resources.js'
+import { loadLanguagePacks } from '../nlu/resources.js'
 
 declare module 'fastify' {
   interface FastifyInstance { brain: () => BotBrain; bot: Bot; serviceLevels: ServiceLevels; knowledge: KnowledgeService; knowledgeVersion: () => number }
@@ -18,18 +18,28 @@ declare module 'fastify' {
  */
 export default fp<{ config: Config }>(async (app, { config }) => {
   const started = performance.now()
-  const resources = loadNluResources(config.intentsDir)
+  const packs = await loadLanguagePacks(config.intentsDir)
   const published = await app.stores.knowledge.latest()
-  const source: KnowledgeSource = published?.source ?? readKnowledgeSource(config.knowledgeDir, config.intentsDir)
-  let live = { brain: createBrain(new NluPipeline(buildKnowledgeBase(source), resources), config.timezone), source, version: published?.version ?? 0 }
-  const c = live.brain.nlu.classifier.calibration
-  app.log.info({ version: live.version, intents: source.intents.length, examples: source.intents.reduce((n, i) => n + i.examples.length, 0), foldAccuracy: Number(c.foldAccuracy.toFixed(3)), ms: Math.round(performance.now() - started) }, 'classifier trained')
+  const shipped = readKnowledgeSource(config.knowledgeDir, config.intentsDir)
+  const source: KnowledgeSource = published?.source ?? shipped
+  let live = { brain: createBrain(buildKnowledgeBase(withShippedDefaults(source, shipped)), packs, config.timezone), source, version: published?.version ?? 0 }
+  app.log.info({ ms: Math.round(performance.now() - started), languages: live.brain.codes }, 'knowledge loaded')
+  // The other languages train after the service is up; a message in one of them meanwhile trains it.
+  const warm = (brain: BotBrain, version: number) => {
+    brain.warm().then((languages) => {
+      for (const [code, nlu] of languages) {
+        const examples = nlu.kb.intents.reduce((n, i) => n + i.examples.length, 0)
+        app.log.info({ version, language: code, intents: nlu.kb.intents.length, examples, untranslated: nlu.kb.untranslated.length, foldAccuracy: Number(nlu.classifier.calibration.foldAccuracy.toFixed(3)) }, 'classifier trained')
+      }
+    }, (err) => app.log.error({ err, version }, 'could not train a language'))
+  }
+  app.addHook('onReady', async () => warm(live.brain, live.version))
   app.decorate('brain', () => live.brain)
   app.decorate('knowledgeVersion', () => live.version)
 
-  const knowledge = new KnowledgeService(app.stores, resources, config.timezone, {
+  const knowledge = new KnowledgeService(app.stores, packs, config.timezone, shipped, {
     get: () => live,
-    swap: (brain, src, version) => { live = { brain, source: src, version }; app.log.info({ version }, 'knowledge version live') },
+    swap: (brain, src, version) => { live = { brain, source: src, version }; app.log.info({ version }, 'knowledge version live'); warm(brain, version) },
   })
   app.decorate('knowledge', knowledge)
   const off = await app.stores.events.subscribe(KB_TOPIC, (event) => {

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { Config } from '../config.js'
-import { previewReply } from '../dialogue/bot.js'
+import { previewReply } from '../dialogue/brain.js'
 import { Errors } from '../errors.js'
 import { KnowledgeInvalidError, SECTIONS, type Section } from '../knowledge-base/publishing.js'
 import { requireRole } from './agent/auth-hook.js'
 import { unansweredQuestions } from '../metrics/unanswered.js'
+import { LanguageCode } from '../schemas/chat.js'
 import { CSV_TABLES, CsvError, fromCsv, toCsv, type CsvTable } from '../knowledge-base/csv.js'
 import { filesFromSource, KnowledgeError, sourceFromFiles } from '../knowledge-base/load.js'
 
@@ -41,12 +42,19 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
   })
   app.delete('/api/admin/knowledge/draft', { schema: { tags } }, async (req) => { await app.knowledge.discardDraft(actor(req)); return { ok: true } })
   app.post('/api/admin/knowledge/draft/try', {
-    schema: { tags, summary: 'What the draft and the live bot answer to a question', body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 2000 }), now: Type.Optional(Type.String({ format: 'date-time' })) }) },
+    schema: { tags, summary: 'What the draft and the live bot answer to a question', body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 2000 }), now: Type.Optional(Type.String({ format: 'date-time' })), lang: Type.Optional(LanguageCode) }) },
   }, async (req) => {
     const now = req.body.now ? new Date(req.body.now) : new Date()
+    const { text, lang } = req.body
     try {
-      return { draft: previewReply(await app.knowledge.draftBrain(), req.body.text, config.nlu, now), live: previewReply(app.brain(), req.body.text, config.nlu, now) }
+      return { draft: previewReply(await app.knowledge.draftBrain(), text, config.nlu, now, lang), live: previewReply(app.brain(), text, config.nlu, now, lang) }
     } catch (err) { throw invalid(err) }
+  })
+  app.get('/api/admin/knowledge/untranslated', {
+    schema: { tags, summary: 'Per language, what the live knowledge shows in Chinese because it has no translation yet (facts edited since, new answers)' },
+  }, async () => {
+    const brain = app.brain()
+    return { languages: Object.fromEntries(brain.codes.slice(1).map((code) => [code, brain.knowledge.get(code)!.untranslated])) }
   })
   app.get('/api/admin/knowledge/draft/accuracy', { schema: { tags, summary: 'Held-out intent accuracy of the draft and of the live version' } }, async () => app.knowledge.accuracy())
   app.post('/api/admin/knowledge/publish', { schema: { tags, body: Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })) }) } }, async (req) => {

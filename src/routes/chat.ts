@@ -19,7 +19,7 @@ const chatRoutes: FastifyPluginAsyncTypebox<{ limiter?: SessionRateLimiter }> = 
     if (!text.trim()) throw new Errors.EmptyText()
     const wait = limiter?.hit(sessionId)
     if (wait) throw new Errors.RateLimited(`${Math.ceil(wait / 1000)} seconds`)
-    const result = await app.bot.handleMessage({ sessionId, text, channel, ...(now ? { now: new Date(now) } : {}) })
+    const result = await app.bot.handleMessage({ sessionId, text, channel, ...(now ? { now: new Date(now) } : {}), ...(req.body.lang ? { lang: req.body.lang } : {}) })
     req.log.info({ action: result.action, intent: result.intent, handoff: result.handoff?.reason }, 'chat reply')
     return { ...result, sessionToken: app.sessionTokens.issue(sessionId) }
   })

@@ -48,7 +48,7 @@ const wsChatRoutes: FastifyPluginAsync<{ limiter?: SessionRateLimiter }> = async
       const wait = limiter?.hit(sessionId)
       if (wait) return fail('ND_RATE_LIMITED', `too many messages; please wait ${Math.ceil(wait / 1000)} seconds and try again`, msg.id)
       try {
-        const result = await app.bot.handleMessage({ sessionId, text: msg.text, channel: 'web', ...(msg.now ? { now: new Date(msg.now) } : {}) })
+        const result = await app.bot.handleMessage({ sessionId, text: msg.text, channel: 'web', ...(msg.now ? { now: new Date(msg.now) } : {}), ...(msg.lang ? { lang: msg.lang } : {}) })
         send({ type: 'reply', ...(msg.id ? { id: msg.id } : {}), ...result })
       } catch (err) {
         req.log.error({ err }, 'ws message failed')

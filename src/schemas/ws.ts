@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { LanguageCode } from './chat.js'
 
 /** What a web widget sends over /ws (see README, "WebSocket protocol"). */
 export const WsClientMessage = Type.Union([
@@ -7,6 +8,7 @@ export const WsClientMessage = Type.Union([
     text: Type.String({ minLength: 1, maxLength: 2000 }),
     id: Type.Optional(Type.String({ maxLength: 64 })),
     now: Type.Optional(Type.String({ format: 'date-time' })),
+    lang: Type.Optional(LanguageCode),
   }),
   Type.Object({ type: Type.Literal('ping') }),
 ])

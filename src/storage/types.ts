@@ -12,6 +12,8 @@ export interface Ticket {
   priority: Priority
   status: TicketStatus
   detail: Record<string, string | number>
+  /** The patient's language (zh, en…): the console shows it so the agent answers in it. */
+  language?: string
   createdAt: string
   updatedAt: string
   /** The agent working on it (status assigned). */

@@ -79,4 +79,28 @@ run('web widget in a real browser', () => {
     await expect.poll(() => page.getByRole('log').textContent()).toContain('<img src=x')
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined()
   })
+
+  it('switches to English: the widget, the reply and its suggestions in English, from the same facts', async () => {
+    const page = await browser.newPage({ viewport: { width: 360, height: 740 } })
+    await page.goto(`${base}/`)
+    await page.getByRole('button', { name: '在线咨询' }).click()
+    await page.getByRole('button', { name: 'English' }).click()
+    const box = page.getByLabel('Type your question')
+    await box.fill('Where is cardiology?')
+    await page.getByRole('button', { name: 'Send', exact: true }).click()
+    const log = page.getByRole('log')
+    await expect.poll(() => log.textContent()).toContain('Outpatient Building 2F')
+    await page.getByRole('button', { name: /^When does .+ open\?$/ }).waitFor({ state: 'visible' })
+    await page.screenshot({ path: path.join(artifacts, 'widget-english.png') })
+
+    // An English message with the switch on 中文: the widget follows the patient's language.
+    const other = await browser.newPage()
+    await other.goto(`${base}/`)
+    await other.evaluate(() => localStorage.setItem('nd-lang', 'zh'))
+    await other.getByRole('button', { name: '在线咨询' }).click()
+    await other.getByLabel('输入您的问题').fill('I have severe chest pain')
+    await other.getByRole('button', { name: '发送', exact: true }).click()
+    await expect.poll(() => other.getByRole('log').textContent()).toContain('Call 120 now')
+    await other.getByRole('button', { name: 'Send', exact: true }).waitFor({ state: 'visible' })
+  })
 })

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { IntentClassifier } from '../../src/nlu/classifier.js'
 import { evaluateNlu } from '../../src/eval/nlu-report.js'
 import { loadKnowledgeBase } from '../../src/knowledge-base/load.js'
-import { loadNluResources } from '../../src/nlu/resources.js'
-import { demoPipeline, intentsDir, knowledgeDir } from '../nlu-fixture.js'
+import { demoPipeline, intentsDir, knowledgeDir, languagePack } from '../nlu-fixture.js'
 
 const f = (...words: string[]) => new Map(words.map((w) => [w, 1]))
 
@@ -30,7 +29,7 @@ describe('intent classifier', () => {
   })
 
   it('scores at least 80% on a held-out split of intents/ (rasa test nlu style)', () => {
-    const report = evaluateNlu(loadKnowledgeBase(knowledgeDir, intentsDir), loadNluResources(intentsDir))
+    const report = evaluateNlu(loadKnowledgeBase(knowledgeDir, intentsDir), languagePack())
     expect(report.total).toBeGreaterThan(200)
     expect(report.accuracy).toBeGreaterThan(0.8)
   })
