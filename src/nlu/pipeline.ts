@@ -117,7 +117,9 @@ export class NluPipeline {
     const safety = this.safety.detect(masked)
     const humanRequest = this.human.detect(masked)
     const complaint = this.complaint.detect(masked, sentiment)
-    const medical = this.medicalDetector.detect(masked, normalised)
+    // Chinese names are masked inside words (空腹血糖 is not 空腹血+糖), so Chinese rules also read the
+    // unmasked text; a spaced language's names are whole words, and its rules expect them masked.
+    const medical = this.medicalDetector.detect(masked, this.scheme.spaced ? masked : normalised)
     return {
       normalised, tokens, entities, sentiment, routing: this.medicalDetector.isRouting(masked),
       followUp: this.followUpPattern.test(normalised),
