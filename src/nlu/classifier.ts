@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto'
-
 /**
  * Intent classifier: each intent is the centroid of its examples' TF-IDF vectors (Rocchio), with every
  * feature weighted by inverse document frequency times inverse *intent* frequency, so a word that
@@ -121,24 +119,6 @@ export class IntentClassifier {
     const { w, b } = this.calibration
     return 1 / (1 + Math.exp(-(w[0] * score + w[1] * margin + b)))
   }
-}
-
-const TRAINED_KEPT = 8
-const trained = new Map<string, IntentClassifier>()
-
-/**
- * A classifier for these examples. Most publishes change facts (a floor, an opening time), not the
- * examples, so a classifier trained on identical features is reused rather than trained and
- * calibrated again; a few recent ones are kept (each language, live and draft).
- */
-export function trainedClassifier(data: LabelledFeatures[]): IntentClassifier {
-  const key = createHash('sha256').update(data.map((d) => `${d.intent}\u0001${[...d.features].join('\u0002')}`).join('\u0003')).digest('base64')
-  let clf = trained.get(key)
-  if (clf) trained.delete(key)
-  else clf = new IntentClassifier(data)
-  trained.set(key, clf)
-  if (trained.size > TRAINED_KEPT) trained.delete(trained.keys().next().value!)
-  return clf
 }
 
 /** Platt scaling on 5 held-out folds: P(top intent is right | top score, margin to the second). */

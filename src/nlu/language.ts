@@ -66,7 +66,9 @@ export class LanguageDetector {
     const found: Array<{ code: string; count: number }> = []
     for (const s of this.scripts) {
       let count = 0
-      for (const m of lower.matchAll(s.re)) if (!s.words || !this.sharedWords.has(m[0])) count++
+      // Characters are counted by what a replace removes: no match object per character.
+      if (!s.words) count = lower.length - lower.replace(s.re, '').length
+      else for (const m of lower.matchAll(s.re)) if (!this.sharedWords.has(m[0])) count++
       if (count) found.push({ code: s.code, count })
     }
     return found.sort((a, b) => b.count - a.count).map((f) => f.code)

@@ -1,17 +1,45 @@
 import type { KnowledgeBase } from '../knowledge-base/types.js'
-import { trainedClassifier, type IntentClassifier, type Ranked } from './classifier.js'
+import { createHash } from 'node:crypto'
+import { IntentClassifier, type Ranked } from './classifier.js'
 import { ComplaintDetector, HumanRequestDetector, MedicalAdviceDetector, type ComplaintFinding, type MedicalFinding } from './detectors/routing.js'
 import { SafetyDetector, type SafetyFinding } from './detectors/safety.js'
 import { EntityExtractor, maskMentions, type Entities } from './entities.js'
 import { extractFeatures, type FeatureScheme } from './features.js'
 import type { LanguageSpec } from './language.js'
-import { createNormaliser, HomophoneCorrector, type Normaliser } from './normalise.js'
+import { createNormaliser, HomophoneCorrector, type Corrector, type Normaliser } from './normalise.js'
 import type { LanguagePack, NluResources } from './resources.js'
 import { SentimentAnalyser } from './sentiment.js'
 import { SpellingCorrector } from './spelling.js'
 import { jiebaTokenizer, wordTokenizer } from './tokenizers.js'
 
 const ANALYSIS_CACHE_SIZE = 5000
+
+/** What a pipeline learns from its examples: the spelling corrector, the classifier, the words used. */
+interface Training { corrector: Corrector; classifier: IntentClassifier; words: string[] }
+
+/**
+ * Most publishes change facts (a floor, an opening time), not the examples or the names: training
+ * on the same inputs is reused instead of repeated (features of every example, calibration). A few
+ * recent ones are kept: each language, live, draft and the accuracy check's splits.
+ */
+const TRAININGS_KEPT = 8
+const trainings = new Map<string, Training>()
+// Rule data and dictionaries are read once per process: the pack object stands for its contents.
+const packIds = new WeakMap<LanguagePack, number>()
+let packCount = 0
+
+function trainingKey(pack: LanguagePack, vocabulary: string[], triageWords: string[], intents: KnowledgeBase['intents']): string {
+  if (!packIds.has(pack)) packIds.set(pack, ++packCount)
+  const hash = createHash('sha256').update(`${pack.spec.code}\u0000${packIds.get(pack)}\u0000${vocabulary.join('\u0001')}\u0000${triageWords.join('\u0001')}`)
+  for (const i of intents) hash.update(`\u0002${i.id}\u0003${i.examples.join('\u0001')}`)
+  return hash.digest('base64')
+}
+
+function remember(key: string, training: Training): void {
+  trainings.delete(key)
+  trainings.set(key, training)
+  if (trainings.size > TRAININGS_KEPT) trainings.delete(trainings.keys().next().value!)
+}
 
 /** Everything the NLU found in one message; the dialogue decision reads only this. */
 export interface Analysis {
@@ -60,7 +88,8 @@ export class NluPipeline {
 
   readonly language: LanguageSpec
 
-  constructor(readonly kb: KnowledgeBase, { spec: language, resources, dictionary }: LanguagePack) {
+  constructor(readonly kb: KnowledgeBase, pack: LanguagePack) {
+    const { spec: language, resources, dictionary } = pack
     this.language = language
     this.entities = new EntityExtractor(kb, resources.timeWords)
     const vocabulary = [...this.entities.terms(), ...resources.domainWords]
@@ -69,15 +98,18 @@ export class NluPipeline {
     const tokenizer = spaced ? wordTokenizer(this.stopwords, () => this.known) : jiebaTokenizer
     tokenizer.addWords(vocabulary)
     this.scheme = { tokenizer, stopwords: this.stopwords, spaced }
+    const triageWords = kb.triage.flatMap((r) => r.keywords.map(String))
+    const key = trainingKey(pack, vocabulary, triageWords, kb.intents)
+    const reused = trainings.get(key)
     // A spaced language's spelling is corrected towards every word its data uses; Chinese typos are
     // mostly same-sound characters, corrected towards the knowledge's names by pinyin.
-    const corrector = spaced
+    const corrector = reused?.corrector ?? (spaced
       ? new SpellingCorrector({
-        targets: [...vocabulary, ...ruleWords(resources), ...kb.triage.flatMap((r) => r.keywords.map(String))],
+        targets: [...vocabulary, ...ruleWords(resources), ...triageWords],
         known: [...kb.intents.flatMap((i) => i.examples), ...resources.stopwords],
         ...(dictionary ? { dictionary } : {}),
       })
-      : new HomophoneCorrector(vocabulary)
+      : new HomophoneCorrector(vocabulary))
     this.normalise = createNormaliser(resources.typos, corrector)
     this.followUpPattern = new RegExp(language.dialogue.followUp, 'u')
     this.fillers = new RegExp(language.dialogue.fillers, 'gu')
@@ -86,13 +118,17 @@ export class NluPipeline {
     this.complaint = new ComplaintDetector(resources.complaint, this.safety.negation)
     this.medicalDetector = new MedicalAdviceDetector(resources.medical, this.safety.negation)
     this.sentiment = new SentimentAnalyser(resources.sentiment)
-    const data = kb.intents.flatMap((intent) => intent.examples.map((ex) => {
-      const text = this.normalise(ex)
-      return { intent: intent.id, features: extractFeatures(text, this.entities.extract(text).mentions, this.scheme).features }
-    }))
-    const trainingWords = spaced ? kb.intents.flatMap((i) => i.examples.flatMap((ex) => this.normalise(ex).split(/[^\p{L}']+/u))) : []
-    this.known = new Set([...vocabulary, ...resources.genericNouns, ...Object.values(resources.timeWords).flat(), ...trainingWords])
-    this.classifier = trainedClassifier(data)
+    const training = reused ?? this.train(kb, corrector)
+    remember(key, training)
+    this.known = new Set([...vocabulary, ...resources.genericNouns, ...Object.values(resources.timeWords).flat(), ...training.words])
+    this.classifier = training.classifier
+  }
+
+  private train(kb: KnowledgeBase, corrector: Corrector): Training {
+    const normalised = kb.intents.map((intent) => ({ intent: intent.id, texts: intent.examples.map((ex) => this.normalise(ex)) }))
+    const data = normalised.flatMap(({ intent, texts }) => texts.map((text) => ({ intent, features: extractFeatures(text, this.entities.extract(text).mentions, this.scheme).features })))
+    const words = this.scheme.spaced ? normalised.flatMap(({ texts }) => texts.flatMap((t) => t.split(/[^\p{L}']+/u))) : []
+    return { corrector, classifier: new IntentClassifier(data), words }
   }
 
   /**

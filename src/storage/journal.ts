@@ -64,7 +64,12 @@ export class Journal<T> {
     const durable = batch.filter((b) => b.sync)
     for (const b of batch) if (!b.sync) b.done()
     if (durable.length) this.syncNow(durable.map((b) => b.done))
-    else if (!this.timer) this.timer = setTimeout(() => { this.timer = undefined; this.syncNow([]) }, this.syncIntervalMs)
+    else this.syncSoon()
+  }
+
+  /** fsync within the interval: written data reaches the disk without an fsync per write. */
+  private syncSoon(): void {
+    if (!this.timer) this.timer = setTimeout(() => { this.timer = undefined; this.syncNow([]) }, this.syncIntervalMs)
   }
 
   private waiting: Array<(err?: Error) => void> = []
@@ -79,7 +84,10 @@ export class Journal<T> {
     fsync(this.fd, (err) => {
       this.syncing = false
       for (const cb of done) cb(err ?? undefined)
-      if (this.waiting.length || this.dirty) this.syncNow([])
+      // A handoff that waits is synced at once; other writes only within the interval, or a busy
+      // server would fsync back to back all the time.
+      if (this.waiting.length) this.syncNow([])
+      else if (this.dirty) this.syncSoon()
     })
   }
 
