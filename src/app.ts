@@ -3,7 +3,7 @@ import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
-import { Errors, type ErrorBody } from './errors.js'
+import { Errors, isStorageOutage, type ErrorBody } from './errors.js'
 import { loggerOptions } from './logger.js'
 import brain from './plugins/brain.js'
 import stores from './plugins/stores.js'
@@ -57,10 +57,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  app.setErrorHandler((err: FastifyError, req, reply) => {
+  app.setErrorHandler((caught: FastifyError, req, reply) => {
+    const err: FastifyError = isStorageOutage(caught) ? new Errors.StorageUnavailable() : caught
     const body = toErrorBody(err)
     const status = statusOf(err)
-    if (status >= 500) req.log.error({ err }, 'request failed')
+    if (status >= 500) req.log.error({ err: caught }, 'request failed')
     reply.status(status).send(body)
   })
   app.addHook('onResponse', (req, reply, done) => {
@@ -140,7 +141,7 @@ function toErrorBody(err: FastifyError): ErrorBody {
     case 'FST_ERR_CTP_INVALID_JSON_BODY': return { error: { code: 'ND_INVALID_JSON', message: 'the body is not valid JSON; send {"sessionId": "...", "text": "..."}' } }
   }
   const status = statusOf(err)
-  if (status >= 500) return { error: { code: 'ND_INTERNAL', message: new Errors.Internal().message } }
+  if (status >= 500 && err.code !== 'ND_STORAGE_UNAVAILABLE') return { error: { code: 'ND_INTERNAL', message: new Errors.Internal().message } }
   const details = (err as FastifyError & { details?: unknown }).details
   return { error: { code: err.code?.startsWith('ND_') ? err.code : 'ND_BAD_REQUEST', message: err.message, ...(details ? { details } : {}) } }
 }

@@ -16,7 +16,13 @@ export const Errors = {
   AccountInvalid: createError<[string]>('ND_ACCOUNT_INVALID', '%s', 400),
   KnowledgeInvalid: createError<[string]>('ND_KNOWLEDGE_INVALID', '%s', 422),
   UnsupportedMediaType: createError('ND_UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json', 415),
+  StorageUnavailable: createError('ND_STORAGE_UNAVAILABLE', 'shared storage (Redis) is not answering; patients are still answered and handoffs kept, please retry in a few seconds', 503),
   Internal: createError('ND_INTERNAL', 'something went wrong on our side; please try again, or call the hospital', 500),
+}
+
+/** ioredis's errors while Redis restarts or is unreachable. */
+export function isStorageOutage(err: Error): boolean {
+  return err.name === 'MaxRetriesPerRequestError' || /Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|Stream isn't writeable/.test(err.message)
 }
 
 export interface ErrorBody { error: { code: string; message: string; details?: unknown } }

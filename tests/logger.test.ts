@@ -10,6 +10,12 @@ describe('PII masking', () => {
     expect(maskPii('心内科在几楼')).toBe('心内科在几楼')
   })
 
+  it('masks medical record numbers and names given in English', () => {
+    expect(maskPii('我的病历号是A2023456789，住院号：8812345')).toBe('我的病历号是A2*********，住院号：88*****')
+    expect(maskPii('My name is John Smith, MRN 00451234')).toBe('My name is J*** *****, MRN 00******')
+    expect(maskPii('where is cardiology? this is urgent')).toBe('where is cardiology? this is urgent')
+  })
+
   it('keeps PII out of the log stream', () => {
     const lines: string[] = []
     const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb() } })

@@ -53,7 +53,9 @@ export default fp<{ config: Config }>(async (app, { config }) => {
   app.decorate('serviceLevels', levels)
   // Whether a person can answer now; if not, when the next shift starts (told to the patient).
   const availability = async (now: Date) => {
-    const presence = await app.stores.agents.presence()
+    // Unknown while storage is down: the patient is not told that nobody is on duty.
+    const presence = await app.stores.agents.presence().catch(() => undefined)
+    if (!presence) return { online: true }
     if (Object.values(presence).some((p) => p.presence === 'online')) return { online: true }
     return { online: false, opensAt: nextShift(levels, now, config.timezone) }
   }

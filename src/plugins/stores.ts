@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { openEmbeddedStores } from '../storage/embedded.js'
+import { withOutbox } from '../storage/outbox.js'
 import { openRedisStores } from '../storage/redis.js'
 import type { Stores } from '../storage/types.js'
 import { SessionTokens } from '../auth/session-token.js'
@@ -11,7 +12,10 @@ declare module 'fastify' {
 
 /** Storage chosen by config: Redis when REDIS_URL is set, else the embedded journal in DATA_DIR. */
 export default fp<{ config: Config; stores?: Stores }>(async (app, { config, stores }) => {
-  const chosen = stores ?? (config.redisUrl ? await openRedisStores(config.redisUrl, config.redisPrefix) : openEmbeddedStores(config.dataDir))
+  // With Redis, writes it cannot take wait in DATA_DIR until it is back (storage/outbox.ts).
+  let reported = 0
+  const redisError = (err: Error) => { if (Date.now() - reported > 10_000) { reported = Date.now(); app.log.warn({ err: err.message }, 'Redis connection error (reported every 10 s at most)') } }
+  const chosen = stores ?? (config.redisUrl ? withOutbox(await openRedisStores(config.redisUrl, config.redisPrefix, redisError), config.dataDir, app.log) : openEmbeddedStores(config.dataDir))
   app.decorate('stores', chosen)
   app.decorate('sessionTokens', new SessionTokens(config.sessionSecret ?? await chosen.secret()))
   app.log.info({ storage: chosen.kind }, 'storage ready')

@@ -64,14 +64,22 @@ class RedisTickets implements TicketStore {
 }
 
 /** Redis storage (REDIS_URL): shared by every instance behind a load balancer. */
-export async function openRedisStores(url: string, prefix = 'nd:'): Promise<Stores> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 }) as RedisWithCommands
+export async function openRedisStores(url: string, prefix = 'nd:', onError: (err: Error) => void = () => undefined): Promise<Stores> {
+  // A command fails at once when Redis is gone (no offline queue, 2 s at most when it hangs), and a
+  // failed one is never re-sent by ioredis on reconnect: the outbox (outbox.ts) keeps and replays
+  // what could not be written, so a re-send would write it twice.
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 2000, enableOfflineQueue: false, autoResendUnfulfilledCommands: false }) as RedisWithCommands
   redis.defineCommand('ndUpdateTicket', { numberOfKeys: 1, lua: UPDATE_TICKET })
   redis.defineCommand('ndTransitionTicket', { numberOfKeys: 1, lua: TRANSITION_TICKET })
   await redis.connect()
   const keys = redisKeys(prefix)
   const tickets = new RedisTickets(redis, keys)
-  const subscriber = redis.duplicate()
+  // Subscriptions are not writes: they may wait for a connection and are renewed on reconnect.
+  const subscriber = redis.duplicate({ enableOfflineQueue: true, autoResendUnfulfilledCommands: true })
+  // While Redis is away, every reconnect attempt errors: commands fail on their own (the outbox keeps
+  // their writes), so these are only reported, not thrown.
+  redis.on('error', onError)
+  subscriber.on('error', onError)
   let closed = false
   const handlers = new Map<string, Set<(event: unknown) => void>>()
   subscriber.on('message', (channel: string, message: string) => {
@@ -215,7 +223,9 @@ export async function openRedisStores(url: string, prefix = 'nd:'): Promise<Stor
       if (closed) return
       closed = true
       subscriber.disconnect()
-      await redis.quit()
+      // QUIT waits for an answer that never comes while Redis is down.
+      await Promise.race([redis.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())])
+      redis.disconnect()
     },
   }
 }
