@@ -164,6 +164,8 @@
   var ws = null
   var backoff = 500
   var pending = {}
+  // Messages a restarting server refused (ND_SHUTTING_DOWN): sent again once reconnected.
+  var retry = []
   var seq = 0
   function connect() {
     ws = new WebSocket(server.replace(/^http/, 'ws') + '/ws?sessionId=' + encodeURIComponent(sessionId))
@@ -173,6 +175,7 @@
         setTimeout(function () { if (status.textContent === t('reconnected')) idle() }, 3000)
       }
       backoff = 500
+      retry.splice(0).forEach(transmit)
     }
     ws.onmessage = function (e) {
       var m = JSON.parse(e.data)
@@ -183,6 +186,7 @@
         add('system', m.text)
         if (m.action === 'handBack' || m.action === 'close') { handedOff = false; idle(); askRating() }
       } else if (m.type === 'typing') typing(true)
+      else if (m.type === 'error' && m.error && m.error.code === 'ND_SHUTTING_DOWN' && pending[m.id]) { retry.push(pending[m.id]); delete pending[m.id] }
       else if (m.type === 'error') status.textContent = m.error && m.error.message ? m.error.message : t('failed')
     }
     ws.onclose = function () {
@@ -204,6 +208,10 @@
     lastSent = Date.now()
     add('patient', text)
     showChips([])
+    transmit(text)
+  }
+
+  function transmit(text) {
     if (ws && ws.readyState === WebSocket.OPEN) {
       var id = 'm' + (++seq)
       pending[id] = text

@@ -10,8 +10,9 @@ import stores from './plugins/stores.js'
 import chatRoutes from './routes/chat.js'
 import healthRoutes from './routes/health.js'
 import { SessionRateLimiter } from './routes/session-rate-limit.js'
-import wsChatRoutes from './routes/ws-chat.js'
+import wsChatRoutes, { drainWebSockets, wsDrain } from './routes/ws-chat.js'
 import websocket from '@fastify/websocket'
+import { Redis } from 'ioredis'
 import fastifyStatic from '@fastify/static'
 import securityHeaders from './plugins/security-headers.js'
 import cors from '@fastify/cors'
@@ -83,7 +84,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     openapi: { info: { title: 'NightDesk 夜间服务台 chat API', version: '1.0.0', description: 'See README.md for the contract.' } },
   })
   if (config.rateLimit.enabled) {
+    // With Redis, every instance counts against the same per-IP limit; if Redis is away, requests pass
+    // (each instance's per-conversation limit still holds) rather than patients being refused.
+    const shared = config.redisUrl ? new Redis(config.redisUrl, { connectTimeout: 500, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true }) : undefined
+    if (shared) {
+      shared.on('error', () => undefined)
+      await shared.connect().catch(() => undefined)
+      app.addHook('onClose', async () => { shared.disconnect() })
+    }
     await app.register(rateLimit, {
+      ...(shared ? { redis: shared, nameSpace: `${config.redisPrefix}rate:`, skipOnError: true } : {}),
       max: config.rateLimit.perIpPerMinute,
       timeWindow: 60_000,
       allowList: config.rateLimit.exemptIps,
@@ -93,11 +103,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(stores, { config, ...(deps.stores ? { stores: deps.stores } : {}) })
   await app.register(brain, { config })
   await app.register(retention, { config })
-  await app.register(websocket, { options: { maxPayload: BODY_LIMIT } })
+  const drain = wsDrain()
+  await app.register(websocket, {
+    options: { maxPayload: BODY_LIMIT },
+    preClose(done) { drainWebSockets(this.websocketServer, drain).then(() => done(), done) },
+  })
   // One per-conversation limit across channels: HTTP and WebSocket messages count together.
   const limiter = config.rateLimit.enabled ? new SessionRateLimiter(config.rateLimit.perSessionPerMinute, 60_000) : undefined
   await app.register(chatRoutes, limiter ? { limiter } : {})
-  await app.register(wsChatRoutes, limiter ? { limiter } : {})
+  await app.register(wsChatRoutes, { drain, ...(limiter ? { limiter } : {}) })
   await app.register(patientRoutes)
   await app.register(handoff, { config })
   await app.register(authRoutes)

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { tempDir } from './helpers.js'
 import { exited, freePort, postChat as ask, startServer } from './server-process.js'
 
@@ -23,6 +24,25 @@ describe('faults', () => {
     // Every request the server accepted before the signal got its answer; none failed half-way.
     expect(answered + refused).toBe(40)
     expect(answered).toBeGreaterThan(0)
+    expect(await exited(child)).toBe(0)
+  })
+
+  it('SIGTERM: a widget\'s last message is answered or clearly refused, never dropped, then its WebSocket closes with 1001', async () => {
+    const port = await freePort()
+    const child = await start(tempDir('nd-term-ws-'), port)
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws?sessionId=term-ws`)
+    const frames: Array<{ type: string; id?: string; action?: string; error?: { code: string } }> = []
+    socket.on('message', (d) => frames.push(JSON.parse(String(d))))
+    await new Promise((r) => socket.once('open', r))
+    await expect.poll(() => frames.some((f) => f.type === 'ready')).toBe(true)
+    const closed = new Promise<number>((r) => socket.once('close', (code) => r(code)))
+    socket.send(JSON.stringify({ type: 'message', id: 'last', text: '做胃镜要空腹吗' }))
+    child.kill('SIGTERM')
+    expect(await closed).toBe(1001)
+    // Read before the signal: answered. Read after it: refused with a code the widget shows and retries.
+    const last = frames.filter((f) => f.id === 'last')
+    expect(last).toHaveLength(1)
+    expect(last[0]!.type === 'reply' ? last[0]!.action : last[0]!.error?.code).toMatch(/^(answer|ND_SHUTTING_DOWN)$/)
     expect(await exited(child)).toBe(0)
   })
 

@@ -71,4 +71,19 @@ await describeWithRedis('two instances on one Redis', () => {
     expect(view.transcript.map((e: { role: string }) => e.role)).toEqual(['patient', 'bot', 'agent'])
     expect((await chat(b, 'multi-patient', '还在吗')).handoff?.ticketId).toBe(id)
   })
+
+  it('counts one per-IP limit across instances', async () => {
+    const limited = () => testConfig({ redisUrl: REDIS_URL, redisPrefix: `${prefix}rl-`, rateLimit: { enabled: true, perIpPerMinute: 6, perSessionPerMinute: 30, exemptIps: [] } })
+    const [x, y] = [await buildApp(limited(), { logger: false }), await buildApp(limited(), { logger: false })]
+    try {
+      const send = (app: FastifyInstance, i: number) => app.inject({ method: 'POST', url: '/api/chat', remoteAddress: '10.1.2.3', payload: { sessionId: `rl-${i}`, text: '心内科在几楼' } })
+      const statuses = [] as number[]
+      for (let i = 0; i < 8; i++) statuses.push((await send(i % 2 ? y : x, i)).statusCode)
+      expect(statuses.filter((s) => s === 200)).toHaveLength(6)
+      expect(statuses.slice(6)).toEqual([429, 429])
+    } finally {
+      await x.close()
+      await y.close()
+    }
+  })
 })

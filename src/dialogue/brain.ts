@@ -65,9 +65,12 @@ export class BotBrain {
 
   has(code: string): boolean { return this.knowledge.has(code) }
 
-  /** Trains the languages not trained yet, one per turn of the event loop so requests keep flowing. */
-  async warm(): Promise<Map<string, NluPipeline>> {
-    for (const code of this.codes) {
+  /** The languages trained so far. */
+  trained(): string[] { return [...this.pipelines.keys()] }
+
+  /** Trains languages not trained yet, one per turn of the event loop so requests keep flowing. */
+  async warm(codes: string[] = this.codes): Promise<Map<string, NluPipeline>> {
+    for (const code of codes.filter((c) => this.has(c))) {
       if (this.pipelines.has(code)) continue
       await new Promise((resolve) => setImmediate(resolve))
       this.pipeline(code)

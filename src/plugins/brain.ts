@@ -25,8 +25,8 @@ export default fp<{ config: Config }>(async (app, { config }) => {
   let live = { brain: createBrain(buildKnowledgeBase(withShippedDefaults(source, shipped)), packs, config.timezone), source, version: published?.version ?? 0 }
   app.log.info({ ms: Math.round(performance.now() - started), languages: live.brain.codes }, 'knowledge loaded')
   // The other languages train after the service is up; a message in one of them meanwhile trains it.
-  const warm = (brain: BotBrain, version: number) => {
-    brain.warm().then((languages) => {
+  const warm = (brain: BotBrain, version: number, codes?: string[]) => {
+    brain.warm(codes).then((languages) => {
       for (const [code, nlu] of languages) {
         const examples = nlu.kb.intents.reduce((n, i) => n + i.examples.length, 0)
         app.log.info({ version, language: code, intents: nlu.kb.intents.length, examples, untranslated: nlu.kb.untranslated.length, foldAccuracy: Number(nlu.classifier.calibration.foldAccuracy.toFixed(3)) }, 'classifier trained')
@@ -40,7 +40,14 @@ export default fp<{ config: Config }>(async (app, { config }) => {
 
   const knowledge = new KnowledgeService(app.stores, packs, config.timezone, shipped, {
     get: () => live,
-    swap: (brain, src, version) => { live = { brain, source: src, version }; app.log.info({ version }, 'knowledge version live'); warm(brain, version) },
+    swap: (brain, src, version) => {
+      // The languages in use are trained again (mostly reused: the examples rarely change); the others
+      // stay untrained until a message in them comes.
+      const inUse = live.brain.trained()
+      live = { brain, source: src, version }
+      app.log.info({ version }, 'knowledge version live')
+      warm(brain, version, inUse)
+    },
   })
   app.decorate('knowledge', knowledge)
   const off = await app.stores.events.subscribe(KB_TOPIC, (event) => {
