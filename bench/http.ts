@@ -7,6 +7,8 @@ export const CHAT_MIX: Array<[string, number]> = [
   ['心內科在幾樓', 2], ['胃境要空腹吗', 2], ['那眼科呢', 3], ['异地医保能用吗', 2], ['出院手续在哪办', 2],
   ['检查前要空腹吗', 2], ['今天天气怎么样', 3], ['你好', 3], ['发烧38度5吃什么药好', 3], ['我的化验单白细胞偏高严重吗', 2],
   ['牙疼挂什么科', 2], ['做个胃镜多少钱', 2], ['转人工', 2], ['收费处多收了我两百块钱', 1], ['我爸突然胸口剧痛喘不上气', 1],
+  // Foreign patients (issue 8): a few in English.
+  ['Where is cardiology?', 2], ['do i need to fast before a gastroscopy', 1], ['what time does the pharmacy open', 1],
 ]
 
 const bag = CHAT_MIX.flatMap(([text, weight]) => Array<string>(weight).fill(text))

@@ -16,6 +16,7 @@ import { startServer } from './servers.js'
 import { benchStartup } from './startup.js'
 import { fmt, summarise } from './stats.js'
 import { chatter, closeAll, openMany } from './ws.js'
+import { availableLanguages } from '../src/nlu/language.js'
 import { benchRetrain } from './retrain.js'
 
 const quick = process.env.BENCH_QUICK === '1'
@@ -26,6 +27,7 @@ const knowledgeDir = path.join(root, 'knowledge')
 const intentsDir = path.join(root, 'intents')
 const serverJs = path.join(root, 'dist/src/server.js')
 const rows: Array<[string, string, string, string]> = []
+const languages = availableLanguages(intentsDir).length
 const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version }, at: new Date().toISOString() }
 const row = (what: string, value: string, spread: string, target: string) => { rows.push([what, value, spread, target]); console.error(`  ${what}: ${value}`) }
 const runs = quick ? 1 : 3
@@ -39,7 +41,7 @@ const seconds = quick ? 3 : 8
     const h = await startServer(path.join(root, 'dist/bench/hello-server.js'), 4200 + r)
     hello.push(await load(`${h.url}/hello`, { connections: 50, seconds, chat: false, tag: `h${r}` }))
     await h.stop()
-    const c = await startServer(serverJs, 4210 + r)
+    const c = await startServer(serverJs, 4210 + r, {}, languages)
     chat.push(await load(c.url, { connections: 50, seconds, chat: true, tag: `c${r}` }))
     await c.stop()
   }
@@ -69,7 +71,7 @@ for (const factor of [1, 10, 50]) {
 
 // 4. WebSockets: memory with 10,000 idle connections and with 1,000 chatting; round trip.
 {
-  const server = await startServer(serverJs, 4230)
+  const server = await startServer(serverJs, 4230, {}, languages)
   const baseline = server.rssMiB()
   const wsUrl = server.url.replace('http', 'ws') + '/ws'
   const idleCount = quick ? 2000 : 10_000

@@ -6,7 +6,7 @@ import path from 'node:path'
 export interface Server { url: string; child: ChildProcess; rssMiB(): number; stop(): Promise<void> }
 
 /** A server in its own process, pinned to core 0 when taskset exists (the load generator gets core 1). */
-export async function startServer(script: string, port: number, env: Record<string, string> = {}): Promise<Server> {
+export async function startServer(script: string, port: number, env: Record<string, string> = {}, languageCount = 0): Promise<Server> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'nd-bench-'))
   const pinned = existsSync('/usr/bin/taskset') && os.cpus().length > 1
   const args = pinned ? ['-c', '0', process.execPath, script] : [script]
@@ -17,7 +17,11 @@ export async function startServer(script: string, port: number, env: Record<stri
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 30_000
   for (;;) {
-    try { await fetch(`${url}/healthz`); break } catch { /* starting */ }
+    // Healthy and every language trained: background training must not weigh on the measurements.
+    try {
+      const health = await (await fetch(`${url}/healthz`)).json() as { languages?: string[] }
+      if ((health.languages?.length ?? 0) >= languageCount) break
+    } catch { /* starting */ }
     if (Date.now() > deadline) throw new Error(`${script} did not start`)
     await new Promise((r) => setTimeout(r, 50))
   }

@@ -89,7 +89,7 @@ export class NluPipeline {
   readonly language: LanguageSpec
 
   constructor(readonly kb: KnowledgeBase, pack: LanguagePack) {
-    const { spec: language, resources, dictionary } = pack
+    const { spec: language, resources } = pack
     this.language = language
     this.entities = new EntityExtractor(kb, resources.timeWords)
     const vocabulary = [...this.entities.terms(), ...resources.domainWords]
@@ -107,7 +107,7 @@ export class NluPipeline {
       ? new SpellingCorrector({
         targets: [...vocabulary, ...ruleWords(resources), ...triageWords],
         known: [...kb.intents.flatMap((i) => i.examples), ...resources.stopwords],
-        ...(dictionary ? { dictionary } : {}),
+        ...(pack.dictionary ? { dictionary: pack.dictionary() } : {}),
       })
       : new HomophoneCorrector(vocabulary))
     this.normalise = createNormaliser(resources.typos, corrector)

@@ -42,32 +42,41 @@ export function loadNluResources(intentsDir: string, lang = 'zh'): NluResources 
   }
 }
 
-/** A language's reading rules and rule data, from intents/<code>/, and its dictionary if it has one. */
-export interface LanguagePack { spec: LanguageSpec; resources: NluResources; dictionary?: ReadonlySet<string> }
+/**
+ * A language's reading rules and rule data, from intents/<code>/, and its dictionary if it has one.
+ * Both are read on first use: a language trained after start-up costs start-up nothing.
+ */
+export interface LanguagePack { readonly spec: LanguageSpec; readonly resources: NluResources; readonly dictionary?: () => ReadonlySet<string> }
 
 export async function loadLanguagePacks(intentsDir: string): Promise<Map<string, LanguagePack>> {
   const packs = new Map<string, LanguagePack>()
   for (const code of availableLanguages(intentsDir)) {
     const spec = loadLanguageSpec(intentsDir, code)
-    const dictionary = spec.dictionary ? await loadDictionary(spec.dictionary, path.join(intentsDir, code)) : undefined
-    packs.set(code, { spec, resources: loadNluResources(intentsDir, code), ...(dictionary ? { dictionary } : {}) })
+    const words = spec.dictionary ? await dictionaryFile(spec.dictionary, path.join(intentsDir, code)) : undefined
+    let resources: NluResources | undefined
+    packs.set(code, {
+      spec,
+      get resources() { return (resources ??= loadNluResources(intentsDir, code)) },
+      ...(words ? { dictionary: () => readDictionary(words) } : {}),
+    })
   }
   return packs
 }
 
-const dictionaries = new Map<string, Promise<ReadonlySet<string>>>()
+/** The word list's file: an npm package's default export (word-list), or a file under intents/<code>/. */
+async function dictionaryFile(name: string, languageDir: string): Promise<string> {
+  if (name.startsWith('.') || name.startsWith('/')) return path.resolve(languageDir, name)
+  return String((await import(name) as { default: unknown }).default)
+}
 
-/** A word list, read once per process (English: 274k words, about 60 ms). */
-function loadDictionary(name: string, languageDir: string): Promise<ReadonlySet<string>> {
-  const local = name.startsWith('.') || name.startsWith('/')
-  const key = local ? path.resolve(languageDir, name) : name
-  let words = dictionaries.get(key)
+const dictionaries = new Map<string, ReadonlySet<string>>()
+
+/** A word list, read once per process (English: 274k words, ~150 ms). */
+function readDictionary(file: string): ReadonlySet<string> {
+  let words = dictionaries.get(file)
   if (!words) {
-    words = (async () => {
-      const file = local ? key : String((await import(name) as { default: unknown }).default)
-      return new Set(readFileSync(file, 'utf8').split('\n').map((w) => w.trim().toLowerCase()).filter(Boolean))
-    })()
-    dictionaries.set(key, words)
+    words = new Set(readFileSync(file, 'utf8').split('\n').map((w) => w.trim().toLowerCase()).filter(Boolean))
+    dictionaries.set(file, words)
   }
   return words
 }

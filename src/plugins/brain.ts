@@ -8,6 +8,8 @@ import { buildKnowledgeBase, readKnowledgeSource, withShippedDefaults, type Know
 import { KB_TOPIC, KnowledgeService } from '../knowledge-base/publishing.js'
 import { loadLanguagePacks } from '../nlu/resources.js'
 
+const WARM_AFTER_LISTEN_MS = 1000
+
 declare module 'fastify' {
   interface FastifyInstance { brain: () => BotBrain; bot: Bot; serviceLevels: ServiceLevels; knowledge: KnowledgeService; knowledgeVersion: () => number }
 }
@@ -33,8 +35,11 @@ export default fp<{ config: Config }>(async (app, { config }) => {
       }
     }, (err) => app.log.error({ err, version }, 'could not train a language'))
   }
-  // After listening: trained before, it would delay the port opening (and /healthz) by ~0.7 s.
-  app.addHook('onListen', async () => warm(live.brain, live.version))
+  // A second after listening: the first health checks and messages are answered at once instead of
+  // waiting behind ~0.7 s of training (a message in another language meanwhile trains it on the spot).
+  let warming: NodeJS.Timeout | undefined
+  app.addHook('onListen', async () => { warming = setTimeout(() => warm(live.brain, live.version), WARM_AFTER_LISTEN_MS).unref() })
+  app.addHook('onClose', async () => clearTimeout(warming))
   app.decorate('brain', () => live.brain)
   app.decorate('knowledgeVersion', () => live.version)
 

@@ -118,7 +118,7 @@ describe('service routes', () => {
   it('reports health once the classifier is trained', async () => {
     const res = await app.inject({ method: 'GET', url: '/healthz' })
     expect(res.statusCode).toBe(200)
-    expect(res.json()).toMatchObject({ status: 'ok', storage: 'embedded' })
+    expect(res.json()).toMatchObject({ status: 'ok', storage: 'embedded', languages: ['zh'] })
   })
 
   it('serves an OpenAPI description of the chat API', async () => {
