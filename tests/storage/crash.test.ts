@@ -19,11 +19,16 @@ function crashTest(env: Record<string, string>, open: () => Promise<Stores>) {
     for (const r of replies) { expect(r.action).toBe('handoff'); tickets.push(r.handoff.ticketId) }
 
     const stores = await open()
+    let ticketsLost = 0
+    let entriesLost = 0
     for (const [i, id] of tickets.entries()) {
-      expect(await stores.tickets.get(id)).toMatchObject({ sessionId: `crash-${i}`, status: 'queued' })
-      expect((await stores.transcripts.list(`crash-${i}`)).length).toBe(2)
+      const ticket = await stores.tickets.get(id)
+      if (ticket?.sessionId !== `crash-${i}` || ticket.status !== 'queued') ticketsLost++
+      entriesLost += 2 - (await stores.transcripts.list(`crash-${i}`)).length
     }
     await stores.close()
+    console.log(`kill -9 after 20 concurrent handoffs (${stores.kind}): tickets lost ${ticketsLost}, transcript entries lost ${entriesLost}`)
+    expect({ ticketsLost, entriesLost }).toEqual({ ticketsLost: 0, entriesLost: 0 })
 
     const second = await start(env, port)
     try {
