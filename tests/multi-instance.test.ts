@@ -18,6 +18,8 @@ await describeWithRedis('two instances on one Redis', () => {
     a = await buildApp(config(), { logger: false })
     b = await buildApp(config(), { logger: false })
     await a.listen({ host: '127.0.0.1', port: 0 })
+    // Every language trained now, not a second later in the middle of a timed step.
+    await a.brain().warm()
     await b.ready()
     const addr = a.server.address()
     aUrl = `ws://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`

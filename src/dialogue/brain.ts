@@ -68,12 +68,25 @@ export class BotBrain {
   /** The languages trained so far. */
   trained(): string[] { return [...this.pipelines.keys()] }
 
-  /** Trains languages not trained yet, one per turn of the event loop so requests keep flowing. */
+  /**
+   * Trains languages not trained yet in steps, each in its own turn of the event loop so requests keep
+   * flowing between them: the rule data, the dictionary, the training, then one analysis that compiles
+   * the detectors' regular expressions (else the first patient's message would pay for it).
+   */
   async warm(codes: string[] = this.codes): Promise<Map<string, NluPipeline>> {
+    const turn = () => new Promise((resolve) => setImmediate(resolve))
     for (const code of codes.filter((c) => this.has(c))) {
       if (this.pipelines.has(code)) continue
-      await new Promise((resolve) => setImmediate(resolve))
-      this.pipeline(code)
+      const pack = this.packs.get(code)!
+      await turn()
+      void pack.resources
+      await turn()
+      pack.dictionary?.()
+      await turn()
+      if (this.pipelines.has(code)) continue
+      const nlu = this.pipeline(code)
+      await turn()
+      nlu.analyseUncached(this.knowledge.get(code)!.intents[0]?.examples[0] ?? '')
     }
     return this.pipelines
   }

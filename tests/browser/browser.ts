@@ -23,6 +23,8 @@ export async function launch(): Promise<Browser> {
 export async function listeningApp(config: Config): Promise<{ app: FastifyInstance; base: string }> {
   const app = await buildApp(config, { logger: false })
   await app.listen({ host: '127.0.0.1', port: 0 })
+  // Every language trained now, not a second later in the middle of a timed step.
+  await app.brain().warm()
   const addr = app.server.address()
   return { app, base: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}` }
 }
