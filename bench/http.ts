@@ -17,20 +17,21 @@ export interface LoadResult { rps: number; p50: number; p99: number; errors: num
 
 export async function load(url: string, opts: { connections: number; seconds: number; chat: boolean; tag: string }): Promise<LoadResult> {
   let n = 0
+  let sessions = 0
+  // A conversation is five messages, one after another on one connection, as a patient at night sends
+  // them: autocannon keeps a connection's context across the request list and resets it after.
+  const conversation = Array.from({ length: 5 }, (_, turn) => ({
+    method: 'POST' as const, path: '/api/chat', headers: { 'content-type': 'application/json' },
+    setupRequest: (req: object, context: { sessionId?: string }) => {
+      if (turn === 0 || !context.sessionId) context.sessionId = `${opts.tag}-${sessions++}`
+      return { ...req, body: JSON.stringify({ sessionId: context.sessionId, text: bag[n++ % bag.length] }) }
+    },
+  }))
   const result = await autocannon({
     url,
     connections: opts.connections,
     duration: opts.seconds,
-    requests: [opts.chat
-      ? {
-          method: 'POST', path: '/api/chat', headers: { 'content-type': 'application/json' },
-          // About five messages per conversation, as a patient at night sends.
-          setupRequest: (req) => {
-            const i = n++
-            return { ...req, body: JSON.stringify({ sessionId: `${opts.tag}-${Math.floor(i / 5)}`, text: bag[i % bag.length] }) }
-          },
-        }
-      : { method: 'GET', path: '/hello' }],
+    requests: opts.chat ? conversation : [{ method: 'GET', path: '/hello' }],
   })
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx }
 }

@@ -5,6 +5,8 @@ import type { LanguagePack } from '../nlu/resources.js'
 import { Composer } from './compose.js'
 import { decide, type DecideOptions } from './decide.js'
 
+const DETECTED_KEPT = 5000
+
 /** One language's reading of messages and wording of answers over the same facts. */
 export interface LanguageBrain { readonly nlu: NluPipeline; composer: Composer }
 
@@ -21,6 +23,7 @@ export class BotBrain {
   readonly detector: LanguageDetector
   private readonly brains = new Map<string, LanguageBrain>()
   private readonly pipelines = new Map<string, NluPipeline>()
+  private readonly detected = new Map<string, DetectedLanguages>()
 
   constructor(
     /** The knowledge base in each language, the base language first. */
@@ -91,13 +94,23 @@ export class BotBrain {
     return this.pipelines
   }
 
+  /** The languages of a message, kept for the texts seen last (patients repeat the same questions). */
+  private detect(text: string): DetectedLanguages {
+    let detected = this.detected.get(text)
+    if (detected) return detected
+    detected = this.detector.detect(text).filter((c) => this.has(c))
+    this.detected.set(text, detected)
+    if (this.detected.size > DETECTED_KEPT) this.detected.delete(this.detected.keys().next().value!)
+    return detected
+  }
+
   /**
    * Reads a message in the language it is written in. A mixed one ("CT在哪里 please") is read by each
    * of its languages and the reading that finds danger, else the surer one, wins: a Chinese symptom
    * in an English sentence must still be caught.
    */
   read(text: string, conversation?: string, hint?: string): Reading {
-    const detected: DetectedLanguages = this.detector.detect(text).filter((c) => this.has(c))
+    const detected = this.detect(text)
     const lang = replyLanguage(detected, conversation && this.has(conversation) ? conversation : undefined, hint && this.has(hint) ? hint : undefined)
     const readers = detected.length ? detected : [lang]
     let best: { analysis: Analysis; nlu: NluPipeline } | undefined

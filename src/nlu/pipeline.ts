@@ -85,6 +85,7 @@ export class NluPipeline {
   private readonly fillers: RegExp
   readonly classifier: IntentClassifier
   private readonly cache = new Map<string, Analysis>()
+  private readonly symptoms = new WeakMap<Analysis, string | undefined>()
 
   readonly language: LanguageSpec
 
@@ -172,8 +173,10 @@ export class NluPipeline {
   }
 
   /** A symptom word in the message, for the department hint of a medical fallback. */
+  /** The symptom a message mentions, for the department hint; kept with the (cached) analysis. */
   symptomOf(analysis: Analysis): string | undefined {
-    return analysis.medical?.symptom ?? this.medicalDetector.symptom(maskMentions(analysis.normalised, analysis.entities.mentions))
+    if (!this.symptoms.has(analysis)) this.symptoms.set(analysis, analysis.medical?.symptom ?? this.medicalDetector.symptom(maskMentions(analysis.normalised, analysis.entities.mentions)))
+    return this.symptoms.get(analysis)
   }
 }
 
