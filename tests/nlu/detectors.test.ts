@@ -5,18 +5,23 @@ import { describe, expect, it } from 'vitest'
 import { demoPipeline, root } from '../nlu-fixture.js'
 
 interface Fixture { positive: Array<string | { text: string; category?: string; level?: number }>; negative: string[] }
-const fixtures = parse(readFileSync(path.join(root, 'tests/fixtures/detectors.yaml'), 'utf8')) as Record<string, Fixture>
+const fixtureFor = (file: string) => parse(readFileSync(path.join(root, 'tests/fixtures', file), 'utf8')) as Record<string, Fixture>
 const text = (p: Fixture['positive'][number]) => (typeof p === 'string' ? p : p.text)
-const analyse = (t: string) => demoPipeline().analyse(t)
 
-const detected: Record<string, (t: string) => boolean> = {
-  emergency: (t) => analyse(t).safety?.kind === 'emergency',
-  self_harm: (t) => analyse(t).safety?.kind === 'self_harm',
-  human_request: (t) => !!analyse(t).humanRequest,
-  complaint: (t) => !!analyse(t).complaint,
-  // Routing ("牙疼挂什么科") is found by the same detector but is not advice: it gets a department.
-  medical_advice: (t) => !!analyse(t).medical && analyse(t).medical?.kind !== 'routing',
+const detectorsOf = (lang: string): Record<string, (t: string) => boolean> => {
+  const analyse = (t: string) => demoPipeline(lang).analyse(t)
+  return {
+    emergency: (t) => analyse(t).safety?.kind === 'emergency',
+    self_harm: (t) => analyse(t).safety?.kind === 'self_harm',
+    human_request: (t) => !!analyse(t).humanRequest,
+    complaint: (t) => !!analyse(t).complaint,
+    // Routing ("牙疼挂什么科") is found by the same detector but is not advice: it gets a department.
+    medical_advice: (t) => !!analyse(t).medical && analyse(t).medical?.kind !== 'routing',
+  }
 }
+const fixtures = fixtureFor('detectors.yaml')
+const detected = detectorsOf('zh')
+const analyse = (t: string) => demoPipeline().analyse(t)
 
 describe.each(Object.keys(detected))('%s detector', (name) => {
   const fx = fixtures[name]!
@@ -46,4 +51,10 @@ describe('negation and categories', () => {
     expect(analyse('投诉电话是多少').complaint).toBeUndefined()
     expect(analyse('护士态度太差了，投诉电话是多少').complaint).toBeDefined()
   })
+})
+
+describe.each(Object.entries(fixtureFor('detectors.en.yaml')))('English %s detector', (name, fx) => {
+  const detect = detectorsOf('en')[name]!
+  it.each(fx.positive.map(text))('catches: %s', (t) => { expect(detect(t)).toBe(true) })
+  it.each(fx.negative)('leaves alone: %s', (t) => { expect(detect(t)).toBe(false) })
 })
