@@ -57,6 +57,8 @@ describe('admins run the knowledge base', () => {
     expect(liveWithin).toBeLessThan(1000)
     expect(statuses.length).toBeGreaterThan(0)
     expect(statuses.every((s) => s === 200)).toBe(true)
+    // A floor is stored once: the English answer moved with the Chinese one.
+    expect((await chat(app, 'kb-after-en', 'Where is cardiology?')).reply).toContain('Outpatient Building 9F')
 
     const rolled = await send('POST', '/api/admin/knowledge/rollback', { version: 1 })
     expect(rolled.statusCode).toBe(200)
