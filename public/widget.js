@@ -1,7 +1,8 @@
 /*
  * NightDesk web chat widget. One tag on any page:
  *   <script src="https://HOST/widget.js" data-lang="zh" defer></script>
- * data-server (default: where this script came from), data-lang (zh | en), data-title.
+ * data-server (default: where this script came from), data-lang (zh, en… any language in intents/),
+ * data-title. The server fills in each language's words (see TEXT below).
  * Everything lives in a shadow root, so no CSS leaks in or out; patient and agent text is rendered
  * as text, never as HTML. Talks over WebSocket (/ws), falls back to POST /api/chat, reconnects with
  * backoff, and keeps one session id per browser so the conversation survives reloads and restarts.
@@ -13,22 +14,14 @@
   window.__nightdeskWidget = true
 
   var server = (script.dataset.server || new URL(script.src, location.href).origin).replace(/\/$/, '')
-  var TEXT = {
-    zh: {
-      open: '在线咨询', title: script.dataset.title || '夜间服务台', close: '关闭', send: '发送', input: '输入您的问题',
-      placeholder: '请输入您的问题，例如：心内科在几楼', welcome: '您好！我是夜间服务台，可以回答门诊时间、科室位置、检查准备、挂号缴费等问题。紧急情况请直接拨打120。',
-      typing: '对方正在输入…', handoff: '已转人工，值班人员会尽快回复您', offline: '网络连接中断，正在重连…', reconnected: '已重新连接',
-      agent: '值班人员', you: '我', bot: '智能助手', rate: '请为本次服务打分', lang: 'English', tooLong: '消息太长，请分几次发送（每次不超过2000字）', failed: '发送失败，请稍后再试',
-    },
-    en: {
-      open: 'Chat with us', title: script.dataset.title || 'Night Desk', close: 'Close', send: 'Send', input: 'Type your question',
-      placeholder: 'Type your question, e.g. Where is cardiology?', welcome: 'Hello! I can answer questions about opening hours, departments, exam preparation and registration. In an emergency, call 120 now.',
-      typing: 'Typing…', handoff: 'A person will answer you shortly', offline: 'Connection lost, reconnecting…', reconnected: 'Reconnected',
-      agent: 'Staff', you: 'Me', bot: 'Assistant', rate: 'Please rate this conversation', lang: '中文', tooLong: 'Message too long: please send at most 2000 characters', failed: 'Could not send, please try again',
-    },
-  }
-  var lang = localStorage.getItem('nd-lang') || (script.dataset.lang === 'en' ? 'en' : 'zh')
-  var t = function (key) { return TEXT[lang][key] }
+  // Each language's words, filled in by the server from intents/<code>/language.yaml (routes/widget.ts).
+  var TEXT = /*LABELS*/{}
+  var CODES = Object.keys(TEXT)
+  var saved = localStorage.getItem('nd-lang')
+  var lang = TEXT[saved] ? saved : TEXT[script.dataset.lang] ? script.dataset.lang : CODES[0]
+  // The switch offers the next language, named in its own words.
+  var nextLang = function () { return CODES[(CODES.indexOf(lang) + 1) % CODES.length] }
+  var t = function (key) { return key === 'title' && script.dataset.title ? script.dataset.title : TEXT[lang][key] }
   var sessionToken = localStorage.getItem('nd-session-token')
   var sessionId = localStorage.getItem('nd-session')
   if (!sessionId) {
@@ -109,13 +102,14 @@
   function applyLanguage() {
     launcher.textContent = t('open')
     title.textContent = t('title')
-    langBtn.textContent = t('lang')
+    langBtn.textContent = TEXT[nextLang()].name
+    langBtn.hidden = CODES.length < 2
     closeBtn.textContent = t('close')
     closeBtn.setAttribute('aria-label', t('close'))
     label.textContent = t('input')
     input.setAttribute('placeholder', t('placeholder'))
     sendBtn.textContent = t('send')
-    panel.setAttribute('lang', lang === 'en' ? 'en' : 'zh-CN')
+    panel.setAttribute('lang', t('htmlLang') || lang)
   }
 
   function add(role, text) {
@@ -251,7 +245,7 @@
     localStorage.setItem('nd-lang', lang)
     applyLanguage()
   }
-  langBtn.addEventListener('click', function () { setLanguage(lang === 'zh' ? 'en' : 'zh') })
+  langBtn.addEventListener('click', function () { setLanguage(nextLang()) })
   form.addEventListener('submit', function (e) { e.preventDefault(); send(input.value); input.value = '' })
   input.addEventListener('keydown', function (e) { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); form.requestSubmit() } })
 

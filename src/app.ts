@@ -10,6 +10,7 @@ import stores from './plugins/stores.js'
 import chatRoutes from './routes/chat.js'
 import healthRoutes from './routes/health.js'
 import { SessionRateLimiter } from './routes/session-rate-limit.js'
+import widgetRoute from './routes/widget.js'
 import wsChatRoutes, { drainWebSockets, wsDrain } from './routes/ws-chat.js'
 import websocket from '@fastify/websocket'
 import { Redis } from 'ioredis'
@@ -122,7 +123,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(wechat, { config, ...(deps.wechatPuppet ? { puppet: deps.wechatPuppet } : {}) })
   await ensureFirstAdmin(app.stores.agents, config.admin, app.log)
   // The agent console: static files from public/, served by the app itself (no CDN).
-  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: false, wildcard: false })
+  // widget.js is served with each language's words filled in (routes/widget.ts).
+  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: false, wildcard: false, globIgnore: ['widget.js'] })
+  await app.register(widgetRoute, { publicDir: PUBLIC_DIR, languages: app.languages })
   app.get('/console', { schema: { hide: true } }, (_req, reply) => reply.sendFile('console/index.html'))
   app.get('/admin', { schema: { hide: true } }, (_req, reply) => reply.sendFile('admin/index.html'))
   app.get('/admin/dashboard', { schema: { hide: true } }, (_req, reply) => reply.sendFile('admin/dashboard.html'))

@@ -19,6 +19,8 @@ export interface LanguageSpec {
    * export is the path of a one-word-per-line file (word-list), or such a file relative to intents/<code>/.
    */
   dictionary?: string
+  /** The web widget's own words (buttons, welcome line, status) in this language. */
+  widget?: Record<string, string>
   dialogue: {
     /** A message that only continues the previous question ("那骨科呢", "and neurology?"). */
     followUp: string

@@ -6,12 +6,13 @@ import { createBrain, type BotBrain } from '../dialogue/brain.js'
 import { loadServiceLevels, nextShift, type ServiceLevels } from '../handoff/service-levels.js'
 import { buildKnowledgeBase, readKnowledgeSource, withShippedDefaults, type KnowledgeSource } from '../knowledge-base/load.js'
 import { KB_TOPIC, KnowledgeService } from '../knowledge-base/publishing.js'
+import type { LanguageSpec } from '../nlu/language.js'
 import { loadLanguagePacks } from '../nlu/resources.js'
 
 const WARM_AFTER_LISTEN_MS = 1000
 
 declare module 'fastify' {
-  interface FastifyInstance { brain: () => BotBrain; bot: Bot; serviceLevels: ServiceLevels; knowledge: KnowledgeService; knowledgeVersion: () => number }
+  interface FastifyInstance { languages: LanguageSpec[]; brain: () => BotBrain; bot: Bot; serviceLevels: ServiceLevels; knowledge: KnowledgeService; knowledgeVersion: () => number }
 }
 
 /**
@@ -41,6 +42,8 @@ export default fp<{ config: Config }>(async (app, { config }) => {
   app.addHook('onListen', async () => { warming = setTimeout(() => warm(live.brain, live.version), WARM_AFTER_LISTEN_MS).unref() })
   app.addHook('onClose', async () => clearTimeout(warming))
   app.decorate('brain', () => live.brain)
+  // The languages the bot speaks: data in intents/ and a knowledge locale (the widget offers these).
+  app.decorate('languages', live.brain.codes.map((code) => packs.get(code)!.spec))
   app.decorate('knowledgeVersion', () => live.version)
 
   const knowledge = new KnowledgeService(app.stores, packs, config.timezone, shipped, {

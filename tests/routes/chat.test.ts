@@ -121,6 +121,17 @@ describe('service routes', () => {
     expect(res.json()).toMatchObject({ status: 'ok', storage: 'embedded', languages: ['zh'] })
   })
 
+  it('serves the widget with every language\'s words from intents/<code>/language.yaml', async () => {
+    const res = await app.inject({ method: 'GET', url: '/widget.js' })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toMatch(/^application\/javascript/)
+    expect(res.body).toContain('"open":"在线咨询"')
+    expect(res.body).toContain('"open":"Chat with us"')
+    expect(() => new Function(res.body)).not.toThrow()
+    const again = await app.inject({ method: 'GET', url: '/widget.js', headers: { 'if-none-match': String(res.headers.etag) } })
+    expect(again.statusCode).toBe(304)
+  })
+
   it('serves an OpenAPI description of the chat API', async () => {
     const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
     expect(spec.openapi).toMatch(/^3\./)
