@@ -68,7 +68,13 @@ export function withOutbox(shared: Stores, dataDir: string, log: OutboxLog): Sto
         for (const item of [...waiting]) {
           if (item.op === 'turn') await shared.recordTurn(item.session, item.entries)
           else if (item.op === 'ticket') { await shared.tickets.create(item.ticket); await shared.events.publish('queue', { type: 'ticket', action: 'handoff', ticket: item.ticket }) }
-          else if (item.op === 'update') await shared.tickets.update(item.id, item.patch)
+          else if (item.op === 'update') {
+            // A change to a ticket that is gone (deleted on a patient's request) can never be applied.
+            await shared.tickets.update(item.id, item.patch).catch((err) => {
+              if (!(err instanceof TicketNotFoundError)) throw err
+              log.warn({ ticketId: item.id }, 'a kept change to a ticket that no longer exists was dropped')
+            })
+          }
           done++
         }
       } catch { failed() }
