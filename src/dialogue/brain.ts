@@ -31,8 +31,8 @@ export class BotBrain {
     private readonly packs: Map<string, LanguagePack>,
     private readonly timeZone: string,
   ) {
-    const base = knowledge.values().next().value!
-    this.detector = new LanguageDetector([...knowledge.keys()].map((code) => packs.get(code)!.spec), sharedLatinWords(base))
+    const base = this.knowledge.get(this.codes[0]!)!
+    this.detector = new LanguageDetector(this.codes.map((code) => packs.get(code)!.spec), sharedLatinWords(base))
     this.pipeline(base.language)
   }
 
@@ -46,7 +46,7 @@ export class BotBrain {
    * trained on first use, so wording a reply (an agent's canned text) never waits for training.
    */
   language(code: string | undefined): LanguageBrain {
-    const kb = (code && this.knowledge.get(code)) || this.knowledge.values().next().value!
+    const kb = (code && this.knowledge.get(code)) || this.knowledge.get(this.codes[0]!)!
     let brain = this.brains.get(kb.language)
     if (!brain) {
       const pipeline = () => this.pipeline(kb.language)

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs'
 import path from 'node:path'
 import { parse, stringify } from 'yaml'
 import { placeholders, lookup } from './template.js'
-import { BASE_LANGUAGE, localise, type LanguageSource, type LocaleSource } from './locale.js'
+import { BASE_LANGUAGE, localise, TEMPLATE_SECTIONS, type LanguageSource, type LocaleSource } from './locale.js'
 import { renderSchedule, renderWhere, validateSchedule, ZH_CALENDAR, type Calendar } from './schedule.js'
 import type { Exam, Facts, Intent, KnowledgeBase, Place, PlaceGroup, Schedule, Templates, TriageRule } from './types.js'
 
@@ -45,11 +45,10 @@ export function readKnowledgeSource(knowledgeDir: string, intentsDir: string, la
   return sourceFromFiles(files, lang)
 }
 
-const LOCALES = 'locales'
-
-
 /** The knowledge files a source is made of (besides intents/<lang>/*.yaml). */
 export const KNOWLEDGE_FILES = ['hospital.yaml', 'services.yaml', 'schedules.yaml', 'places.yaml', 'exams.yaml', 'triage.yaml', 'answers.yaml']
+/** knowledge/locales/<code>.yaml: the languages besides the base one. */
+const LOCALES = 'locales'
 
 /** A source from file contents keyed by path ("knowledge/places.yaml", "intents/zh/wifi.yaml"): disk or upload. */
 export function sourceFromFiles(files: Record<string, string>, lang = 'zh'): KnowledgeSource {
@@ -202,7 +201,7 @@ export function buildKnowledgeBase(raw: KnowledgeSource): KnowledgeBase {
 function checkTemplates(kb: KnowledgeBase, at: string): string[] {
   const problems: string[] = []
   const scope = factScope(kb)
-  for (const section of ['intents', 'fallbacks', 'phrases', 'handoff', 'suggestions'] as const) {
+  for (const section of TEMPLATE_SECTIONS) {
     for (const [key, tpl] of Object.entries(kb.templates[section] ?? {})) {
       if (typeof tpl !== 'string' || !tpl.trim()) { problems.push(`${at}answers.${section}.${key}: empty answer`); continue }
       for (const ph of placeholders(tpl)) {

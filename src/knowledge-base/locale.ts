@@ -33,7 +33,8 @@ export interface LocaleSource {
 export interface LanguageSource { locale: LocaleSource; intents: Intent[] }
 
 const LATIN_ONLY = /^[\p{Script=Latin}\d\s.&'-]+$/u
-const TEMPLATE_SECTIONS = ['intents', 'fallbacks', 'phrases', 'handoff', 'suggestions'] as const
+/** The sections of answers.yaml that are sentences (clock maps intents to schedules). */
+export const TEMPLATE_SECTIONS = ['intents', 'fallbacks', 'phrases', 'handoff', 'suggestions'] as const
 
 /**
  * The knowledge base as one language sees it: the same places, hours and exams with the locale's

@@ -172,7 +172,6 @@ export class NluPipeline {
     }
   }
 
-  /** A symptom word in the message, for the department hint of a medical fallback. */
   /** The symptom a message mentions, for the department hint; kept with the (cached) analysis. */
   symptomOf(analysis: Analysis): string | undefined {
     if (!this.symptoms.has(analysis)) this.symptoms.set(analysis, analysis.medical?.symptom ?? this.medicalDetector.symptom(maskMentions(analysis.normalised, analysis.entities.mentions)))
@@ -181,7 +180,7 @@ export class NluPipeline {
 }
 
 /** Words of the safety and routing rules, so a misspelt "unconcious" is corrected to a word they know. */
-export function ruleWords(r: NluResources): string[] {
+function ruleWords(r: NluResources): string[] {
   const sets = [r.selfHarm, r.humanRequest, r.complaint.triggers, ...Object.values(r.emergency.categories), ...Object.values(r.complaint.categories),
     ...Object.values(r.medical.questionPatterns ?? {}), r.medical.symptoms, r.medical.symptomQuestionCues]
   return sets.flatMap((set) => [...(set?.terms ?? []).map(String), ...(set?.patterns ?? []).flatMap((p) => p.replace(/\\[a-z]/gi, ' ').match(/[a-z]{5,}/g) ?? [])])
