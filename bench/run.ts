@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { stringify } from 'yaml'
+import { toYaml } from '../src/knowledge-base/yaml.js'
 import { loadKnowledgeBase } from '../src/knowledge-base/load.js'
 import { load, type LoadResult } from './http.js'
 import { benchNlu, scaledKnowledge, type NluBench } from './nlu.js'
@@ -96,7 +96,7 @@ for (const factor of [1, 10, 50]) {
   cpSync(intentsDir, tenX, { recursive: true })
   const kb10 = scaledKnowledge(loadKnowledgeBase(knowledgeDir, intentsDir), 10)
   for (const intent of kb10.intents.filter((i) => i.id.includes('__syn'))) {
-    writeFileSync(path.join(tenX, 'zh', `${intent.id}.yaml`), stringify({ intent: intent.id, description: intent.description, examples: intent.examples }))
+    writeFileSync(path.join(tenX, 'zh', `${intent.id}.yaml`), toYaml({ intent: intent.id, description: intent.description, examples: intent.examples }))
   }
   for (const [label, env] of [['1x', {}], ['10x', { INTENTS_DIR: tenX }]] as const) {
     const times: number[] = []

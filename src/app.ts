@@ -13,7 +13,6 @@ import { SessionRateLimiter } from './routes/session-rate-limit.js'
 import widgetRoute from './routes/widget.js'
 import wsChatRoutes, { drainWebSockets, wsDrain } from './routes/ws-chat.js'
 import websocket from '@fastify/websocket'
-import { Redis } from 'ioredis'
 import fastifyStatic from '@fastify/static'
 import securityHeaders from './plugins/security-headers.js'
 import cors from '@fastify/cors'
@@ -77,7 +76,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(securityHeaders)
   // The patients' API and the widget script are called from the hospital's own sites.
   await app.register(cors, {
-    origin: (origin, cb) => cb(null, !origin || !config.widgetOrigins.length || config.widgetOrigins.includes(origin)),
+    // A list or `true` (reflect any origin), not a function: a function is called on every request.
+    origin: config.widgetOrigins.length ? config.widgetOrigins : true,
     methods: ['GET', 'POST'],
     credentials: false,
   })
@@ -87,7 +87,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   if (config.rateLimit.enabled) {
     // With Redis, every instance counts against the same per-IP limit; if Redis is away, requests pass
     // (each instance's per-conversation limit still holds) rather than patients being refused.
-    const shared = config.redisUrl ? new Redis(config.redisUrl, { connectTimeout: 500, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true }) : undefined
+    const shared = config.redisUrl ? new (await import('ioredis')).Redis(config.redisUrl, { connectTimeout: 500, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true }) : undefined
     if (shared) {
       shared.on('error', () => undefined)
       await shared.connect().catch(() => undefined)

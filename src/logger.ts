@@ -18,13 +18,19 @@ export function maskPii(text: string): string {
     .replace(NAME_INTRO_EN, (_m, intro: string, gap: string, first: string, rest: string) => `${intro}${gap}${first}${rest.replace(/[^\s]/g, '*')}`)
 }
 
+// Explicit paths, where these fields sit in what is logged (a patient, a ticket and its detail):
+// wildcard paths ("*.phone") cost ~1 µs on every request's child logger and ~2 µs per line.
+const PII_FIELDS = ['phone', 'callbackPhone', 'idNumber', 'patientName']
+const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie',
+  ...PII_FIELDS.flatMap((f) => [f, `patient.${f}`, `detail.${f}`, `ticket.${f}`, `ticket.detail.${f}`])]
+
 /** pino options: structured fields that may hold PII are redacted, free text is masked. */
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
     level,
     // Buffered, asynchronous writes: a synchronous write per line cost ~13% of a chat request.
     stream: pino.destination({ dest: 1, sync: false, minLength: 4096 }),
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.phone', '*.callbackPhone', '*.idNumber', '*.patientName'], censor: '[redacted]' },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: {
       text: (t: unknown) => (typeof t === 'string' ? maskPii(t) : t),
     },

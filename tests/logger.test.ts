@@ -22,8 +22,10 @@ describe('PII masking', () => {
     const opts = loggerOptions('info') as pino.LoggerOptions
     const log = pino(opts, sink)
     log.info({ text: '我姓李，手机13900001111', patient: { phone: '13900001111' } }, 'message')
+    log.info({ ticket: { id: 'T1', detail: { callbackPhone: '13700002222' } } }, 'ticket')
     const out = lines.join('')
     expect(out).not.toContain('13900001111')
+    expect(out).not.toContain('13700002222')
     expect(out).toContain('139****1111')
     expect(out).toContain('[redacted]')
   })

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { SessionRecord, Stores, Ticket, TranscriptEntry } from '../storage/types.js'
 import type { BotBrain } from './brain.js'
 import { decide, type DecideOptions } from './decide.js'
@@ -30,7 +30,8 @@ export interface BotReply {
 const RANK: Record<Priority, number> = { urgent: 3, high: 2, normal: 1 }
 
 export function newTicketId(): string {
-  return `T${Date.now().toString(36).toUpperCase()}${randomBytes(3).toString('hex').toUpperCase()}`
+  // randomUUID draws from a cached entropy pool: randomBytes(3) was a syscall per ticket.
+  return `T${Date.now().toString(36).toUpperCase()}${randomUUID().slice(0, 6).toUpperCase()}`
 }
 
 /**

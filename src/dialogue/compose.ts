@@ -29,8 +29,11 @@ export class Composer {
 
   get language(): string { return this.kb.language }
 
-  private where(p: Place): string { return placeWhere(p, this.calendar) }
-  private hoursOf(s: Schedule): string { return renderSchedule(s, this.calendar) }
+  // A place's whereabouts and a schedule's hours read the same for the whole knowledge version.
+  private readonly wheres = new WeakMap<Place, string>()
+  private readonly hours = new WeakMap<Schedule, string>()
+  private where(p: Place): string { return memo(this.wheres, p, () => placeWhere(p, this.calendar)) }
+  private hoursOf(s: Schedule): string { return memo(this.hours, s, () => renderSchedule(s, this.calendar)) }
   private list(items: string[]): string { return items.join(this.calendar.listSeparator) }
 
   /** Sentences of one reply, spaced as the language writes them. */
@@ -235,4 +238,10 @@ export class Composer {
     if (tpl.includes('{{entity}}') && !entity) return undefined
     return this.text('suggestions', intent, entity ? { entity } : {})
   }
+}
+
+function memo<K extends object>(cache: WeakMap<K, string>, key: K, make: () => string): string {
+  let v = cache.get(key)
+  if (v === undefined) { v = make(); cache.set(key, v) }
+  return v
 }

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs'
 import path from 'node:path'
-import { parse, stringify } from 'yaml'
+import { parseYaml, toYaml } from './yaml.js'
 import { placeholders, lookup } from './template.js'
 import { BASE_LANGUAGE, localise, TEMPLATE_SECTIONS, type LanguageSource, type LocaleSource } from './locale.js'
 import { renderSchedule, renderWhere, validateSchedule, ZH_CALENDAR, type Calendar } from './schedule.js'
@@ -14,7 +14,7 @@ export class KnowledgeError extends Error {
 
 export function readYaml<T>(file: string): T {
   try {
-    return parse(readFileSync(file, 'utf8')) as T
+    return parseYaml(readFileSync(file, 'utf8')) as T
   } catch (e) {
     throw new KnowledgeError([`${file}: ${(e as Error).message}`])
   }
@@ -55,12 +55,12 @@ export function sourceFromFiles(files: Record<string, string>, lang = 'zh'): Kno
   const yaml = <T>(name: string, required = true): T => {
     const text = files[`knowledge/${name}`]
     if (text === undefined) { if (required) throw new KnowledgeError([`knowledge/${name}: file missing`]); return undefined as T }
-    try { return parse(text) as T } catch (e) { throw new KnowledgeError([`knowledge/${name}: ${(e as Error).message}`]) }
+    try { return parseYaml(text) as T } catch (e) { throw new KnowledgeError([`knowledge/${name}: ${(e as Error).message}`]) }
   }
   const placesFile = yaml<{ places: Place[]; groups?: PlaceGroup[] }>('places.yaml')
   const intentsOf = (code: string) => Object.keys(files).filter((f) => f.startsWith(`intents/${code}/`) && f.endsWith('.yaml') && !f.endsWith('/language.yaml')).sort().map((f) => {
     let raw: { intent?: string; description?: string; examples?: unknown[] }
-    try { raw = parse(files[f]!) ?? {} } catch (e) { throw new KnowledgeError([`${f}: ${(e as Error).message}`]) }
+    try { raw = parseYaml(files[f]!) ?? {} } catch (e) { throw new KnowledgeError([`${f}: ${(e as Error).message}`]) }
     return { id: String(raw.intent ?? path.basename(f, '.yaml')), description: String(raw.description ?? ''), examples: (raw.examples ?? []).map(String) }
   })
   const intents = intentsOf(lang)
@@ -87,20 +87,20 @@ export function sourceFromFiles(files: Record<string, string>, lang = 'zh'): Kno
 /** The inverse: the same YAML files, so a hospital can keep its knowledge in git. */
 export function filesFromSource(source: KnowledgeSource, lang = 'zh'): Record<string, string> {
   const files: Record<string, string> = {
-    'knowledge/hospital.yaml': stringify(source.hospital),
-    'knowledge/services.yaml': stringify(source.services),
-    'knowledge/schedules.yaml': stringify(source.rawSchedules),
-    'knowledge/places.yaml': stringify({ places: source.places, groups: source.groups }),
-    'knowledge/exams.yaml': stringify({ exams: source.exams }),
-    'knowledge/triage.yaml': stringify({ rules: source.triage }),
-    'knowledge/answers.yaml': stringify(source.templates),
+    'knowledge/hospital.yaml': toYaml(source.hospital),
+    'knowledge/services.yaml': toYaml(source.services),
+    'knowledge/schedules.yaml': toYaml(source.rawSchedules),
+    'knowledge/places.yaml': toYaml({ places: source.places, groups: source.groups }),
+    'knowledge/exams.yaml': toYaml({ exams: source.exams }),
+    'knowledge/triage.yaml': toYaml({ rules: source.triage }),
+    'knowledge/answers.yaml': toYaml(source.templates),
   }
   const intentFiles = (code: string, intents: Intent[]) => {
-    for (const i of intents) files[`intents/${code}/${i.id}.yaml`] = stringify({ intent: i.id, description: i.description, examples: i.examples })
+    for (const i of intents) files[`intents/${code}/${i.id}.yaml`] = toYaml({ intent: i.id, description: i.description, examples: i.examples })
   }
   intentFiles(lang, source.intents)
   for (const [code, l] of Object.entries(source.languages ?? {})) {
-    files[`knowledge/${LOCALES}/${code}.yaml`] = stringify(l.locale)
+    files[`knowledge/${LOCALES}/${code}.yaml`] = toYaml(l.locale)
     intentFiles(code, l.intents)
   }
   return files

@@ -2,7 +2,6 @@ import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { openEmbeddedStores } from '../storage/embedded.js'
 import { withOutbox } from '../storage/outbox.js'
-import { openRedisStores } from '../storage/redis.js'
 import type { Stores } from '../storage/types.js'
 import { SessionTokens } from '../auth/session-token.js'
 
@@ -15,7 +14,9 @@ export default fp<{ config: Config; stores?: Stores }>(async (app, { config, sto
   // With Redis, writes it cannot take wait in DATA_DIR until it is back (storage/outbox.ts).
   let reported = 0
   const redisError = (err: Error) => { if (Date.now() - reported > 10_000) { reported = Date.now(); app.log.warn({ err: err.message }, 'Redis connection error (reported every 10 s at most)') } }
-  const chosen = stores ?? (config.redisUrl ? withOutbox(await openRedisStores(config.redisUrl, config.redisPrefix, redisError), config.dataDir, app.log) : openEmbeddedStores(config.dataDir))
+  // ioredis is loaded only when Redis is configured (~80 ms of start-up otherwise).
+  const redis = async (url: string) => (await import('../storage/redis.js')).openRedisStores(url, config.redisPrefix, redisError)
+  const chosen = stores ?? (config.redisUrl ? withOutbox(await redis(config.redisUrl), config.dataDir, app.log) : openEmbeddedStores(config.dataDir))
   app.decorate('stores', chosen)
   app.decorate('sessionTokens', new SessionTokens(config.sessionSecret ?? await chosen.secret()))
   app.log.info({ storage: chosen.kind }, 'storage ready')

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { parse } from 'yaml'
+import { parseYaml } from '../../src/knowledge-base/yaml.js'
 import { describe, expect, it } from 'vitest'
 import { demoPipeline, root } from '../nlu-fixture.js'
 
 interface Fixture { positive: Array<string | { text: string; category?: string; level?: number }>; negative: string[] }
-const fixtureFor = (file: string) => parse(readFileSync(path.join(root, 'tests/fixtures', file), 'utf8')) as Record<string, Fixture>
+const fixtureFor = (file: string) => parseYaml(readFileSync(path.join(root, 'tests/fixtures', file), 'utf8')) as Record<string, Fixture>
 const text = (p: Fixture['positive'][number]) => (typeof p === 'string' ? p : p.text)
 
 const detectorsOf = (lang: string): Record<string, (t: string) => boolean> => {
