@@ -3,9 +3,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-/** Milliseconds from spawning `node dist/src/server.js` to the first 200 from /healthz. */
-export async function benchStartup(root: string, port: number, extraEnv: Record<string, string> = {}): Promise<number> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'nd-bench-start-'))
+/**
+ * Milliseconds from spawning `node dist/src/server.js` to the first 200 from /healthz: a first start
+ * on an empty data directory, or, given `dataDir`, a restart on one a previous run left.
+ */
+export async function benchStartup(root: string, port: number, extraEnv: Record<string, string> = {}, reuse?: { dataDir: string }): Promise<number> {
+  const dataDir = reuse?.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'nd-bench-start-'))
   const t0 = performance.now()
   // On core 0 like every server here, away from this poller on core 1.
   const pinned = existsSync('/usr/bin/taskset') && os.cpus().length > 1
@@ -27,6 +30,6 @@ export async function benchStartup(root: string, port: number, extraEnv: Record<
   } finally {
     child.kill('SIGTERM')
     await new Promise((r) => child.once('exit', r))
-    rmSync(dataDir, { recursive: true, force: true })
+    if (!reuse) rmSync(dataDir, { recursive: true, force: true })
   }
 }

@@ -15,6 +15,15 @@ export type Features = Map<string, number>
 export interface LabelledFeatures { intent: string; features: Features }
 export interface Ranked { intent: string; score: number; confidence: number }
 export interface Calibration { w: [number, number]; b: number; foldAccuracy: number; samples: number }
+/** A trained classifier as plain data (kept on disk, so a restart need not train again). */
+export interface ClassifierState {
+  intents: string[]
+  vocab: string[]
+  weight: number[]
+  postings: Array<Array<[number, number]>>
+  examples: Array<Array<Array<[number, number]>>>
+  calibration: Calibration
+}
 
 export class IntentClassifier {
   private readonly vocab = new Map<string, number>()
@@ -28,6 +37,22 @@ export class IntentClassifier {
   constructor(data: LabelledFeatures[], options: { calibrate?: boolean } = {}) {
     this.fit(data)
     if (options.calibrate !== false && data.length >= 20) this.calibration = calibrate(data)
+  }
+
+  static fromState(state: ClassifierState): IntentClassifier {
+    const c = new IntentClassifier([], { calibrate: false })
+    c.intents.push(...state.intents)
+    state.vocab.forEach((f, i) => c.vocab.set(f, i))
+    c.weight = Float64Array.from(state.weight)
+    c.postings = state.postings
+    c.examples = state.examples
+    c.dense = new Float64Array(state.vocab.length)
+    c.calibration = state.calibration
+    return c
+  }
+
+  state(): ClassifierState {
+    return { intents: this.intents, vocab: [...this.vocab.keys()], weight: [...this.weight], postings: this.postings, examples: this.examples, calibration: this.calibration }
   }
 
   private fit(data: LabelledFeatures[]): void {

@@ -11,6 +11,7 @@ import type { LanguagePack, NluResources } from './resources.js'
 import { SentimentAnalyser } from './sentiment.js'
 import { SpellingCorrector } from './spelling.js'
 import { jiebaTokenizer, wordTokenizer } from './tokenizers.js'
+import { codeFingerprint } from './training-store.js'
 
 const ANALYSIS_CACHE_SIZE = 5000
 
@@ -24,21 +25,34 @@ interface Training { corrector: Corrector; classifier: IntentClassifier; words: 
  */
 const TRAININGS_KEPT = 8
 const trainings = new Map<string, Training>()
-// Rule data and dictionaries are read once per process: the pack object stands for its contents.
-const packIds = new WeakMap<LanguagePack, number>()
-let packCount = 0
+// A pack's rule data is read once per process: its fingerprint is computed once per pack object.
+const packFingerprints = new WeakMap<LanguagePack, string>()
 
+function packFingerprint(pack: LanguagePack): string {
+  let fingerprint = packFingerprints.get(pack)
+  if (!fingerprint) {
+    fingerprint = createHash('sha256').update(JSON.stringify([pack.spec, pack.resources, pack.dictionaryId ?? null])).digest('base64url')
+    packFingerprints.set(pack, fingerprint)
+  }
+  return fingerprint
+}
+
+/** Everything a training reads, hashed: the same key means the same training, in this run or the next. */
 function trainingKey(pack: LanguagePack, vocabulary: string[], triageWords: string[], intents: KnowledgeBase['intents']): string {
-  if (!packIds.has(pack)) packIds.set(pack, ++packCount)
-  const hash = createHash('sha256').update(`${pack.spec.code}\u0000${packIds.get(pack)}\u0000${vocabulary.join('\u0001')}\u0000${triageWords.join('\u0001')}`)
+  const hash = createHash('sha256').update(`${codeFingerprint()}\u0000${packFingerprint(pack)}\u0000${vocabulary.join('\u0001')}\u0000${triageWords.join('\u0001')}`)
   for (const i of intents) hash.update(`\u0002${i.id}\u0003${i.examples.join('\u0001')}`)
-  return hash.digest('base64')
+  return hash.digest('base64url')
 }
 
 function remember(key: string, training: Training): void {
   trainings.delete(key)
   trainings.set(key, training)
   if (trainings.size > TRAININGS_KEPT) trainings.delete(trainings.keys().next().value!)
+}
+
+function restore(pack: LanguagePack, key: string, corrector: Corrector): Training | undefined {
+  const stored = pack.trainings?.load(key)
+  return stored && { corrector, classifier: IntentClassifier.fromState(stored.classifier), words: stored.words }
 }
 
 /** Everything the NLU found in one message; the dialogue decision reads only this. */
@@ -84,6 +98,8 @@ export class NluPipeline {
   private readonly followUpPattern: RegExp
   private readonly fillers: RegExp
   readonly classifier: IntentClassifier
+  /** Where the classifier came from: trained now, reused from this process, or loaded from disk. */
+  readonly training: 'trained' | 'reused' | 'loaded'
   private readonly cache = new Map<string, Analysis>()
   private readonly symptoms = new WeakMap<Analysis, string | undefined>()
 
@@ -119,17 +135,21 @@ export class NluPipeline {
     this.complaint = new ComplaintDetector(resources.complaint, this.safety.negation)
     this.medicalDetector = new MedicalAdviceDetector(resources.medical, this.safety.negation)
     this.sentiment = new SentimentAnalyser(resources.sentiment)
-    const training = reused ?? this.train(kb, corrector)
+    const loaded = reused ? undefined : restore(pack, key, corrector)
+    const training = reused ?? loaded ?? this.train(kb, corrector, pack, key)
+    this.training = reused ? 'reused' : loaded ? 'loaded' : 'trained'
     remember(key, training)
     this.known = new Set([...vocabulary, ...resources.genericNouns, ...Object.values(resources.timeWords).flat(), ...training.words])
     this.classifier = training.classifier
   }
 
-  private train(kb: KnowledgeBase, corrector: Corrector): Training {
+  private train(kb: KnowledgeBase, corrector: Corrector, pack: LanguagePack, key: string): Training {
     const normalised = kb.intents.map((intent) => ({ intent: intent.id, texts: intent.examples.map((ex) => this.normalise(ex)) }))
     const data = normalised.flatMap(({ intent, texts }) => texts.map((text) => ({ intent, features: extractFeatures(text, this.entities.extract(text).mentions, this.scheme).features })))
     const words = this.scheme.spaced ? normalised.flatMap(({ texts }) => texts.flatMap((t) => t.split(/[^\p{L}']+/u))) : []
-    return { corrector, classifier: new IntentClassifier(data), words }
+    const classifier = new IntentClassifier(data)
+    pack.trainings?.save(key, { classifier: classifier.state(), words })
+    return { corrector, classifier, words }
   }
 
   /**

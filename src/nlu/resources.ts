@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { readYaml } from '../knowledge-base/load.js'
 import type { ComplaintRules, MedicalRules } from './detectors/routing.js'
 import type { NegationRules, RuleSet } from './detectors/matcher.js'
 import type { SentimentLexicon } from './sentiment.js'
 import type { TimeWord } from './entities.js'
+import { TrainingStore } from './training-store.js'
 import { availableLanguages, loadLanguageSpec, type LanguageSpec } from './language.js'
 
 /** Rule data the NLU reads from intents/: detectors and lexicons, reviewable as files. */
@@ -46,9 +47,18 @@ export function loadNluResources(intentsDir: string, lang = 'zh'): NluResources 
  * A language's reading rules and rule data, from intents/<code>/, and its dictionary if it has one.
  * Both are read on first use: a language trained after start-up costs start-up nothing.
  */
-export interface LanguagePack { readonly spec: LanguageSpec; readonly resources: NluResources; readonly dictionary?: () => ReadonlySet<string> }
+export interface LanguagePack {
+  readonly spec: LanguageSpec
+  readonly resources: NluResources
+  readonly dictionary?: () => ReadonlySet<string>
+  /** The word list's file and size: what the spelling corrector was built from. */
+  readonly dictionaryId?: string
+  /** Where trainings on this language's data are kept between runs, if anywhere. */
+  readonly trainings?: TrainingStore
+}
 
-export async function loadLanguagePacks(intentsDir: string): Promise<Map<string, LanguagePack>> {
+export async function loadLanguagePacks(intentsDir: string, options: { trainingDir?: string } = {}): Promise<Map<string, LanguagePack>> {
+  const trainings = options.trainingDir ? new TrainingStore(options.trainingDir) : undefined
   const packs = new Map<string, LanguagePack>()
   for (const code of availableLanguages(intentsDir)) {
     const spec = loadLanguageSpec(intentsDir, code)
@@ -57,7 +67,8 @@ export async function loadLanguagePacks(intentsDir: string): Promise<Map<string,
     packs.set(code, {
       spec,
       get resources() { return (resources ??= loadNluResources(intentsDir, code)) },
-      ...(words ? { dictionary: () => readDictionary(words) } : {}),
+      ...(words ? { dictionary: () => readDictionary(words), dictionaryId: `${words}:${statSync(words).size}` } : {}),
+      ...(trainings ? { trainings } : {}),
     })
   }
   return packs

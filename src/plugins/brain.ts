@@ -21,18 +21,19 @@ declare module 'fastify' {
  */
 export default fp<{ config: Config }>(async (app, { config }) => {
   const started = performance.now()
-  const packs = await loadLanguagePacks(config.intentsDir)
+  // Trainings are kept in DATA_DIR: a restart on the same knowledge loads them instead of training.
+  const packs = await loadLanguagePacks(config.intentsDir, { trainingDir: path.join(config.dataDir, 'trainings') })
   const published = await app.stores.knowledge.latest()
   const shipped = readKnowledgeSource(config.knowledgeDir, config.intentsDir)
   const source: KnowledgeSource = published?.source ?? shipped
   let live = { brain: createBrain(buildKnowledgeBase(withShippedDefaults(source, shipped)), packs, config.timezone), source, version: published?.version ?? 0 }
-  app.log.info({ ms: Math.round(performance.now() - started), languages: live.brain.codes }, 'knowledge loaded')
+  app.log.info({ ms: Math.round(performance.now() - started), languages: live.brain.codes, training: live.brain.nlu.training }, 'knowledge loaded')
   // The other languages train after the service is up; a message in one of them meanwhile trains it.
   const warm = (brain: BotBrain, version: number, codes?: string[]) => {
     brain.warm(codes).then((languages) => {
       for (const [code, nlu] of languages) {
         const examples = nlu.kb.intents.reduce((n, i) => n + i.examples.length, 0)
-        app.log.info({ version, language: code, intents: nlu.kb.intents.length, examples, untranslated: nlu.kb.untranslated.length, foldAccuracy: Number(nlu.classifier.calibration.foldAccuracy.toFixed(3)) }, 'classifier trained')
+        app.log.info({ version, language: code, training: nlu.training, intents: nlu.kb.intents.length, examples, untranslated: nlu.kb.untranslated.length, foldAccuracy: Number(nlu.classifier.calibration.foldAccuracy.toFixed(3)) }, 'classifier trained')
       }
     }, (err) => app.log.error({ err, version }, 'could not train a language'))
   }
