@@ -13,25 +13,38 @@ export const CHAT_MIX: Array<[string, number]> = [
 
 const bag = CHAT_MIX.flatMap(([text, weight]) => Array<string>(weight).fill(text))
 
-export interface LoadResult { rps: number; p50: number; p99: number; errors: number; non2xx: number }
+export interface LoadResult { rps: number; p50: number; p99: number; errors: number; non2xx: number; requests: number }
 
-export async function load(url: string, opts: { connections: number; seconds: number; chat: boolean; tag: string }): Promise<LoadResult> {
+export interface LoadOptions {
+  connections: number
+  seconds: number
+  /**
+   * hello: GET /hello. chat: the mix above, as conversations. chat-new: the same, but every message's
+   * text is one the bot has not seen (a number appended), so no analysis is reused from its cache.
+   */
+  kind: 'hello' | 'chat' | 'chat-new'
+  tag: string
+  path?: string
+}
+
+export async function load(url: string, opts: LoadOptions): Promise<LoadResult> {
   let n = 0
   let sessions = 0
+  const text = () => (opts.kind === 'chat-new' ? `${bag[n % bag.length]} ${n++}` : bag[n++ % bag.length])
   // A conversation is five messages, one after another on one connection, as a patient at night sends
   // them: autocannon keeps a connection's context across the request list and resets it after.
   const conversation = Array.from({ length: 5 }, (_, turn) => ({
-    method: 'POST' as const, path: '/api/chat', headers: { 'content-type': 'application/json' },
+    method: 'POST' as const, path: opts.path ?? '/api/chat', headers: { 'content-type': 'application/json' },
     setupRequest: (req: object, context: { sessionId?: string }) => {
       if (turn === 0 || !context.sessionId) context.sessionId = `${opts.tag}-${sessions++}`
-      return { ...req, body: JSON.stringify({ sessionId: context.sessionId, text: bag[n++ % bag.length] }) }
+      return { ...req, body: JSON.stringify({ sessionId: context.sessionId, text: text() }) }
     },
   }))
   const result = await autocannon({
     url,
     connections: opts.connections,
     duration: opts.seconds,
-    requests: opts.chat ? conversation : [{ method: 'GET', path: '/hello' }],
+    requests: opts.kind === 'hello' ? [{ method: 'GET', path: opts.path ?? '/hello' }] : conversation,
   })
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx }
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx, requests: result.requests.total }
 }

@@ -3,7 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-export interface Server { url: string; child: ChildProcess; rssMiB(): number; stop(): Promise<void> }
+// Linux's USER_HZ: /proc/<pid>/stat counts CPU time in hundredths of a second.
+const CLOCK_TICKS = 100
+
+export interface Server { url: string; child: ChildProcess; rssMiB(): number; cpuMs(): number; stop(): Promise<void> }
 
 /** A server in its own process, pinned to core 0 when taskset exists (the load generator gets core 1). */
 export async function startServer(script: string, port: number, env: Record<string, string> = {}, languageCount = 0): Promise<Server> {
@@ -30,6 +33,11 @@ export async function startServer(script: string, port: number, env: Record<stri
     rssMiB() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
+    },
+    /** CPU time the server process has used so far (user + system), from /proc. */
+    cpuMs() {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+      return (Number(fields[11]) + Number(fields[12])) * 1000 / CLOCK_TICKS
     },
     async stop() {
       child.kill('SIGTERM')

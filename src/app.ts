@@ -48,7 +48,8 @@ const ECHARTS_DIR = path.dirname(createRequire(import.meta.url).resolve('echarts
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? loggerOptions(config.logLevel),
-    // One line per chat message (route handlers log it with the outcome) instead of two per request.
+    // No line per request: errors and refusals are logged (onResponse below), each chat turn is in
+    // the transcript, and LOG_LEVEL=debug adds a line per chat message.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     // Slow clients (slowloris): a request must arrive whole within 10 s; idle keep-alives close at 5 s.

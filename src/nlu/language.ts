@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { readYaml } from '../knowledge-base/load.js'
 import { BASE_LANGUAGE } from '../knowledge-base/locale.js'
+import { execAll } from './regex.js'
 
 /**
  * How one language is read, from intents/<code>/language.yaml: adding a language is a folder of data
@@ -70,7 +71,7 @@ export class LanguageDetector {
       let count = 0
       // Characters are counted by what a replace removes: no match object per character.
       if (!s.words) count = lower.length - lower.replace(s.re, '').length
-      else for (const m of lower.matchAll(s.re)) if (!this.sharedWords.has(m[0])) count++
+      else for (const m of execAll(s.re, lower)) if (!this.sharedWords.has(m[0])) count++
       if (count) found.push({ code: s.code, count })
     }
     return found.sort((a, b) => b.count - a.count).map((f) => f.code)

@@ -1,6 +1,7 @@
 import * as OpenCC from 'opencc-js'
 import { pinyin } from 'pinyin-pro'
 import { TermIndex } from './terms.js'
+import { execAll } from './regex.js'
 
 const toSimplified = OpenCC.Converter({ from: 't', to: 'cn' })
 
@@ -51,7 +52,7 @@ export class HomophoneCorrector {
     const locked = new Array<boolean>(chars.length).fill(false)
     const text = chars.join('')
     if (!this.exact) this.exact = new RegExp([...this.known].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'gu')
-    for (const m of text.matchAll(this.exact)) {
+    for (const m of execAll(this.exact, text)) {
       const start = [...text.slice(0, m.index)].length
       for (let k = 0; k < [...m[0]].length; k++) locked[start + k] = true
     }

@@ -9,7 +9,8 @@ export interface TermMatch {
 
 interface TrieNode { next: Map<string, TrieNode>; term?: string }
 
-const isWordChar = (c: string | undefined) => c !== undefined && /[a-z0-9]/.test(c)
+// Compared as characters, not with a regular expression: this runs for every character of a message.
+const isWordChar = (c: string | undefined) => c !== undefined && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
 
 /**
  * Finds dictionary terms in a text, leftmost and longest first, in one walk of a character trie.
@@ -60,15 +61,19 @@ export class TermIndex {
   }
 
   private longestAt(text: string, start: number): TermMatch | undefined {
+    // Most characters start no term at all: that is the first thing to find out.
+    let node: TrieNode | undefined = this.root.next.get(text[start]!)
+    if (!node) return undefined
     // Every term starting here starts with text[start]: inside a Latin word, none may match.
     if (isWordChar(text[start]) && isWordChar(text[start - 1])) return undefined
-    let node: TrieNode | undefined = this.root
     let best: TermMatch | undefined
-    for (let i = start; i < text.length && node; i++) {
+    for (let i = start; node; ) {
+      if (node.term) {
+        const end = this.endOf(text, node.term, i + 1)
+        if (end >= 0) best = { term: node.term, text: text.slice(start, end), start, end }
+      }
+      if (++i >= text.length) break
       node = node.next.get(text[i]!)
-      if (!node?.term) continue
-      const end = this.endOf(text, node.term, i + 1)
-      if (end >= 0) best = { term: node.term, text: text.slice(start, end), start, end }
     }
     return best
   }

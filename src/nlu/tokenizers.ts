@@ -1,5 +1,6 @@
 import PorterStemmer from 'natural/lib/natural/stemmers/porter_stemmer.js'
 import { addUserWords, nouns, segment } from './segment.js'
+import { execAll } from './regex.js'
 
 /** How a language's text is cut into words; the pipeline is otherwise the same for every language. */
 export interface Tokenizer {
@@ -29,7 +30,7 @@ const TOKEN = /\p{Script=Han}+|[\p{L}\p{N}]+(?:'[\p{L}]+)*/gu
  * "opening" and "open" are one feature. Chinese names in them ("where is 心内科") still go to jieba.
  */
 export function wordTokenizer(stopwords: Set<string>, known: () => Set<string>): Tokenizer {
-  const split = (text: string) => [...text.matchAll(TOKEN)].flatMap((m) => (HAN_RUN.test(m[0]) ? segment(m[0]) : [m[0]]))
+  const split = (text: string) => execAll(TOKEN, text).flatMap((m) => (HAN_RUN.test(m[0]) ? segment(m[0]) : [m[0]]))
   return {
     // Stopwords go as typed, before stemming turns "pls" into "pl".
     words: (text) => split(text).filter((w) => !stopwords.has(w)).map((w) => (HAN_RUN.test(w) ? w : stemLatin(w.replace(/'/g, '')))),

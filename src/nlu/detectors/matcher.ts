@@ -1,5 +1,6 @@
 import { normaliseName } from '../normalise.js'
 import { TermIndex } from '../terms.js'
+import { execAll } from '../regex.js'
 
 export interface RuleSet { terms?: string[]; patterns?: string[] }
 export interface Match { text: string; start: number; end: number }
@@ -21,7 +22,7 @@ export class RuleMatcher {
 
   matches(text: string): Match[] {
     const found: Match[] = this.terms.matches(text).map(({ text, start, end }) => ({ text, start, end }))
-    if (this.re) for (const m of text.matchAll(this.re)) if (m[0]) found.push({ text: m[0], start: m.index!, end: m.index! + m[0].length })
+    if (this.re) for (const m of execAll(this.re, text)) if (m[0]) found.push({ text: m[0], start: m.index!, end: m.index! + m[0].length })
     if (!this.re || !this.terms.size) return found
     found.sort((a, b) => a.start - b.start || b.end - a.end)
     const out: Match[] = []
