@@ -15,12 +15,18 @@ export type Features = Map<string, number>
 export interface LabelledFeatures { intent: string; features: Features }
 export interface Ranked { intent: string; score: number; confidence: number }
 export interface Calibration { w: [number, number]; b: number; foldAccuracy: number; samples: number }
+/**
+ * Each feature's (intent, weight) pairs in flat arrays: feature f's pairs are at start[f]…start[f+1].
+ * Scoring a message walks these in order, instead of an array of pairs per feature.
+ */
+export interface Postings { start: number[]; intent: number[]; weight: number[] }
+
 /** A trained classifier as plain data (kept on disk, so a restart need not train again). */
 export interface ClassifierState {
   intents: string[]
   vocab: string[]
   weight: number[]
-  postings: Array<Array<[number, number]>>
+  postings: Postings
   examples: Array<Array<Array<[number, number]>>>
   calibration: Calibration
 }
@@ -28,7 +34,9 @@ export interface ClassifierState {
 export class IntentClassifier {
   private readonly vocab = new Map<string, number>()
   private weight: Float64Array = new Float64Array(0)
-  private postings: Array<Array<[number, number]>> = []
+  private postStart = new Int32Array(1)
+  private postIntent = new Int32Array(0)
+  private postWeight = new Float64Array(0)
   private examples: Array<Array<Array<[number, number]>>> = []
   private dense = new Float64Array(0)
   readonly intents: string[] = []
@@ -44,7 +52,9 @@ export class IntentClassifier {
     c.intents.push(...state.intents)
     state.vocab.forEach((f, i) => c.vocab.set(f, i))
     c.weight = Float64Array.from(state.weight)
-    c.postings = state.postings
+    c.postStart = Int32Array.from(state.postings.start)
+    c.postIntent = Int32Array.from(state.postings.intent)
+    c.postWeight = Float64Array.from(state.postings.weight)
     c.examples = state.examples
     c.dense = new Float64Array(state.vocab.length)
     c.calibration = state.calibration
@@ -52,7 +62,7 @@ export class IntentClassifier {
   }
 
   state(): ClassifierState {
-    return { intents: this.intents, vocab: [...this.vocab.keys()], weight: [...this.weight], postings: this.postings, examples: this.examples, calibration: this.calibration }
+    return { intents: this.intents, vocab: [...this.vocab.keys()], weight: [...this.weight], postings: { start: [...this.postStart], intent: [...this.postIntent], weight: [...this.postWeight] }, examples: this.examples, calibration: this.calibration }
   }
 
   private fit(data: LabelledFeatures[]): void {
@@ -87,11 +97,16 @@ export class IntentClassifier {
       this.examples[intent]!.push(v)
     }
     this.dense = new Float64Array(this.vocab.size)
-    this.postings = Array.from({ length: this.vocab.size }, () => [])
+    const lists: Array<Array<[number, number]>> = Array.from({ length: this.vocab.size }, () => [])
     centroids.forEach((c, intent) => {
       const norm = Math.sqrt([...c.values()].reduce((s, w) => s + w * w, 0)) || 1
-      for (const [f, w] of c) this.postings[f]!.push([intent, w / norm])
+      for (const [f, w] of c) lists[f]!.push([intent, w / norm])
     })
+    this.postStart = new Int32Array(lists.length + 1)
+    lists.forEach((l, f) => { this.postStart[f + 1] = this.postStart[f]! + l.length })
+    this.postIntent = new Int32Array(this.postStart[lists.length]!)
+    this.postWeight = new Float64Array(this.postStart[lists.length]!)
+    lists.forEach((l, f) => l.forEach(([intent, w], k) => { this.postIntent[this.postStart[f]! + k] = intent; this.postWeight[this.postStart[f]! + k] = w }))
   }
 
   private vectorise(features: Features): Array<[number, number]> {
@@ -114,7 +129,9 @@ export class IntentClassifier {
    */
   scores(features: Features, top = this.intents.length): Array<{ intent: string; score: number }> {
     const sims = new Float64Array(this.intents.length)
-    for (const [f, w] of this.vectorise(features)) for (const [intent, cw] of this.postings[f]!) sims[intent] = sims[intent]! + w * cw
+    for (const [f, w] of this.vectorise(features)) {
+      for (let k = this.postStart[f]!, end = this.postStart[f + 1]!; k < end; k++) sims[this.postIntent[k]!]! += w * this.postWeight[k]!
+    }
     const best: number[] = []
     for (let i = 0; i < sims.length; i++) {
       if (best.length === top && sims[i]! <= sims[best[top - 1]!]!) continue

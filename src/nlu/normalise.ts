@@ -18,9 +18,10 @@ const SPACE_BETWEEN_CJK = new RegExp(`(?<=[${CJK}])\\s+|\\s+(?=[${CJK}])`, 'gu')
  * with it and differing in at most half of them, is replaced by the term.
  */
 export class HomophoneCorrector {
-  private readonly byChar = new Map<string, Array<{ term: string; at: number }>>()
+  // Each term with its characters and their readings split once: common characters (科, 室) are in
+  // hundreds of terms, and every message looks at each of them.
+  private readonly byChar = new Map<string, Array<{ term: string; at: number; chars: string[]; read: string[] }>>()
   private readonly readings = new Map<string, Set<string>>()
-  private readonly termReadings = new Map<string, string[]>()
   private readonly known: Set<string>
   private exact: RegExp | undefined
 
@@ -32,9 +33,12 @@ export class HomophoneCorrector {
       if (chars.length < 2 || !/\p{Script=Han}/u.test(term) || this.known.has(term)) continue
       this.known.add(term)
       // Context-aware reading of the term itself (重症 is zhong, not chong).
-      const read = pinyin(term, { toneType: 'none', type: 'array' })
-      this.termReadings.set(term, chars.map((c, i) => (/\p{Script=Han}/u.test(c) ? read[i] ?? c : c)))
-      chars.forEach((c, at) => this.byChar.set(c, [...(this.byChar.get(c) ?? []), { term, at }]))
+      const pinyins = pinyin(term, { toneType: 'none', type: 'array' })
+      const read = chars.map((c, i) => (/\p{Script=Han}/u.test(c) ? pinyins[i] ?? c : c))
+      chars.forEach((c, at) => {
+        const list = this.byChar.get(c)
+        if (list) list.push({ term, at, chars, read }); else this.byChar.set(c, [{ term, at, chars, read }])
+      })
     }
   }
 
@@ -66,30 +70,26 @@ export class HomophoneCorrector {
     for (let j = 0; j < chars.length; j++) {
       const candidates = this.byChar.get(chars[j]!)
       if (!candidates || locked[j]) continue
-      let best: { start: number; term: string } | undefined
-      for (const { term, at } of candidates) {
+      let best: { start: number; chars: string[] } | undefined
+      for (const { at, chars: termChars, read } of candidates) {
         const start = j - at
-        const termChars = [...term]
-        if (start < 0 || start + termChars.length > chars.length) continue
-        if (best && termChars.length <= [...best.term].length) continue
-        const window = chars.slice(start, start + termChars.length)
-        const joined = window.join('')
-        if (joined === term || this.known.has(joined) || locked.slice(start, start + termChars.length).some(Boolean)) continue
-        const termRead = this.termReadings.get(term)!
+        const n = termChars.length
+        if (start < 0 || start + n > chars.length) continue
+        if (best && n <= best.chars.length) continue
+        // Same sound where it differs, in at most half of the characters, none of them locked.
         let diff = 0
         let ok = true
-        for (let k = 0; k < termChars.length && ok; k++) {
-          if (window[k] === termChars[k]) continue
-          diff++
-          ok = this.readingsOf(window[k]!).has(termRead[k]!)
+        for (let k = 0; k < n && ok; k++) {
+          if (locked[start + k]) ok = false
+          else if (chars[start + k] !== termChars[k]) ok = ++diff * 2 <= n && this.readingsOf(chars[start + k]!).has(read[k]!)
         }
-        if (ok && diff > 0 && diff * 2 <= termChars.length) best = { start, term }
+        if (!ok || diff === 0 || this.known.has(chars.slice(start, start + n).join(''))) continue
+        best = { start, chars: termChars }
       }
       if (best) {
-        const termChars = [...best.term]
-        chars.splice(best.start, termChars.length, ...termChars)
+        chars.splice(best.start, best.chars.length, ...best.chars)
         changed = true
-        j = best.start + termChars.length - 1
+        j = best.start + best.chars.length - 1
       }
     }
     return changed ? chars.join('') : text

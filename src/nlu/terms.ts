@@ -7,10 +7,13 @@ export interface TermMatch {
   end: number
 }
 
-interface TrieNode { next: Map<string, TrieNode>; term?: string }
+// Keyed by UTF-16 code unit: a number hashes at once, while text[i] of a Chinese character is a new
+// string to allocate and hash, for every character of every message in every detector.
+interface TrieNode { next: Map<number, TrieNode>; term?: string }
 
-// Compared as characters, not with a regular expression: this runs for every character of a message.
-const isWordChar = (c: string | undefined) => c !== undefined && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+/** a-z and 0-9, by code unit: this runs for every character of a message. */
+const isWordCode = (c: number) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57)
+const isWordChar = (text: string, at: number) => at >= 0 && at < text.length && isWordCode(text.charCodeAt(at))
 
 /**
  * Finds dictionary terms in a text, leftmost and longest first, in one walk of a character trie.
@@ -27,9 +30,10 @@ export class TermIndex {
     const unique = new Set([...terms].filter(Boolean))
     for (const term of unique) {
       let node = this.root
-      for (const ch of term) {
-        let child = node.next.get(ch)
-        if (!child) { child = { next: new Map() }; node.next.set(ch, child) }
+      for (let k = 0; k < term.length; k++) {
+        const unit = term.charCodeAt(k)
+        let child = node.next.get(unit)
+        if (!child) { child = { next: new Map() }; node.next.set(unit, child) }
         node = child
       }
       node.term = term
@@ -62,10 +66,10 @@ export class TermIndex {
 
   private longestAt(text: string, start: number): TermMatch | undefined {
     // Most characters start no term at all: that is the first thing to find out.
-    let node: TrieNode | undefined = this.root.next.get(text[start]!)
+    let node: TrieNode | undefined = this.root.next.get(text.charCodeAt(start))
     if (!node) return undefined
     // Every term starting here starts with text[start]: inside a Latin word, none may match.
-    if (isWordChar(text[start]) && isWordChar(text[start - 1])) return undefined
+    if (isWordChar(text, start) && isWordChar(text, start - 1)) return undefined
     let best: TermMatch | undefined
     for (let i = start; node; ) {
       if (node.term) {
@@ -73,19 +77,19 @@ export class TermIndex {
         if (end >= 0) best = { term: node.term, text: text.slice(start, end), start, end }
       }
       if (++i >= text.length) break
-      node = node.next.get(text[i]!)
+      node = node.next.get(text.charCodeAt(i))
     }
     return best
   }
 
   /** Where a term found ending at `end` really ends, or -1 when it is only part of a longer word. */
   private endOf(text: string, term: string, end: number): number {
-    if (!isWordChar(term[term.length - 1])) return end
+    if (!isWordChar(term, term.length - 1)) return end
     if (this.options.plural) {
       for (const suffix of ["'s", 's']) {
-        if (text.startsWith(suffix, end) && !isWordChar(text[end + suffix.length])) return end + suffix.length
+        if (text.startsWith(suffix, end) && !isWordChar(text, end + suffix.length)) return end + suffix.length
       }
     }
-    return isWordChar(text[end]) ? -1 : end
+    return isWordChar(text, end) ? -1 : end
   }
 }
