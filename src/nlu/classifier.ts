@@ -65,48 +65,83 @@ export class IntentClassifier {
     return { intents: this.intents, vocab: [...this.vocab.keys()], weight: [...this.weight], postings: { start: [...this.postStart], intent: [...this.postIntent], weight: [...this.postWeight] }, examples: this.examples, calibration: this.calibration }
   }
 
+  /**
+   * Features are numbered once and everything after works on numbers and typed arrays: start-up waits
+   * for this (six fits with calibration's folds), mostly before the JIT has warmed up, when every Map
+   * operation is dear. Sums run in the same order as they would over Maps, so results are identical.
+   */
   private fit(data: LabelledFeatures[]): void {
     const intentIndex = new Map<string, number>()
-    const df = new Map<string, number>()
-    const inIntents = new Map<string, Set<number>>()
-    for (const d of data) {
-      if (!intentIndex.has(d.intent)) { intentIndex.set(d.intent, this.intents.length); this.intents.push(d.intent) }
-      const intent = intentIndex.get(d.intent)!
-      for (const f of d.features.keys()) {
-        df.set(f, (df.get(f) ?? 0) + 1)
-        let s = inIntents.get(f)
-        if (!s) inIntents.set(f, (s = new Set()))
-        s.add(intent)
+    const ids: Int32Array[] = []
+    const tfs: Float64Array[] = []
+    const labels = new Int32Array(data.length)
+    let df: number[] = []
+    data.forEach((d, e) => {
+      let intent = intentIndex.get(d.intent)
+      if (intent === undefined) { intent = this.intents.length; intentIndex.set(d.intent, intent); this.intents.push(d.intent) }
+      labels[e] = intent
+      const own = new Int32Array(d.features.size)
+      const tf = new Float64Array(d.features.size)
+      let k = 0
+      for (const [f, n] of d.features) {
+        let id = this.vocab.get(f)
+        if (id === undefined) { id = this.vocab.size; this.vocab.set(f, id); df.push(0) }
+        df[id]!++
+        own[k] = id; tf[k++] = n
       }
-    }
-    this.weight = new Float64Array(df.size)
-    for (const [f, n] of df) {
-      const idx = this.vocab.size
-      this.vocab.set(f, idx)
-      const idf = Math.log((data.length + 1) / (n + 1)) + 1
-      const iif = Math.log((this.intents.length + 1) / (inIntents.get(f)!.size + 1)) + 1
-      this.weight[idx] = idf * iif
-    }
-    const centroids = this.intents.map(() => new Map<number, number>())
-    this.examples = this.intents.map(() => [])
-    for (const d of data) {
-      const intent = intentIndex.get(d.intent)!
-      const v = this.vectorise(d.features)
-      const c = centroids[intent]!
-      for (const [f, w] of v) c.set(f, (c.get(f) ?? 0) + w)
-      this.examples[intent]!.push(v)
-    }
-    this.dense = new Float64Array(this.vocab.size)
-    const lists: Array<Array<[number, number]>> = Array.from({ length: this.vocab.size }, () => [])
-    centroids.forEach((c, intent) => {
-      const norm = Math.sqrt([...c.values()].reduce((s, w) => s + w * w, 0)) || 1
-      for (const [f, w] of c) lists[f]!.push([intent, w / norm])
+      ids.push(own); tfs.push(tf)
     })
-    this.postStart = new Int32Array(lists.length + 1)
+    // Examples by intent, in data order within each: each intent's centroid is summed in one go.
+    const byIntent: number[][] = this.intents.map(() => [])
+    labels.forEach((intent, e) => byIntent[intent]!.push(e))
+    const vocabSize = this.vocab.size
+    const inIntents = new Int32Array(vocabSize)
+    const seen = new Int32Array(vocabSize).fill(-1)
+    byIntent.forEach((examples, intent) => {
+      for (const e of examples) for (const f of ids[e]!) if (seen[f] !== intent) { seen[f] = intent; inIntents[f]!++ }
+    })
+    this.weight = new Float64Array(vocabSize)
+    for (let f = 0; f < vocabSize; f++) {
+      const idf = Math.log((data.length + 1) / (df[f]! + 1)) + 1
+      const iif = Math.log((this.intents.length + 1) / (inIntents[f]! + 1)) + 1
+      this.weight[f] = idf * iif
+    }
+    df = []
+    this.examples = this.intents.map(() => [])
+    const vectors = ids.map((own, e) => this.vectoriseIds(own, tfs[e]!))
+    data.forEach((_, e) => this.examples[labels[e]!]!.push(vectors[e]!))
+    // Centroids, normalised, into postings by feature (intents ascending within a feature).
+    const sum = new Float64Array(vocabSize)
+    const lists: Array<Array<[number, number]>> = Array.from({ length: vocabSize }, () => [])
+    byIntent.forEach((examples, intent) => {
+      const touched: number[] = []
+      for (const e of examples) {
+        for (const [f, w] of vectors[e]!) {
+          if (seen[f] !== -2 - intent) { seen[f] = -2 - intent; touched.push(f); sum[f] = w } else sum[f]! += w
+        }
+      }
+      const norm = Math.sqrt(touched.reduce((s, f) => s + sum[f]! * sum[f]!, 0)) || 1
+      for (const f of touched) lists[f]!.push([intent, sum[f]! / norm])
+    })
+    this.dense = new Float64Array(vocabSize)
+    this.postStart = new Int32Array(vocabSize + 1)
     lists.forEach((l, f) => { this.postStart[f + 1] = this.postStart[f]! + l.length })
-    this.postIntent = new Int32Array(this.postStart[lists.length]!)
-    this.postWeight = new Float64Array(this.postStart[lists.length]!)
+    this.postIntent = new Int32Array(this.postStart[vocabSize]!)
+    this.postWeight = new Float64Array(this.postStart[vocabSize]!)
     lists.forEach((l, f) => l.forEach(([intent, w], k) => { this.postIntent[this.postStart[f]! + k] = intent; this.postWeight[this.postStart[f]! + k] = w }))
+  }
+
+  /** An example's TF-IDF vector from its numbered features, normalised. */
+  private vectoriseIds(ids: Int32Array, tf: Float64Array): Array<[number, number]> {
+    const v: Array<[number, number]> = []
+    let norm = 0
+    for (let k = 0; k < ids.length; k++) {
+      const w = tf[k]! * this.weight[ids[k]!]!
+      v.push([ids[k]!, w]); norm += w * w
+    }
+    norm = Math.sqrt(norm) || 1
+    for (const e of v) e[1] /= norm
+    return v
   }
 
   private vectorise(features: Features): Array<[number, number]> {
@@ -188,19 +223,25 @@ function calibrate(data: LabelledFeatures[]): Calibration {
       points.push({ x: [s[0].score, s[0].score - (s[1]?.score ?? 0)], y: s[0].intent === t.intent ? 1 : 0 })
     }
   }
-  // Logistic regression on two inputs by batch gradient descent: a few thousand points, converges fast.
-  let w: [number, number] = [1, 1]
+  // Logistic regression on two inputs by batch gradient descent: a few thousand points, 1,500 steps
+  // (stopping there keeps the weights moderate; the exact optimum overfits the margin). The points
+  // sit in typed arrays: the same sums in the same order, in a third of the time.
+  const n = points.length || 1
+  const x0 = Float64Array.from(points, (p) => p.x[0])
+  const x1 = Float64Array.from(points, (p) => p.x[1])
+  const y = Float64Array.from(points, (p) => p.y)
+  let w0 = 1; let w1 = 1
   let b = 0
   const rate = 2
   for (let iter = 0; iter < 1500; iter++) {
     let g0 = 0; let g1 = 0; let gb = 0
-    for (const p of points) {
-      const err = 1 / (1 + Math.exp(-(w[0] * p.x[0] + w[1] * p.x[1] + b))) - p.y
-      g0 += err * p.x[0]; g1 += err * p.x[1]; gb += err
+    for (let i = 0; i < points.length; i++) {
+      const err = 1 / (1 + Math.exp(-(w0 * x0[i]! + w1 * x1[i]! + b))) - y[i]!
+      g0 += err * x0[i]!; g1 += err * x1[i]!; gb += err
     }
-    const n = points.length || 1
-    w = [w[0] - (rate * g0) / n, w[1] - (rate * g1) / n]
+    w0 -= (rate * g0) / n; w1 -= (rate * g1) / n
     b -= (rate * gb) / n
   }
+  const w: [number, number] = [w0, w1]
   return { w, b, foldAccuracy: points.filter((p) => p.y === 1).length / (points.length || 1), samples: points.length }
 }
