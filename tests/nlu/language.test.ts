@@ -39,6 +39,8 @@ describe('whole-word matching of Latin names', () => {
     expect(found(index, 'see the dentist, some food')).toEqual([])
     expect(found(index, 'ent clinic; od last night')).toEqual(['ent', 'od'])
     expect(found(index, '去心内科')).toEqual(['心内科'])
+    // Characters beyond the basic plane are two code units: a term with one still matches whole.
+    expect(found(new TermIndex(['𠮷野家', '野']), '去𠮷野家吃，野')).toEqual(['𠮷野家', '野'])
   })
 
   it('prefers the longest term, and accepts plurals of names when asked to', () => {
