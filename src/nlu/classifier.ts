@@ -34,17 +34,18 @@ export interface ClassifierState {
 export class IntentClassifier {
   private readonly vocab = new Map<string, number>()
   private weight: Float64Array = new Float64Array(0)
-  private postStart = new Int32Array(1)
-  private postIntent = new Int32Array(0)
-  private postWeight = new Float64Array(0)
+  private postStart: Int32Array = new Int32Array(1)
+  private postIntent: Int32Array = new Int32Array(0)
+  private postWeight: Float64Array = new Float64Array(0)
   private examples: Array<Array<Array<[number, number]>>> = []
   private dense = new Float64Array(0)
   readonly intents: string[] = []
   calibration: Calibration = { w: [8, 6], b: -4, foldAccuracy: 0, samples: 0 }
 
   constructor(data: LabelledFeatures[], options: { calibrate?: boolean } = {}) {
-    this.fit(data)
-    if (options.calibrate !== false && data.length >= 20) this.calibration = calibrate(data)
+    const numbered = numberData(data)
+    this.fit(numbered)
+    if (options.calibrate !== false && data.length >= 20) this.calibration = calibrate(numbered)
   }
 
   static fromState(state: ClassifierState): IntentClassifier {
@@ -65,83 +66,17 @@ export class IntentClassifier {
     return { intents: this.intents, vocab: [...this.vocab.keys()], weight: [...this.weight], postings: { start: [...this.postStart], intent: [...this.postIntent], weight: [...this.postWeight] }, examples: this.examples, calibration: this.calibration }
   }
 
-  /**
-   * Features are numbered once and everything after works on numbers and typed arrays: start-up waits
-   * for this (six fits with calibration's folds), mostly before the JIT has warmed up, when every Map
-   * operation is dear. Sums run in the same order as they would over Maps, so results are identical.
-   */
-  private fit(data: LabelledFeatures[]): void {
-    const intentIndex = new Map<string, number>()
-    const ids: Int32Array[] = []
-    const tfs: Float64Array[] = []
-    const labels = new Int32Array(data.length)
-    let df: number[] = []
-    data.forEach((d, e) => {
-      let intent = intentIndex.get(d.intent)
-      if (intent === undefined) { intent = this.intents.length; intentIndex.set(d.intent, intent); this.intents.push(d.intent) }
-      labels[e] = intent
-      const own = new Int32Array(d.features.size)
-      const tf = new Float64Array(d.features.size)
-      let k = 0
-      for (const [f, n] of d.features) {
-        let id = this.vocab.get(f)
-        if (id === undefined) { id = this.vocab.size; this.vocab.set(f, id); df.push(0) }
-        df[id]!++
-        own[k] = id; tf[k++] = n
-      }
-      ids.push(own); tfs.push(tf)
-    })
-    // Examples by intent, in data order within each: each intent's centroid is summed in one go.
-    const byIntent: number[][] = this.intents.map(() => [])
-    labels.forEach((intent, e) => byIntent[intent]!.push(e))
-    const vocabSize = this.vocab.size
-    const inIntents = new Int32Array(vocabSize)
-    const seen = new Int32Array(vocabSize).fill(-1)
-    byIntent.forEach((examples, intent) => {
-      for (const e of examples) for (const f of ids[e]!) if (seen[f] !== intent) { seen[f] = intent; inIntents[f]!++ }
-    })
-    this.weight = new Float64Array(vocabSize)
-    for (let f = 0; f < vocabSize; f++) {
-      const idf = Math.log((data.length + 1) / (df[f]! + 1)) + 1
-      const iif = Math.log((this.intents.length + 1) / (inIntents[f]! + 1)) + 1
-      this.weight[f] = idf * iif
-    }
-    df = []
-    this.examples = this.intents.map(() => [])
-    const vectors = ids.map((own, e) => this.vectoriseIds(own, tfs[e]!))
-    data.forEach((_, e) => this.examples[labels[e]!]!.push(vectors[e]!))
-    // Centroids, normalised, into postings by feature (intents ascending within a feature).
-    const sum = new Float64Array(vocabSize)
-    const lists: Array<Array<[number, number]>> = Array.from({ length: vocabSize }, () => [])
-    byIntent.forEach((examples, intent) => {
-      const touched: number[] = []
-      for (const e of examples) {
-        for (const [f, w] of vectors[e]!) {
-          if (seen[f] !== -2 - intent) { seen[f] = -2 - intent; touched.push(f); sum[f] = w } else sum[f]! += w
-        }
-      }
-      const norm = Math.sqrt(touched.reduce((s, f) => s + sum[f]! * sum[f]!, 0)) || 1
-      for (const f of touched) lists[f]!.push([intent, sum[f]! / norm])
-    })
-    this.dense = new Float64Array(vocabSize)
-    this.postStart = new Int32Array(vocabSize + 1)
-    lists.forEach((l, f) => { this.postStart[f + 1] = this.postStart[f]! + l.length })
-    this.postIntent = new Int32Array(this.postStart[vocabSize]!)
-    this.postWeight = new Float64Array(this.postStart[vocabSize]!)
-    lists.forEach((l, f) => l.forEach(([intent, w], k) => { this.postIntent[this.postStart[f]! + k] = intent; this.postWeight[this.postStart[f]! + k] = w }))
-  }
-
-  /** An example's TF-IDF vector from its numbered features, normalised. */
-  private vectoriseIds(ids: Int32Array, tf: Float64Array): Array<[number, number]> {
-    const v: Array<[number, number]> = []
-    let norm = 0
-    for (let k = 0; k < ids.length; k++) {
-      const w = tf[k]! * this.weight[ids[k]!]!
-      v.push([ids[k]!, w]); norm += w * w
-    }
-    norm = Math.sqrt(norm) || 1
-    for (const e of v) e[1] /= norm
-    return v
+  /** All the examples' model: numbered in data order, so its numbers are this classifier's own. */
+  private fit(numbered: Numbered): void {
+    const model = buildModel(numbered, Array.from(numbered.labels, (_, e) => e))
+    this.intents.push(...numbered.intents)
+    for (const [f, id] of numbered.vocab) this.vocab.set(f, id)
+    this.weight = model.weight
+    this.postStart = model.postStart
+    this.postIntent = model.postIntent
+    this.postWeight = model.postWeight
+    this.examples = model.examples
+    this.dense = new Float64Array(this.vocab.size)
   }
 
   private vectorise(features: Features): Array<[number, number]> {
@@ -211,16 +146,18 @@ export class IntentClassifier {
 }
 
 /** Platt scaling on 5 held-out folds: P(top intent is right | top score, margin to the second). */
-function calibrate(data: LabelledFeatures[]): Calibration {
-  const sample = data.length > 3000 ? data.filter((_, i) => i % Math.ceil(data.length / 3000) === 0) : data
+function calibrate(numbered: Numbered): Calibration {
+  const all = numbered.labels.length
+  const rows = Array.from({ length: all }, (_, e) => e)
+  const sample = all > 3000 ? rows.filter((_, i) => i % Math.ceil(all / 3000) === 0) : rows
   const folds = 5
   const points: Array<{ x: [number, number]; y: number }> = []
   for (let k = 0; k < folds; k++) {
-    const clf = new IntentClassifier(sample.filter((_, i) => i % folds !== k), { calibrate: false })
+    const model = buildModel(numbered, sample.filter((_, i) => i % folds !== k))
     for (const t of sample.filter((_, i) => i % folds === k)) {
-      const s = clf.scores(t.features, 2)
-      if (!s[0]) continue
-      points.push({ x: [s[0].score, s[0].score - (s[1]?.score ?? 0)], y: s[0].intent === t.intent ? 1 : 0 })
+      const s = topTwo(model, numbered.ids[t]!, numbered.tfs[t]!)
+      if (!s) continue
+      points.push({ x: [s.first, s.first - s.second], y: model.intents[s.intent] === numbered.labels[t] ? 1 : 0 })
     }
   }
   // Logistic regression on two inputs by batch gradient descent: a few thousand points, 1,500 steps
@@ -244,4 +181,138 @@ function calibrate(data: LabelledFeatures[]): Calibration {
   }
   const w: [number, number] = [w0, w1]
   return { w, b, foldAccuracy: points.filter((p) => p.y === 1).length / (points.length || 1), samples: points.length }
+}
+
+/** Labelled examples with every feature and intent numbered in order of first appearance. */
+interface Numbered { vocab: Map<string, number>; intents: string[]; labels: Int32Array; ids: Int32Array[]; tfs: Float64Array[] }
+
+/**
+ * Features and intents are numbered once, and every fit (the classifier's and calibration's five
+ * folds) works on numbers and typed arrays: start-up waits for these fits, mostly before the JIT has
+ * warmed up, when each Map operation on a feature string is dear. The sums run in the order they did
+ * over Maps, so the classifier and its calibration are identical to the last bit.
+ */
+function numberData(data: LabelledFeatures[]): Numbered {
+  const vocab = new Map<string, number>()
+  const intentIndex = new Map<string, number>()
+  const intents: string[] = []
+  const labels = new Int32Array(data.length)
+  const ids: Int32Array[] = []
+  const tfs: Float64Array[] = []
+  data.forEach((d, e) => {
+    let intent = intentIndex.get(d.intent)
+    if (intent === undefined) { intent = intents.length; intentIndex.set(d.intent, intent); intents.push(d.intent) }
+    labels[e] = intent
+    const own = new Int32Array(d.features.size)
+    const tf = new Float64Array(d.features.size)
+    let k = 0
+    for (const [f, n] of d.features) {
+      let id = vocab.get(f)
+      if (id === undefined) { id = vocab.size; vocab.set(f, id) }
+      own[k] = id; tf[k++] = n
+    }
+    ids.push(own); tfs.push(tf)
+  })
+  return { vocab, intents, labels, ids, tfs }
+}
+
+/**
+ * A model fitted on some rows: its own intents and features (numbered in order of first appearance
+ * among those rows, as a classifier trained on just them would), mapped from the global numbers.
+ */
+interface Model {
+  /** Global intent number of each of the model's intents. */
+  intents: number[]
+  /** The model's number of each global feature, -1 when its rows never have it. */
+  local: Int32Array
+  weight: Float64Array
+  postStart: Int32Array
+  postIntent: Int32Array
+  postWeight: Float64Array
+  examples: Array<Array<Array<[number, number]>>>
+}
+
+function buildModel(n: Numbered, rows: number[]): Model {
+  const localIntent = new Int32Array(n.intents.length).fill(-1)
+  const intents: number[] = []
+  const local = new Int32Array(n.vocab.size).fill(-1)
+  const df: number[] = []
+  for (const e of rows) {
+    if (localIntent[n.labels[e]!] === -1) { localIntent[n.labels[e]!] = intents.length; intents.push(n.labels[e]!) }
+    for (const g of n.ids[e]!) {
+      if (local[g] === -1) { local[g] = df.length; df.push(0) }
+      df[local[g]!]!++
+    }
+  }
+  const size = df.length
+  // Examples by intent, in row order within each: each intent's centroid is summed in one go.
+  const byIntent: number[][] = intents.map(() => [])
+  for (const e of rows) byIntent[localIntent[n.labels[e]!]!]!.push(e)
+  const inIntents = new Int32Array(size)
+  const seen = new Int32Array(size).fill(-1)
+  byIntent.forEach((examples, intent) => {
+    for (const e of examples) for (const g of n.ids[e]!) { const f = local[g]!; if (seen[f] !== intent) { seen[f] = intent; inIntents[f]!++ } }
+  })
+  const weight = new Float64Array(size)
+  for (let f = 0; f < size; f++) {
+    const idf = Math.log((rows.length + 1) / (df[f]! + 1)) + 1
+    const iif = Math.log((intents.length + 1) / (inIntents[f]! + 1)) + 1
+    weight[f] = idf * iif
+  }
+  const vectors = new Map<number, Array<[number, number]>>()
+  const examples: Model['examples'] = intents.map(() => [])
+  for (const e of rows) {
+    const v = vectorOf(local, weight, n.ids[e]!, n.tfs[e]!)
+    vectors.set(e, v)
+    examples[localIntent[n.labels[e]!]!]!.push(v)
+  }
+  // Centroids, normalised, into postings by feature (intents ascending within a feature).
+  const sum = new Float64Array(size)
+  const lists: Array<Array<[number, number]>> = Array.from({ length: size }, () => [])
+  byIntent.forEach((rowsOfIntent, intent) => {
+    const touched: number[] = []
+    for (const e of rowsOfIntent) {
+      for (const [f, w] of vectors.get(e)!) {
+        if (seen[f] !== -2 - intent) { seen[f] = -2 - intent; touched.push(f); sum[f] = w } else sum[f]! += w
+      }
+    }
+    const norm = Math.sqrt(touched.reduce((acc, f) => acc + sum[f]! * sum[f]!, 0)) || 1
+    for (const f of touched) lists[f]!.push([intent, sum[f]! / norm])
+  })
+  const postStart = new Int32Array(size + 1)
+  lists.forEach((l, f) => { postStart[f + 1] = postStart[f]! + l.length })
+  const postIntent = new Int32Array(postStart[size]!)
+  const postWeight = new Float64Array(postStart[size]!)
+  lists.forEach((l, f) => l.forEach(([intent, w], k) => { postIntent[postStart[f]! + k] = intent; postWeight[postStart[f]! + k] = w }))
+  return { intents, local, weight, postStart, postIntent, postWeight, examples }
+}
+
+/** An example's TF-IDF vector in a model's numbers, normalised; features the model lacks are left out. */
+function vectorOf(local: Int32Array, weight: Float64Array, ids: Int32Array, tf: Float64Array): Array<[number, number]> {
+  const v: Array<[number, number]> = []
+  let norm = 0
+  for (let k = 0; k < ids.length; k++) {
+    const f = local[ids[k]!]!
+    if (f < 0) continue
+    const w = tf[k]! * weight[f]!
+    v.push([f, w]); norm += w * w
+  }
+  norm = Math.sqrt(norm) || 1
+  for (const e of v) e[1] /= norm
+  return v
+}
+
+/** The best two cosines of a numbered example against a model (as `scores(features, 2)` ranks). */
+function topTwo(m: Model, ids: Int32Array, tf: Float64Array): { intent: number; first: number; second: number } | undefined {
+  if (!m.intents.length) return undefined
+  const sims = new Float64Array(m.intents.length)
+  for (const [f, w] of vectorOf(m.local, m.weight, ids, tf)) {
+    for (let k = m.postStart[f]!, end = m.postStart[f + 1]!; k < end; k++) sims[m.postIntent[k]!]! += w * m.postWeight[k]!
+  }
+  let best = 0
+  let second = -1
+  for (let i = 1; i < sims.length; i++) {
+    if (sims[i]! > sims[best]!) { second = best; best = i } else if (second < 0 || sims[i]! > sims[second]!) second = i
+  }
+  return { intent: best, first: sims[best]!, second: second < 0 ? 0 : sims[second]! }
 }
