@@ -59,6 +59,18 @@ export class Composer {
   /** A word of the hospital's own rules (科室主任) in this language, if the locale translates it. */
   translate(text: string): string { return this.kb.translations?.[text] ?? text }
 
+  private readonly priced = new Map<string, boolean>()
+
+  /** Whether an intent's answer states a sum of money (the parking fee): it answers price questions. */
+  statesPrice(intent: string): boolean {
+    let priced = this.priced.get(intent)
+    if (priced === undefined) {
+      priced = !!this.calendar.money && this.has('intents', intent) && new RegExp(this.calendar.money, 'iu').test(this.text('intents', intent))
+      this.priced.set(intent, priced)
+    }
+    return priced
+  }
+
   has(section: 'intents' | 'fallbacks' | 'suggestions' | 'handoff', key: string): boolean {
     return this.kb.templates[section]?.[key] !== undefined
   }

@@ -13,6 +13,9 @@ const HANDOFF_INTENTS: Record<string, HandoffReason> = { request_human: 'human_r
 const MEDICAL_INTENTS = new Set(['medical_question', 'department_guidance'])
 /** Not failures: a greeting or a thank-you does not count towards handing off. */
 const SOCIAL_INTENTS = new Set(['greeting', 'thanks_goodbye'])
+const PRICE_INTENT = 'price_inquiry'
+/** A runner-up this close to the fallback threshold (times it) is worth offering or answering. */
+const NEAR = 0.6
 const CLASSIFIER_HANDOFF_CONFIDENCE = 0.7
 const NEAREST_MARGIN = 0.1
 /** Cosine to an example above which the message is a rewording of it. */
@@ -60,7 +63,7 @@ function classify(ctx: Context): Decision {
     return answer(ctx, followUp, top.intent === followUp ? top.confidence : Math.max(top.confidence, options.fallbackThreshold))
   }
   if (top.confidence < options.fallbackThreshold) {
-    const near = analysis.ranked.filter((r) => isAnswerable(compose, r.intent) && r.confidence >= options.fallbackThreshold * 0.6)
+    const near = analysis.ranked.filter((r) => isAnswerable(compose, r.intent) && r.confidence >= options.fallbackThreshold * NEAR)
     if (near.length && !SOCIAL_INTENTS.has(top.intent)) return clarify(ctx, near.slice(0, 3).map((r) => r.intent), top.confidence)
     return fail(ctx, 'unknown', null, top.confidence)
   }
@@ -74,6 +77,12 @@ function classify(ctx: Context): Decision {
     return next && next.confidence >= options.fallbackThreshold && isAnswerable(compose, next.intent) ? answer(ctx, next.intent, next.confidence) : fail(ctx, 'unknown', null, top.confidence)
   }
   if (MEDICAL_INTENTS.has(top.intent)) return medicalFallback(ctx, analysis.routing ? 'department_guidance' : 'medical_question', 'classifier')
+  // The price list is not in the knowledge, but some answers state a price (the parking fee, the
+  // wheelchair deposit): "停车费多少钱" is answered by the one the classifier also considers.
+  if (top.intent === PRICE_INTENT) {
+    const priced = analysis.ranked.find((r) => r !== top && r.confidence >= options.fallbackThreshold * NEAR && compose.statesPrice(r.intent))
+    if (priced) return answer(ctx, priced.intent, priced.confidence)
+  }
   if (!isAnswerable(compose, top.intent)) return fail(ctx, top.intent, top.intent, top.confidence)
   const rivals = analysis.ranked.filter((r) => r !== top && isAnswerable(compose, r.intent) && !sameFamily(r.intent, top.intent) && top.confidence - r.confidence < options.ambiguityMargin)
   if (!rivals.length || top.confidence >= CLEAR_CONFIDENCE) return answer(ctx, resolveFamily(top.intent, analysis), top.confidence)
@@ -120,7 +129,7 @@ function carryOver(ctx: Context): string | undefined {
   // "停车怎么收费" → "最多收多少钱": a short question with nothing named, not clearly about anything
   // else, continues the previous topic.
   const top = analysis.ranked[0]
-  const weak = !top || top.confidence < CLEAR_CONFIDENCE || top.intent === 'price_inquiry'
+  const weak = !top || top.confidence < CLEAR_CONFIDENCE || top.intent === PRICE_INTENT
   const standalone = top && (SOCIAL_INTENTS.has(top.intent) || HANDOFF_INTENTS[top.intent] || MEDICAL_INTENTS.has(top.intent))
   return !e.mentions.length && analysis.short && weak && !standalone ? last : undefined
 }

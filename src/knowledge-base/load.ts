@@ -180,7 +180,7 @@ export function buildKnowledgeBase(raw: KnowledgeSource): KnowledgeBase {
     language: BASE_LANGUAGE,
     untranslated: [],
   }
-  problems.push(...checkTemplates(kb, ''))
+  problems.push(...checkTemplates(kb, ''), ...checkCalendar(kb.templates.calendar, ''))
   for (const [intent, scheduleId] of Object.entries(kb.templates.clock ?? {})) if (!schedules[scheduleId]) problems.push(`answers.clock.${intent}: unknown schedule "${scheduleId}"`)
   if (Object.keys(raw.languages ?? {}).length) kb.languages = new Map()
   for (const [code, source] of Object.entries(raw.languages ?? {})) {
@@ -219,7 +219,12 @@ function checkCalendar(calendar: Calendar | undefined, at: string): string[] {
   if (!calendar) return []
   const missing = (Object.keys(ZH_CALENDAR) as Array<keyof Calendar>).filter((k) => calendar[k] === undefined)
   const names = Array.isArray(calendar.weekdayNames) && calendar.weekdayNames.length === 7 ? [] : [`${at}calendar.weekdayNames: needs 7 names, Sunday first`]
-  return [...missing.map((k) => `${at}calendar.${k}: missing`), ...names]
+  return [...missing.map((k) => `${at}calendar.${k}: missing`), ...names, ...checkPattern(calendar.money, `${at}calendar.money`)]
+}
+
+function checkPattern(pattern: string | undefined, at: string): string[] {
+  if (pattern === undefined) return []
+  try { new RegExp(String(pattern), 'iu'); return [] } catch (e) { return [`${at}: not a valid regular expression (${(e as Error).message})`] }
 }
 
 const isText = (v: unknown) => typeof v === 'string' || typeof v === 'number'

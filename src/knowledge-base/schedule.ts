@@ -23,6 +23,12 @@ export interface Calendar {
   detail: string
   /** Between two sentences of one reply: nothing in Chinese, a space in English. */
   sentenceGap: string
+  /**
+   * A sum of money as the language writes it, a regular expression ("\\d+元"): an answer that states
+   * one (the parking fee) answers price questions about its topic. Optional: without it, every price
+   * question gets the "no price list" reply.
+   */
+  money?: string
 }
 
 /** The Chinese calendar; knowledge published before calendars were data has none of its own. */

@@ -59,6 +59,22 @@ describe('dialogue decisions', () => {
     expect(prep.action).not.toBe('answer')
   })
 
+  it('a price the knowledge does state (parking, a deposit) is answered, others are not guessed', async () => {
+    const parking = await chat(app, 'price-parking', '停车费多少钱')
+    expect(parking).toMatchObject({ action: 'answer', intent: 'parking' })
+    expect(parking.reply).toContain('每小时5元')
+    const english = await chat(app, 'price-parking-en', 'how much does parking cost')
+    expect(english).toMatchObject({ action: 'answer', intent: 'parking' })
+    expect(english.reply).toContain('5 yuan')
+    const deposit = await chat(app, 'price-wheelchair', '轮椅押金多少钱')
+    expect(deposit.reply).toContain('200元')
+    for (const [id, text] of [['price-reg', '挂号费多少钱'], ['price-mri', 'how much is an MRI'], ['price-admit', '住院押金多少']]) {
+      const res = await chat(app, id!, text!)
+      expect(res.action, text).toBe('fallback')
+      expect(res.reply, text).not.toMatch(/\d+\s*(元|yuan)/)
+    }
+  })
+
   it('an angry complaint is a complaint with its level, even when it also asks for a person', async () => {
     const res = await chat(app, 'angry', '收费处多收了我两百块，我要投诉，转人工')
     expect(res.handoff?.reason).toBe('complaint')

@@ -36,6 +36,8 @@ describe('knowledge base', () => {
       .toEqual(['answers.intents.caregiver: empty answer'])
     expect(problems(editedCopy('exams.yaml', (t) => t.replace('place: endoscopy\n    preparation:\n      - 检查前禁食', 'place: endoscopy_room\n    preparation:\n      - 检查前禁食'))))
       .toEqual(['exams.gastroscopy.place: unknown place "endoscopy_room"'])
+    expect(problems(editedCopy('answers.yaml', (t) => t.replace(/ {2}money: .*/, "  money: '\\d+(元'"))))
+      .toEqual([expect.stringContaining('calendar.money: not a valid regular expression')])
   })
 
   it('rejects the same example in two intents', () => {
