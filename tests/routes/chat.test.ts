@@ -64,6 +64,14 @@ describe('POST /api/chat', () => {
     expect(night.reply).toContain('急诊药房')
     expect(night.reply).toMatch(/现在（周二 01:00）/)
   })
+
+  it('says which of several places are open now in one reply, the clock once, each with its hours', async () => {
+    const res = await chat(app, 's-pharmacies', '现在药房开着吗', '2026-11-24T03:49:00+08:00')
+    expect(res.reply.match(/现在（周二 03:49）/g)).toHaveLength(1)
+    expect(res.reply).toMatch(/开放的是：急诊药房在急诊楼1楼（24小时开放）/)
+    for (const closed of ['门诊西药房在门诊楼1楼（每天 8:00-17:30）', '中药房在门诊楼2楼西侧（每天 8:00-17:00）']) expect(res.reply).toContain(closed)
+    expect(res.reply).toContain('此时不开放')
+  })
 })
 
 describe('bad input gets a clear 4xx, never a crash', () => {
