@@ -9,7 +9,6 @@ import brain from './plugins/brain.js'
 import stores from './plugins/stores.js'
 import chatRoutes from './routes/chat.js'
 import healthRoutes from './routes/health.js'
-import { SessionRateLimiter } from './routes/session-rate-limit.js'
 import widgetRoute from './routes/widget.js'
 import wsChatRoutes, { drainWebSockets, wsDrain } from './routes/ws-chat.js'
 import websocket from '@fastify/websocket'
@@ -110,10 +109,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     options: { maxPayload: BODY_LIMIT },
     preClose(done) { drainWebSockets(this.websocketServer, drain).then(() => done(), done) },
   })
-  // One per-conversation limit across channels: HTTP and WebSocket messages count together.
-  const limiter = config.rateLimit.enabled ? new SessionRateLimiter(config.rateLimit.perSessionPerMinute, 60_000) : undefined
-  await app.register(chatRoutes, limiter ? { limiter } : {})
-  await app.register(wsChatRoutes, { drain, ...(limiter ? { limiter } : {}) })
+  // One per-conversation limit across channels (HTTP and WebSocket messages count together) and,
+  // through the storage, across instances.
+  const perSession = config.rateLimit.enabled ? { perSession: config.rateLimit.perSessionPerMinute } : {}
+  await app.register(chatRoutes, perSession)
+  await app.register(wsChatRoutes, { drain, ...perSession })
   await app.register(patientRoutes)
   await app.register(handoff, { config })
   await app.register(authRoutes)

@@ -88,4 +88,24 @@ await describeWithRedis('two instances on one Redis', () => {
       await y.close()
     }
   })
+
+  it('counts one conversation\'s messages and one account\'s sign-in attempts across instances', async () => {
+    const limited = () => testConfig({ redisUrl: REDIS_URL, redisPrefix: `${prefix}rs-`, rateLimit: { enabled: true, perIpPerMinute: 1000, perSessionPerMinute: 4, exemptIps: [] } })
+    const [x, y] = [await buildApp(limited(), { logger: false }), await buildApp(limited(), { logger: false })]
+    try {
+      const statuses = [] as number[]
+      for (let i = 0; i < 6; i++) statuses.push((await (i % 2 ? y : x).inject({ method: 'POST', url: '/api/chat', payload: { sessionId: 'rs-one', text: '心内科在几楼' } })).statusCode)
+      expect(statuses).toEqual([200, 200, 200, 200, 429, 429])
+      const tries = [] as number[]
+      for (let i = 0; i < 12; i++) {
+        const from = `10.9.0.${i}`
+        tries.push((await (i % 2 ? y : x).inject({ method: 'POST', url: '/api/auth/login', remoteAddress: from, payload: { username: 'nobody', password: `guess-${i}` } })).statusCode)
+      }
+      expect(tries.slice(0, 10).every((s) => s === 401)).toBe(true)
+      expect(tries.slice(10)).toEqual([429, 429])
+    } finally {
+      await x.close()
+      await y.close()
+    }
+  })
 })

@@ -96,6 +96,11 @@ run('Redis restarted or unreachable mid-traffic', () => {
     const claim = await app.inject({ method: 'POST', url: `/api/agent/tickets/${ticketIds[0]}/claim`, headers: auth })
     expect(claim.statusCode).toBe(503)
     expect(claim.json().error.code).toBe('ND_STORAGE_UNAVAILABLE')
+    // Rate limits are counted on this instance meanwhile: the 11th sign-in attempt a minute is refused.
+    const attempts = [] as number[]
+    for (let i = 0; i < 11; i++) attempts.push((await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'outage-guess', password: `p${i}` } })).statusCode)
+    expect(attempts.at(-1)).toBe(429)
+    expect(attempts.slice(0, 10)).not.toContain(429)
     const pending = (app.stores as Stores & { outbox: () => { pending: number } }).outbox().pending
 
     redis = await startRedis(port, dir)

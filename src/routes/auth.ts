@@ -4,14 +4,16 @@ import { hashToken } from '../auth/passwords.js'
 import { Errors } from '../errors.js'
 import { LoginBody } from '../schemas/agent.js'
 import { bearerToken } from './agent/auth-hook.js'
-import { SessionRateLimiter } from './session-rate-limit.js'
+
+const SIGN_INS_PER_MINUTE = 10
 
 /** Sign in and out for agents and admins; tokens expire after a night shift. */
 const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // Guessing passwords: 10 attempts a minute per address and per username.
-  const attempts = new SessionRateLimiter(10, 60_000)
+  // Guessing passwords: 10 attempts a minute per address and per username, counted by the storage so
+  // several instances share the count.
+  const attempt = (key: string) => app.stores.rates.hit(key, SIGN_INS_PER_MINUTE, 60_000)
   app.post('/api/auth/login', { schema: { tags: ['auth'], body: LoginBody } }, async (req) => {
-    const wait = attempts.hit(`ip:${req.ip}`) || attempts.hit(`user:${req.body.username}`)
+    const wait = (await attempt(`sign-in:ip:${req.ip}`)) || (await attempt(`sign-in:user:${req.body.username}`))
     if (wait) throw new Errors.RateLimited(`${Math.ceil(wait / 1000)} seconds`)
     const result = await signIn(app.stores.agents, req.body.username, req.body.password)
     if (!result) { req.log.info({ username: req.body.username }, 'sign-in failed'); throw new Errors.BadCredentials() }

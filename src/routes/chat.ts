@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Errors } from '../errors.js'
 import { ChatRequest, ChatResponse, ErrorResponse } from '../schemas/chat.js'
-import type { SessionRateLimiter } from './session-rate-limit.js'
+import { sessionWait } from './session-limit.js'
 
 /** The patients' chat API (../shared/api-contract.md): stable; fields are added, never renamed. */
-const chatRoutes: FastifyPluginAsyncTypebox<{ limiter?: SessionRateLimiter }> = async (app, { limiter }) => {
+const chatRoutes: FastifyPluginAsyncTypebox<{ perSession?: number }> = async (app, { perSession }) => {
 
   app.post('/api/chat', {
     schema: {
@@ -17,7 +17,7 @@ const chatRoutes: FastifyPluginAsyncTypebox<{ limiter?: SessionRateLimiter }> = 
     const { sessionId, text, now } = req.body
     const channel = String(req.body.channel ?? 'api')
     if (!text.trim()) throw new Errors.EmptyText()
-    const wait = limiter?.hit(sessionId)
+    const wait = perSession ? await sessionWait(app.stores, sessionId, perSession) : 0
     if (wait) throw new Errors.RateLimited(`${Math.ceil(wait / 1000)} seconds`)
     const result = await app.bot.handleMessage({ sessionId, text, channel, ...(now ? { now: new Date(now) } : {}), ...(req.body.lang ? { lang: req.body.lang } : {}) })
     // Every turn is in the transcript with its action and intent (and the dashboard counts them): at

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { WebSocket, WebSocketServer } from 'ws'
 import { WsClientMessage } from '../schemas/ws.js'
-import type { SessionRateLimiter } from './session-rate-limit.js'
+import { sessionWait } from './session-limit.js'
 
 const checkMessage = TypeCompiler.Compile(WsClientMessage)
 /** A widget that says nothing for this long is closed (it reconnects when the patient comes back). */
@@ -33,7 +33,7 @@ export async function drainWebSockets(server: WebSocketServer, drain: WsDrain): 
   await new Promise<void>((resolve) => server.close(() => resolve()))
 }
 
-const wsChatRoutes: FastifyPluginAsync<{ limiter?: SessionRateLimiter; drain?: WsDrain }> = async (app, { limiter, drain = wsDrain() }) => {
+const wsChatRoutes: FastifyPluginAsync<{ perSession?: number; drain?: WsDrain }> = async (app, { perSession, drain = wsDrain() }) => {
   app.get('/ws', { websocket: true, schema: { hide: true } }, (socket: WebSocket, req) => {
     const asked = (req.query as { sessionId?: string }).sessionId
     const sessionId = asked && SESSION_ID.test(asked) ? asked : randomUUID()
@@ -63,9 +63,10 @@ const wsChatRoutes: FastifyPluginAsync<{ limiter?: SessionRateLimiter; drain?: W
       if (msg.type === 'ping') return send({ type: 'pong' })
       if (drain.draining) return fail('ND_SHUTTING_DOWN', 'the server is restarting: this message was not received, please send it again in a few seconds', msg.id)
       if (!msg.text.trim()) return fail('ND_EMPTY_TEXT', 'text is empty', msg.id)
-      const wait = limiter?.hit(sessionId)
-      if (wait) return fail('ND_RATE_LIMITED', `too many messages; please wait ${Math.ceil(wait / 1000)} seconds and try again`, msg.id)
       const answer = (async () => {
+        // Counted inside the answer, so a drain that starts meanwhile still waits for this message.
+        const wait = perSession ? await sessionWait(app.stores, sessionId, perSession) : 0
+        if (wait) return fail('ND_RATE_LIMITED', `too many messages; please wait ${Math.ceil(wait / 1000)} seconds and try again`, msg.id)
         try {
           const result = await app.bot.handleMessage({ sessionId, text: msg.text, channel: 'web', ...(msg.now ? { now: new Date(msg.now) } : {}), ...(msg.lang ? { lang: msg.lang } : {}) })
           send({ type: 'reply', ...(msg.id ? { id: msg.id } : {}), ...result })

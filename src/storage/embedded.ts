@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { Journal } from './journal.js'
+import { MemoryRates } from './rates.js'
 import { TicketConflictError, TicketNotFoundError, type Agent, type AuditEntry, type AuthToken, type EventBus, type KnowledgeDraft, type KnowledgeVersion, type Presence, type SessionRecord, type Stores, type Ticket, type TranscriptEntry } from './types.js'
 
 
@@ -171,6 +172,8 @@ export function openEmbeddedStores(dataDir: string): Stores {
       },
     },
     events: localEvents(),
+    // Limits are about the last minute: nothing to keep across a restart.
+    rates: new MemoryRates(),
     transcripts: {
       async append(sessionId, entries) {
         await Promise.all(entries.map((entry) => journal.append({ c: 'transcript', sessionId, entry })))

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { Journal } from './journal.js'
+import { MemoryRates } from './rates.js'
 import { TicketNotFoundError, type Agent, type AuthToken, type SessionRecord, type Stores, type Ticket, type TicketStore, type TranscriptEntry } from './types.js'
 
 /** What waits on this instance's disk for shared storage to come back, in the order it happened. */
@@ -36,6 +37,7 @@ export function withOutbox(shared: Stores, dataDir: string, log: OutboxLog): Sto
     else waiting.push(r)
   }, () => waiting)
   const sessions = new Map<string, SessionRecord>()
+  const local = new MemoryRates()
   const status = { replayed: 0, failedWrites: 0 }
   let timer: NodeJS.Timeout | undefined
   let replaying: Promise<void> | undefined
@@ -177,6 +179,13 @@ export function withOutbox(shared: Stores, dataDir: string, log: OutboxLog): Sto
       // Consoles re-read the queue when they reconnect: a lost notification is not a lost ticket.
       async publish(topic, event) { await shared.events.publish(topic, event).catch(() => undefined) },
       subscribe: (topic, handler) => shared.events.subscribe(topic, handler),
+    },
+    rates: {
+      // While shared storage is away, limits are counted on this instance rather than not at all.
+      async hit(key, max, windowMs) {
+        if (down()) return local.hit(key, max, windowMs)
+        try { return await shared.rates.hit(key, max, windowMs) } catch { failed(); return local.hit(key, max, windowMs) }
+      },
     },
     outbox: () => ({ pending: waiting.length, ...status }),
     async close() {

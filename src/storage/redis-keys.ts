@@ -17,6 +17,7 @@ export function redisKeys(prefix = 'nd:') {
     kbDraft: () => `${prefix}kb:draft`,
     audit: () => `${prefix}audit`,
     secret: () => `${prefix}session-secret`,
+    rate: (key: string) => `${prefix}rate:${key}`,
   }
 }
 export type RedisKeys = ReturnType<typeof redisKeys>

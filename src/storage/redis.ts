@@ -29,7 +29,24 @@ local out = cjson.encode(t)
 redis.call('SET', KEYS[1], out)
 return {'ok', out}`
 
+// A sliding window per key, on Redis's own clock (instances' clocks may differ): drop what left the
+// window, refuse when full (answering how long until the oldest leaves), else count this one.
+const HIT_RATE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return math.max(1, window - (now - tonumber(oldest[2])))
+end
+redis.call('ZADD', KEYS[1], now, now .. ':' .. ARGV[3])
+redis.call('PEXPIRE', KEYS[1], window)
+return 0
+`
+
 type RedisWithCommands = Redis & {
+  ndHitRate(key: string, max: number, windowMs: number, nonce: string): Promise<number>
   ndUpdateTicket(key: string, patch: string): Promise<string | null>
   ndTransitionTicket(key: string, allowed: string, patch: string): Promise<[string, string?]>
 }
@@ -71,6 +88,7 @@ export async function openRedisStores(url: string, prefix = 'nd:', onError: (err
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 2000, enableOfflineQueue: false, autoResendUnfulfilledCommands: false }) as RedisWithCommands
   redis.defineCommand('ndUpdateTicket', { numberOfKeys: 1, lua: UPDATE_TICKET })
   redis.defineCommand('ndTransitionTicket', { numberOfKeys: 1, lua: TRANSITION_TICKET })
+  redis.defineCommand('ndHitRate', { numberOfKeys: 1, lua: HIT_RATE })
   await redis.connect()
   const keys = redisKeys(prefix)
   const tickets = new RedisTickets(redis, keys)
@@ -104,6 +122,9 @@ export async function openRedisStores(url: string, prefix = 'nd:', onError: (err
   }
   return {
     kind: 'redis',
+    rates: {
+      async hit(key, max, windowMs) { return Number(await redis.ndHitRate(keys.rate(key), max, windowMs, randomBytes(6).toString('hex'))) },
+    },
     sessions: {
       async get(id) {
         const raw = await redis.get(keys.session(id))

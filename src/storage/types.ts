@@ -132,6 +132,12 @@ export interface TranscriptStore {
   sessionIds(): Promise<string[]>
 }
 
+/** Events counted per key in a sliding window (rate limits), shared by every instance on the storage. */
+export interface RateStore {
+  /** Counts one event for `key` unless `max` already happened in the last `windowMs`: then the ms to wait. */
+  hit(key: string, max: number, windowMs: number): Promise<number>
+}
+
 /** The storage a running bot needs; one embedded implementation, one Redis (REDIS_URL). */
 export interface Stores {
   kind: 'embedded' | 'redis'
@@ -144,6 +150,7 @@ export interface Stores {
   knowledge: KnowledgeStore
   privacy: PrivacyStore
   events: EventBus
+  rates: RateStore
   /** A random secret shared by every instance on this storage (signs patients' session tokens). */
   secret(): Promise<string>
   /** One turn of a conversation, its transcript entries and the new state, written together. */

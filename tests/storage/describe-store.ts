@@ -24,6 +24,20 @@ export function describeStore(name: string, open: () => Promise<Stores>, reopen:
       } finally { await s.close() }
     })
 
+    it('counts events per key in a sliding window (rate limits)', async () => {
+      const s = await open()
+      try {
+        const key = `rate-${Date.now()}`
+        expect([await s.rates.hit(key, 2, 400), await s.rates.hit(key, 2, 400)]).toEqual([0, 0])
+        const wait = await s.rates.hit(key, 2, 400)
+        expect(wait).toBeGreaterThan(0)
+        expect(wait).toBeLessThanOrEqual(400)
+        expect(await s.rates.hit(`${key}-other`, 2, 400)).toBe(0)
+        await new Promise((r) => setTimeout(r, wait + 30))
+        expect(await s.rates.hit(key, 2, 400)).toBe(0)
+      } finally { await s.close() }
+    })
+
     it('claims atomically: of ten concurrent claims exactly one wins', async () => {
       const s = await open()
       try {
