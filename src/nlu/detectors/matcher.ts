@@ -60,8 +60,9 @@ export class Negation {
 
   isNegated(text: string, match: Match): boolean {
     let clauseStart = 0
+    const head = text.slice(0, match.start)
     for (const b of this.breaks) {
-      const i = lastWordIndex(text.slice(0, match.start), b)
+      const i = lastWordIndex(head, b)
       if (i >= 0 && i + b.length <= match.start) clauseStart = Math.max(clauseStart, i + b.length)
     }
     const before = text.slice(Math.max(clauseStart, match.start - this.reach), match.start)
@@ -80,10 +81,19 @@ export class Negation {
 /** The last place a word occurs in a text; a Latin word only as a whole word ("no" is not in "know"). */
 export function lastWordIndex(text: string, word: string): number {
   let i = text.lastIndexOf(word)
-  if (!/[a-z]/.test(word)) return i
+  if (i < 0 || !hasLatin(word)) return i
   const isLetter = (c: string | undefined) => !!c && /[a-z']/.test(c)
   const embedded = (at: number) => (/^[a-z]/.test(word) && isLetter(text[at - 1])) || (/[a-z]$/.test(word) && isLetter(text[at + word.length]))
   // lastIndexOf(word, -1) searches from 0 again, so stop at the start instead of looping there.
   while (i >= 0 && embedded(i)) i = i === 0 ? -1 : text.lastIndexOf(word, i - 1)
   return i
+}
+
+// The words asked about are the rules' negators and clause breaks: a few dozen, looked up for every
+// match of every detector, so whether each has a Latin letter is worked out once.
+const latin = new Map<string, boolean>()
+function hasLatin(word: string): boolean {
+  let has = latin.get(word)
+  if (has === undefined) { has = /[a-z]/.test(word); latin.set(word, has) }
+  return has
 }
