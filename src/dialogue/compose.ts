@@ -162,8 +162,10 @@ export class Composer {
     const parts: string[] = []
     const m = this.moment(times, now)
     // "现在药房开着吗" about several places: which are open and which are not, each with its hours,
-    // rather than the clock repeated in a sentence per place and the hours listed again after.
-    if (m?.now && withHours.length > 1) return { reply: this.openStatus(withHours, m), known: true }
+    // rather than the clock repeated in a sentence per place and the hours listed again after. A
+    // question about weekends or holidays, or places with related ones, keeps the full answer below.
+    const plain = !times.includes('weekend') && !times.includes('holiday') && withHours.every((p) => !p.related?.length)
+    if (m?.now && withHours.length > 1 && plain) return { reply: this.openStatus(withHours, m), known: true }
     if (m?.now) parts.push(...withHours.map((p) => this.nowStatus(p, m)))
     for (const p of withHours) {
       const s = this.kb.facts.schedules[p.hours!]!

@@ -48,7 +48,13 @@ export class IntentClassifier {
     if (options.calibrate !== false && data.length >= 20) this.calibration = calibrate(numbered)
   }
 
+  /** The classifier a state describes; throws if the state is not whole (a damaged file). */
   static fromState(state: ClassifierState): IntentClassifier {
+    const { intents, vocab, weight, postings, examples, calibration } = state
+    const whole = [intents, vocab, weight, postings?.start, postings?.intent, postings?.weight, examples].every(Array.isArray)
+      && weight.length === vocab.length && postings.start.length === vocab.length + 1 && examples.length === intents.length
+      && postings.intent.length === postings.weight.length && Array.isArray(calibration?.w)
+    if (!whole) throw new Error('classifier state is incomplete')
     const c = new IntentClassifier([], { calibrate: false })
     c.intents.push(...state.intents)
     state.vocab.forEach((f, i) => c.vocab.set(f, i))

@@ -44,6 +44,9 @@ export class EntityExtractor {
 
   terms(): string[] { return [...this.table.keys()] }
 
+  /** Each name with what it names ("place:心内科"): features mark a name by its type. */
+  typedTerms(): string[] { return [...this.table].map(([term, e]) => `${e.type}:${term}`) }
+
   extract(text: string): Entities {
     const mentions: EntityMention[] = []
     for (const m of this.names.matches(text)) {

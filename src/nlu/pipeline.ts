@@ -10,6 +10,7 @@ import { createNormaliser, HomophoneCorrector, type Corrector, type Normaliser }
 import type { LanguagePack, NluResources } from './resources.js'
 import { SentimentAnalyser } from './sentiment.js'
 import { SpellingCorrector } from './spelling.js'
+import { userWords } from './segment.js'
 import { jiebaTokenizer, wordTokenizer } from './tokenizers.js'
 import { codeFingerprint } from './training-store.js'
 
@@ -37,9 +38,13 @@ function packFingerprint(pack: LanguagePack): string {
   return fingerprint
 }
 
-/** Everything a training reads, hashed: the same key means the same training, in this run or the next. */
-function trainingKey(pack: LanguagePack, vocabulary: string[], triageWords: string[], intents: KnowledgeBase['intents']): string {
-  const hash = createHash('sha256').update(`${codeFingerprint()}\u0000${packFingerprint(pack)}\u0000${vocabulary.join('\u0001')}\u0000${triageWords.join('\u0001')}`)
+/**
+ * Everything a training reads, hashed: the same key means the same training, in this run or the next.
+ * Names count with their types, and the segmenter's whole user dictionary counts (it holds the names
+ * of every knowledge version this process has seen).
+ */
+function trainingKey(pack: LanguagePack, names: string[], vocabulary: string[], triageWords: string[], intents: KnowledgeBase['intents']): string {
+  const hash = createHash('sha256').update(`${codeFingerprint()}\u0000${packFingerprint(pack)}\u0000${names.join('\u0001')}\u0000${vocabulary.join('\u0001')}\u0000${userWords().join('\u0001')}\u0000${triageWords.join('\u0001')}`)
   for (const i of intents) hash.update(`\u0002${i.id}\u0003${i.examples.join('\u0001')}`)
   return hash.digest('base64url')
 }
@@ -50,9 +55,15 @@ function remember(key: string, training: Training): void {
   if (trainings.size > TRAININGS_KEPT) trainings.delete(trainings.keys().next().value!)
 }
 
+/** A training kept on disk, if there is one for this key and it is whole; else undefined (train anew). */
 function restore(pack: LanguagePack, key: string, corrector: Corrector): Training | undefined {
   const stored = pack.trainings?.load(key)
-  return stored && { corrector, classifier: IntentClassifier.fromState(stored.classifier), words: stored.words }
+  if (!stored) return undefined
+  try {
+    return { corrector, classifier: IntentClassifier.fromState(stored.classifier), words: stored.words.map(String) }
+  } catch {
+    return undefined
+  }
 }
 
 /** Everything the NLU found in one message; the dialogue decision reads only this. */
@@ -116,7 +127,7 @@ export class NluPipeline {
     tokenizer.addWords(vocabulary)
     this.scheme = { tokenizer, stopwords: this.stopwords, spaced }
     const triageWords = kb.triage.flatMap((r) => r.keywords.map(String))
-    const key = trainingKey(pack, vocabulary, triageWords, kb.intents)
+    const key = trainingKey(pack, this.entities.typedTerms(), vocabulary, triageWords, kb.intents)
     const reused = trainings.get(key)
     // A spaced language's spelling is corrected towards every word its data uses; Chinese typos are
     // mostly same-sound characters, corrected towards the knowledge's names by pinyin.

@@ -51,7 +51,7 @@ export interface LanguagePack {
   readonly spec: LanguageSpec
   readonly resources: NluResources
   readonly dictionary?: () => ReadonlySet<string>
-  /** The word list's file and size: what the spelling corrector was built from. */
+  /** The word list's file, size and modification time: what the spelling corrector was built from. */
   readonly dictionaryId?: string
   /** Where trainings on this language's data are kept between runs, if anywhere. */
   readonly trainings?: TrainingStore
@@ -67,7 +67,7 @@ export async function loadLanguagePacks(intentsDir: string, options: { trainingD
     packs.set(code, {
       spec,
       get resources() { return (resources ??= loadNluResources(intentsDir, code)) },
-      ...(words ? { dictionary: () => readDictionary(words), dictionaryId: `${words}:${statSync(words).size}` } : {}),
+      ...(words ? { dictionary: () => readDictionary(words), dictionaryId: dictionaryId(words) } : {}),
       ...(trainings ? { trainings } : {}),
     })
   }
@@ -78,6 +78,12 @@ export async function loadLanguagePacks(intentsDir: string, options: { trainingD
 async function dictionaryFile(name: string, languageDir: string): Promise<string> {
   if (name.startsWith('.') || name.startsWith('/')) return path.resolve(languageDir, name)
   return String((await import(name) as { default: unknown }).default)
+}
+
+/** A word list file as it is now: an edit changes its modification time even if not its size. */
+function dictionaryId(file: string): string {
+  const { size, mtimeMs } = statSync(file)
+  return `${file}:${size}:${mtimeMs}`
 }
 
 const dictionaries = new Map<string, ReadonlySet<string>>()

@@ -27,6 +27,15 @@ function loadJieba(): void {
   loaded = true
 }
 
+/**
+ * The words added to jieba's dictionary in this process, in a stable order. Segmentation depends on all
+ * of them (the dictionary only grows: names of earlier knowledge versions stay), so a training made
+ * with one set must not be reused with another.
+ */
+export function userWords(): string[] {
+  return [...inserted].sort()
+}
+
 export function addUserWords(words: Iterable<string>): void {
   loadJieba()
   for (const w of words) {

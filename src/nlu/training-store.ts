@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ClassifierState } from './classifier.js'
@@ -10,6 +10,7 @@ export interface StoredTraining { classifier: ClassifierState; words: string[] }
 
 /** Trainings kept on disk: the live version's languages, a draft's, and a few before them. */
 const KEPT = 12
+const STALE_TMP_MS = 3_600_000
 
 /**
  * Trainings on disk, by content: a restart (or another instance on the same data directory) loads
@@ -22,7 +23,11 @@ export class TrainingStore {
 
   load(key: string): StoredTraining | undefined {
     try {
-      return JSON.parse(readFileSync(this.file(key), 'utf8')) as StoredTraining
+      const training = JSON.parse(readFileSync(this.file(key), 'utf8')) as StoredTraining
+      // Used now: pruning keeps the trainings used last, the live version's among them.
+      const now = new Date()
+      utimesSync(this.file(key), now, now)
+      return training
     } catch {
       return undefined
     }
@@ -31,7 +36,8 @@ export class TrainingStore {
   save(key: string, training: StoredTraining): void {
     try {
       mkdirSync(this.dir, { recursive: true })
-      const tmp = `${this.file(key)}.${process.pid}.tmp`
+      // Random, not the pid: containers sharing a volume all run as pid 1.
+      const tmp = `${this.file(key)}.${randomBytes(6).toString('hex')}.tmp`
       writeFileSync(tmp, JSON.stringify(training))
       renameSync(tmp, this.file(key))
       this.prune()
@@ -44,18 +50,20 @@ export class TrainingStore {
     return path.join(this.dir, `${key}.json`)
   }
 
+  /** The trainings used last are kept; a temporary file a crash left behind goes after an hour. */
   private prune(): void {
-    const files = readdirSync(this.dir).filter((f) => f.endsWith('.json'))
-      .map((f) => ({ f, at: statSync(path.join(this.dir, f)).mtimeMs })).sort((a, b) => b.at - a.at)
-    for (const { f } of files.slice(KEPT)) unlinkSync(path.join(this.dir, f))
+    const files = readdirSync(this.dir).map((f) => ({ f, at: statSync(path.join(this.dir, f)).mtimeMs }))
+    const trainings = files.filter(({ f }) => f.endsWith('.json')).sort((a, b) => b.at - a.at)
+    const stale = files.filter(({ f, at }) => f.endsWith('.tmp') && Date.now() - at > STALE_TMP_MS)
+    for (const { f } of [...trainings.slice(KEPT), ...stale]) unlinkSync(path.join(this.dir, f))
   }
 }
 
 let code: string | undefined
 
 /**
- * This release's NLU code and the segmenter's version: training files from another build are not
- * loaded, since features or the classifier may have changed.
+ * This release's NLU code and the versions of the libraries features depend on: training files from
+ * another build are not loaded, since features or the classifier may have changed.
  */
 export function codeFingerprint(): string {
   if (code) return code
@@ -69,7 +77,8 @@ export function codeFingerprint(): string {
     }
   }
   walk(here)
-  for (const pkg of ['nodejieba', 'pinyin-pro', 'opencc-js']) hash.update(`${pkg}@${packageVersion(pkg)}`)
+  // The segmenter, the readings and script conversion of Chinese, and English stemming and spelling.
+  for (const pkg of ['nodejieba', 'pinyin-pro', 'opencc-js', 'natural', 'word-list']) hash.update(`${pkg}@${packageVersion(pkg)}`)
   code = hash.digest('base64url')
   return code
 }

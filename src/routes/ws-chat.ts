@@ -64,10 +64,10 @@ const wsChatRoutes: FastifyPluginAsync<{ perSession?: number; drain?: WsDrain }>
       if (drain.draining) return fail('ND_SHUTTING_DOWN', 'the server is restarting: this message was not received, please send it again in a few seconds', msg.id)
       if (!msg.text.trim()) return fail('ND_EMPTY_TEXT', 'text is empty', msg.id)
       const answer = (async () => {
-        // Counted inside the answer, so a drain that starts meanwhile still waits for this message.
-        const wait = perSession ? await sessionWait(app.stores, sessionId, perSession) : 0
-        if (wait) return fail('ND_RATE_LIMITED', `too many messages; please wait ${Math.ceil(wait / 1000)} seconds and try again`, msg.id)
         try {
+          // Counted inside the answer, so a drain that starts meanwhile still waits for this message.
+          const wait = perSession ? await sessionWait(app.stores, sessionId, perSession) : 0
+          if (wait) return fail('ND_RATE_LIMITED', `too many messages; please wait ${Math.ceil(wait / 1000)} seconds and try again`, msg.id)
           const result = await app.bot.handleMessage({ sessionId, text: msg.text, channel: 'web', ...(msg.now ? { now: new Date(msg.now) } : {}), ...(msg.lang ? { lang: msg.lang } : {}) })
           send({ type: 'reply', ...(msg.id ? { id: msg.id } : {}), ...result })
         } catch (err) {
@@ -76,8 +76,7 @@ const wsChatRoutes: FastifyPluginAsync<{ perSession?: number; drain?: WsDrain }>
         }
       })()
       drain.answering.add(answer)
-      await answer
-      drain.answering.delete(answer)
+      try { await answer } finally { drain.answering.delete(answer) }
     })
     send({ type: 'ready', sessionId, sessionToken: app.sessionTokens.issue(sessionId) })
   })

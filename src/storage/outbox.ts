@@ -181,10 +181,12 @@ export function withOutbox(shared: Stores, dataDir: string, log: OutboxLog): Sto
       subscribe: (topic, handler) => shared.events.subscribe(topic, handler),
     },
     rates: {
-      // While shared storage is away, limits are counted on this instance rather than not at all.
+      // While shared storage is away, limits are counted on this instance rather than not at all. A
+      // failed count does not mark storage as down: a Redis that refuses the script must not send
+      // every write to the outbox.
       async hit(key, max, windowMs) {
         if (down()) return local.hit(key, max, windowMs)
-        try { return await shared.rates.hit(key, max, windowMs) } catch { failed(); return local.hit(key, max, windowMs) }
+        try { return await shared.rates.hit(key, max, windowMs) } catch { return local.hit(key, max, windowMs) }
       },
     },
     outbox: () => ({ pending: waiting.length, ...status }),

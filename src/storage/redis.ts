@@ -31,7 +31,9 @@ return {'ok', out}`
 
 // A sliding window per key, on Redis's own clock (instances' clocks may differ): drop what left the
 // window, refuse when full (answering how long until the oldest leaves), else count this one.
+// (replicate_commands lets a script write after reading TIME on Redis 3.2-4; from 5 on it is the default.)
 const HIT_RATE = `
+redis.replicate_commands()
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[2])

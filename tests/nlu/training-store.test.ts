@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process'
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { IntentClassifier } from '../../src/nlu/classifier.js'
 import { TrainingStore } from '../../src/nlu/training-store.js'
 import { tempDir } from '../helpers.js'
-import { demoPipeline } from '../nlu-fixture.js'
+import { demoPipeline, languagePack } from '../nlu-fixture.js'
+import { NluPipeline } from '../../src/nlu/pipeline.js'
+import { addUserWords } from '../../src/nlu/segment.js'
 import { freePort } from '../server-process.js'
 
 const server = path.resolve(import.meta.dirname, '../../dist/src/server.js')
@@ -46,11 +48,19 @@ describe('trainings kept between runs', () => {
     const trained = new IntentClassifier(data)
     const restored = IntentClassifier.fromState(JSON.parse(JSON.stringify(trained.state())))
     expect(restored.calibration).toEqual(trained.calibration)
+    expect(() => IntentClassifier.fromState({ ...trained.state(), weight: [] })).toThrow(/incomplete/)
     for (const text of [...questions, '急诊在哪', '几点下班', '可以刷医保卡吗', 'CT报告多久出']) {
       const f = featuresOf(text)
       expect(restored.classify(f), text).toEqual(trained.classify(f))
       expect(restored.nearest(f, 'place_location')).toBe(trained.nearest(f, 'place_location'))
     }
+  })
+
+  it('reuses a training only with the same segmenter dictionary (it holds every version\'s names)', () => {
+    const kb = demoPipeline().kb
+    expect(new NluPipeline(kb, languagePack()).training).toBe('reused')
+    addUserWords(['夜间测试专用词'])
+    expect(new NluPipeline(kb, languagePack()).training).toBe('trained')
   })
 
   it('loads a stored training, and a damaged or missing file is simply not found', () => {
@@ -75,8 +85,8 @@ describe('trainings kept between runs', () => {
     const second = await run(dataDir)
     expect(second.training).toBe('loaded')
     expect(second.replies).toEqual(first.replies)
-    // A damaged file is trained again, not trusted.
-    for (const f of kept) writeFileSync(path.join(dataDir, 'trainings', f), readFileSync(path.join(dataDir, 'trainings', f), 'utf8').slice(0, 100))
+    // A damaged file (here whole JSON, but not a whole training) is trained again, not trusted.
+    for (const f of kept) writeFileSync(path.join(dataDir, 'trainings', f), '{"classifier": {"intents": ["parking"]}, "words": []}')
     const third = await run(dataDir)
     expect(third.training).toBe('trained')
     expect(third.replies).toEqual(first.replies)
