@@ -22,15 +22,16 @@ export class TrainingStore {
   constructor(private readonly dir: string) {}
 
   load(key: string): StoredTraining | undefined {
+    let training: StoredTraining
     try {
-      const training = JSON.parse(readFileSync(this.file(key), 'utf8')) as StoredTraining
-      // Used now: pruning keeps the trainings used last, the live version's among them.
-      const now = new Date()
-      utimesSync(this.file(key), now, now)
-      return training
+      training = JSON.parse(readFileSync(this.file(key), 'utf8')) as StoredTraining
     } catch {
       return undefined
     }
+    // Used now: pruning keeps the trainings used last, the live version's among them (a read-only
+    // disk just keeps the old time).
+    try { const now = new Date(); utimesSync(this.file(key), now, now) } catch { /* read-only */ }
+    return training
   }
 
   save(key: string, training: StoredTraining): void {
