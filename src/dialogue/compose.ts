@@ -60,12 +60,14 @@ export class Composer {
   translate(text: string): string { return this.kb.translations?.[text] ?? text }
 
   private readonly priced = new Map<string, boolean>()
+  private money: RegExp | undefined
 
   /** Whether an intent's answer states a sum of money (the parking fee): it answers price questions. */
   statesPrice(intent: string): boolean {
     let priced = this.priced.get(intent)
     if (priced === undefined) {
-      priced = !!this.calendar.money && this.has('intents', intent) && new RegExp(this.calendar.money, 'iu').test(this.text('intents', intent))
+      if (this.calendar.money) this.money ??= new RegExp(this.calendar.money, 'iu')
+      priced = !!this.money && this.has('intents', intent) && this.money.test(this.text('intents', intent))
       this.priced.set(intent, priced)
     }
     return priced

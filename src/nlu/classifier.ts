@@ -34,9 +34,7 @@ export interface ClassifierState {
 export class IntentClassifier {
   private readonly vocab = new Map<string, number>()
   private weight: Float64Array = new Float64Array(0)
-  private postStart: Int32Array = new Int32Array(1)
-  private postIntent: Int32Array = new Int32Array(0)
-  private postWeight: Float64Array = new Float64Array(0)
+  private centroids: Centroids = { postStart: new Int32Array(1), postIntent: new Int32Array(0), postWeight: new Float64Array(0) }
   private examples: Array<Array<Array<[number, number]>>> = []
   private dense = new Float64Array(0)
   readonly intents: string[] = []
@@ -59,9 +57,7 @@ export class IntentClassifier {
     c.intents.push(...state.intents)
     state.vocab.forEach((f, i) => c.vocab.set(f, i))
     c.weight = Float64Array.from(state.weight)
-    c.postStart = Int32Array.from(state.postings.start)
-    c.postIntent = Int32Array.from(state.postings.intent)
-    c.postWeight = Float64Array.from(state.postings.weight)
+    c.centroids = { postStart: Int32Array.from(postings.start), postIntent: Int32Array.from(postings.intent), postWeight: Float64Array.from(postings.weight) }
     c.examples = state.examples
     c.dense = new Float64Array(state.vocab.length)
     c.calibration = state.calibration
@@ -69,7 +65,7 @@ export class IntentClassifier {
   }
 
   state(): ClassifierState {
-    return { intents: this.intents, vocab: [...this.vocab.keys()], weight: [...this.weight], postings: { start: [...this.postStart], intent: [...this.postIntent], weight: [...this.postWeight] }, examples: this.examples, calibration: this.calibration }
+    return { intents: this.intents, vocab: [...this.vocab.keys()], weight: [...this.weight], postings: { start: [...this.centroids.postStart], intent: [...this.centroids.postIntent], weight: [...this.centroids.postWeight] }, examples: this.examples, calibration: this.calibration }
   }
 
   /** All the examples' model: numbered in data order, so its numbers are this classifier's own. */
@@ -78,9 +74,7 @@ export class IntentClassifier {
     this.intents.push(...numbered.intents)
     for (const [f, id] of numbered.vocab) this.vocab.set(f, id)
     this.weight = model.weight
-    this.postStart = model.postStart
-    this.postIntent = model.postIntent
-    this.postWeight = model.postWeight
+    this.centroids = model
     this.examples = model.examples
     this.dense = new Float64Array(this.vocab.size)
   }
@@ -104,10 +98,7 @@ export class IntentClassifier {
    * sorting every intent (at 50x the demo's intents that sort was most of a message's cost).
    */
   scores(features: Features, top = this.intents.length): Array<{ intent: string; score: number }> {
-    const sims = new Float64Array(this.intents.length)
-    for (const [f, w] of this.vectorise(features)) {
-      for (let k = this.postStart[f]!, end = this.postStart[f + 1]!; k < end; k++) sims[this.postIntent[k]!]! += w * this.postWeight[k]!
-    }
+    const sims = similarities(this.centroids, this.intents.length, this.vectorise(features))
     const best: number[] = []
     for (let i = 0; i < sims.length; i++) {
       if (best.length === top && sims[i]! <= sims[best[top - 1]!]!) continue
@@ -226,16 +217,25 @@ function numberData(data: LabelledFeatures[]): Numbered {
  * A model fitted on some rows: its own intents and features (numbered in order of first appearance
  * among those rows, as a classifier trained on just them would), mapped from the global numbers.
  */
-interface Model {
+interface Model extends Centroids {
   /** Global intent number of each of the model's intents. */
   intents: number[]
   /** The model's number of each global feature, -1 when its rows never have it. */
   local: Int32Array
   weight: Float64Array
-  postStart: Int32Array
-  postIntent: Int32Array
-  postWeight: Float64Array
   examples: Array<Array<Array<[number, number]>>>
+}
+
+/** Each intent's normalised centroid, as postings by feature (see Postings). */
+interface Centroids { postStart: Int32Array; postIntent: Int32Array; postWeight: Float64Array }
+
+/** Cosine of a normalised vector to each of `intents` centroids. */
+function similarities(c: Centroids, intents: number, vector: Array<[number, number]>): Float64Array {
+  const sims = new Float64Array(intents)
+  for (const [f, w] of vector) {
+    for (let k = c.postStart[f]!, end = c.postStart[f + 1]!; k < end; k++) sims[c.postIntent[k]!]! += w * c.postWeight[k]!
+  }
+  return sims
 }
 
 function buildModel(n: Numbered, rows: number[]): Model {
@@ -311,10 +311,7 @@ function vectorOf(local: Int32Array, weight: Float64Array, ids: Int32Array, tf: 
 /** The best two cosines of a numbered example against a model (as `scores(features, 2)` ranks). */
 function topTwo(m: Model, ids: Int32Array, tf: Float64Array): { intent: number; first: number; second: number } | undefined {
   if (!m.intents.length) return undefined
-  const sims = new Float64Array(m.intents.length)
-  for (const [f, w] of vectorOf(m.local, m.weight, ids, tf)) {
-    for (let k = m.postStart[f]!, end = m.postStart[f + 1]!; k < end; k++) sims[m.postIntent[k]!]! += w * m.postWeight[k]!
-  }
+  const sims = similarities(m, m.intents.length, vectorOf(m.local, m.weight, ids, tf))
   let best = 0
   let second = -1
   for (let i = 1; i < sims.length; i++) {

@@ -32,10 +32,17 @@ run('web widget in a real browser', () => {
   })
   afterAll(async () => { await browser?.close(); await app?.close() })
 
-  it('answers, offers suggestions, restores history after a reload, shows a handoff, reconnects after a restart', async () => {
-    const page = await browser.newPage({ viewport: { width: 360, height: 740 } })
+  /** The demo site with the widget opened, on a phone-sized page if asked, the language chosen before if given. */
+  async function openWidget(options: { phone?: boolean; storedLang?: string } = {}) {
+    const page = await browser.newPage(options.phone ? { viewport: { width: 360, height: 740 } } : {})
     await page.goto(`${base}/`)
+    if (options.storedLang) await page.evaluate((lang) => localStorage.setItem('nd-lang', lang), options.storedLang)
     await page.getByRole('button', { name: '在线咨询' }).click()
+    return page
+  }
+
+  it('answers, offers suggestions, restores history after a reload, shows a handoff, reconnects after a restart', async () => {
+    const page = await openWidget({ phone: true })
     const box = page.getByLabel('输入您的问题')
     await box.fill('心内科在几楼')
     await page.getByRole('button', { name: '发送', exact: true }).click()
@@ -71,9 +78,7 @@ run('web widget in a real browser', () => {
   })
 
   it('renders patient text as text, never as HTML', async () => {
-    const page = await browser.newPage()
-    await page.goto(`${base}/`)
-    await page.getByRole('button', { name: '在线咨询' }).click()
+    const page = await openWidget()
     await page.getByLabel('输入您的问题').fill('<img src=x onerror="window.pwned=1">心内科在几楼')
     await page.getByRole('button', { name: '发送', exact: true }).click()
     await expect.poll(() => page.getByRole('log').textContent()).toContain('<img src=x')
@@ -81,9 +86,7 @@ run('web widget in a real browser', () => {
   })
 
   it('switches to English: the widget, the reply and its suggestions in English, from the same facts', async () => {
-    const page = await browser.newPage({ viewport: { width: 360, height: 740 } })
-    await page.goto(`${base}/`)
-    await page.getByRole('button', { name: '在线咨询' }).click()
+    const page = await openWidget({ phone: true })
     await page.getByRole('button', { name: 'English' }).click()
     const box = page.getByLabel('Type your question')
     await box.fill('Where is cardiology?')
@@ -94,10 +97,7 @@ run('web widget in a real browser', () => {
     await page.screenshot({ path: path.join(artifacts, 'widget-english.png') })
 
     // An English message with the switch on 中文: the widget follows the patient's language.
-    const other = await browser.newPage()
-    await other.goto(`${base}/`)
-    await other.evaluate(() => localStorage.setItem('nd-lang', 'zh'))
-    await other.getByRole('button', { name: '在线咨询' }).click()
+    const other = await openWidget({ storedLang: 'zh' })
     await other.getByLabel('输入您的问题').fill('I have severe chest pain')
     await other.getByRole('button', { name: '发送', exact: true }).click()
     await expect.poll(() => other.getByRole('log').textContent()).toContain('Call 120 now')
