@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises'
 /**
  * npm run bench: measures on this machine and prints one table (also bench/results/latest.json).
  * Servers run in their own process on core 0, the load generator here on core 1; traffic goes to
@@ -109,7 +110,7 @@ for (const factor of [1, 10, 50]) {
   const wsUrl = server.url.replace('http', 'ws') + '/ws'
   const idleCount = quick ? 2000 : 10_000
   const idle = await openMany(wsUrl, idleCount)
-  await new Promise((r) => setTimeout(r, 1000))
+  await delay(1000)
   const idleRss = server.rssMiB()
   await closeAll(idle)
   const active = await openMany(wsUrl, 1000)

@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises'
+import { once } from 'node:events'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -26,7 +28,7 @@ export async function startServer(script: string, port: number, env: Record<stri
       if ((health.languages?.length ?? 0) >= languageCount) break
     } catch { /* starting */ }
     if (Date.now() > deadline) throw new Error(`${script} did not start`)
-    await new Promise((r) => setTimeout(r, 50))
+    await delay(50)
   }
   return {
     url, child,
@@ -41,7 +43,7 @@ export async function startServer(script: string, port: number, env: Record<stri
     },
     async stop() {
       child.kill('SIGTERM')
-      await new Promise((r) => child.once('exit', r))
+      await once(child, 'exit')
       rmSync(dataDir, { recursive: true, force: true })
     },
   }

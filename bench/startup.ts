@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises'
+import { once } from 'node:events'
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -24,12 +26,12 @@ export async function benchStartup(root: string, port: number, extraEnv: Record<
         const r = await fetch(`http://127.0.0.1:${port}/healthz`)
         if (r.ok) return performance.now() - t0
       } catch { /* not listening yet */ }
-      await new Promise((r) => setTimeout(r, 20))
+      await delay(20)
     }
     throw new Error('server did not become healthy within 30 s')
   } finally {
     child.kill('SIGTERM')
-    await new Promise((r) => child.once('exit', r))
+    await once(child, 'exit')
     if (!reuse) rmSync(dataDir, { recursive: true, force: true })
   }
 }

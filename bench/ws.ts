@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises'
 import WebSocket from 'ws'
 import { summarise, type Summary } from './stats.js'
 
@@ -19,7 +20,7 @@ export async function openMany(url: string, count: number, batch = 200): Promise
 }
 
 export function closeAll(sockets: WebSocket[]): Promise<void> {
-  return Promise.all(sockets.map((ws) => new Promise<void>((r) => { ws.once('close', () => r()); ws.terminate() }))).then(() => undefined)
+  return Promise.all(sockets.map((ws) => new Promise<void>((resolve) => { ws.once('close', () => resolve()); ws.terminate() }))).then(() => undefined)
 }
 
 const QUESTIONS = ['心内科在几楼', '做胃镜要空腹吗', '探视时间是几点', '停车怎么收费', '那眼科呢', '怎么挂号']
@@ -29,7 +30,7 @@ export async function chatter(sockets: WebSocket[], seconds: number, intervalMs:
   const rtts: number[] = []
   const end = Date.now() + seconds * 1000
   await Promise.all(sockets.map(async (ws, i) => {
-    await new Promise((r) => setTimeout(r, Math.random() * intervalMs))
+    await delay(Math.random() * intervalMs)
     let n = 0
     while (Date.now() < end) {
       const t0 = performance.now()
@@ -42,7 +43,7 @@ export async function chatter(sockets: WebSocket[], seconds: number, intervalMs:
         ws.send(JSON.stringify({ type: 'message', id, text: QUESTIONS[(i + n) % QUESTIONS.length] }))
       })
       rtts.push(performance.now() - t0)
-      await new Promise((r) => setTimeout(r, intervalMs))
+      await delay(intervalMs)
     }
   }))
   return summarise(rtts)

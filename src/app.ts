@@ -28,6 +28,11 @@ import wechat from './plugins/wechat.js'
 import adminKnowledgeRoutes from './routes/admin-knowledge.js'
 import retention from './plugins/retention.js'
 import type { Stores } from './storage/types.js'
+import { systemClock, type Clock } from './clock.js'
+
+declare module 'fastify' {
+  interface FastifyInstance { clock: Clock }
+}
 
 export interface AppDeps {
   /** Storage to use instead of opening the configured one (tests). */
@@ -35,6 +40,8 @@ export interface AppDeps {
   logger?: boolean | object
   /** A wechaty puppet instance (tests use wechaty-puppet-mock). */
   wechatPuppet?: unknown
+  /** The current time (tests pass a fixed or settable clock); the system clock by default. */
+  clock?: Clock
 }
 
 const BODY_LIMIT = 16 * 1024
@@ -57,6 +64,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     keepAliveTimeout: 5_000,
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
+  app.decorate('clock', deps.clock ?? systemClock)
 
   app.setErrorHandler((caught: FastifyError, req, reply) => {
     const err: FastifyError = isStorageOutage(caught) ? new Errors.StorageUnavailable() : caught

@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises'
+import { once } from 'node:events'
 import type { ChildProcess } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
@@ -34,9 +36,9 @@ describe('faults', () => {
     const socket = new WebSocket(`ws://127.0.0.1:${port}/ws?sessionId=term-ws`)
     const frames: Array<{ type: string; id?: string; action?: string; error?: { code: string } }> = []
     socket.on('message', (d) => frames.push(JSON.parse(String(d))))
-    await new Promise((r) => socket.once('open', r))
+    await once(socket, 'open')
     await expect.poll(() => frames.some((f) => f.type === 'ready')).toBe(true)
-    const closed = new Promise<number>((r) => socket.once('close', (code) => r(code)))
+    const closed = once(socket, 'close').then(([code]) => code as number)
     socket.send(JSON.stringify({ type: 'message', id: 'last', text: '做胃镜要空腹吗' }))
     child.kill('SIGTERM')
     expect(await closed).toBe(1001)
@@ -52,19 +54,19 @@ describe('faults', () => {
     const port = await freePort()
     let child = await start(dataDir, port)
     const base = `http://127.0.0.1:${port}`
-    const token = (await (await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'fault.admin', password: 'fault-admin-2026' }) })).json()).token
+    const token = (await (await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'fault.admin', password: 'fault-admin-2026' }) })).json() as { token: string }).token
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
-    const places = (await (await fetch(`${base}/api/admin/knowledge`, { headers: auth })).json()).draft.source.places as Array<Record<string, unknown>>
+    const places = ((await (await fetch(`${base}/api/admin/knowledge`, { headers: auth })).json()) as { draft: { source: { places: Array<Record<string, unknown>> } } }).draft.source.places
     places.find((p) => p.id === 'cardiology')!.floor = 9
     expect((await fetch(`${base}/api/admin/knowledge/draft/places`, { method: 'PUT', headers: auth, body: JSON.stringify({ value: places }) })).status).toBe(200)
     const publishing = fetch(`${base}/api/admin/knowledge/publish`, { method: 'POST', headers: auth, body: '{}' }).catch(() => undefined)
-    await new Promise((r) => setTimeout(r, 60))
+    await delay(60)
     child.kill('SIGKILL')
     await exited(child)
     await publishing
     child = await start(dataDir, port)
     try {
-      const reply = (await ask(port, 'after-kill', '心内科在几楼')).reply as string
+      const reply = (await ask(port, 'after-kill', '心内科在几楼')).reply
       expect(reply.includes('2楼') || reply.includes('9楼')).toBe(true)
       expect((await fetch(`${base}/healthz`)).status).toBe(200)
     } finally {

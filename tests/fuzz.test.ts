@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify'
 import fc from 'fast-check'
-import type WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testApp } from './helpers.js'
 
@@ -51,9 +50,8 @@ describe('fuzzing the chat API and the WebSocket protocol', () => {
 
   it('keeps a WebSocket open and answers every random frame with a reply or an error', async () => {
     let frames = 0
-    let ws!: WebSocket
     const inbox: unknown[] = []
-    ws = await app.injectWS('/ws?sessionId=fuzz-ws', {}, { onInit: (s) => s.on('message', (d) => inbox.push(JSON.parse(String(d)))) })
+    const ws = await app.injectWS('/ws?sessionId=fuzz-ws', {}, { onInit: (s) => s.on('message', (d) => inbox.push(JSON.parse(String(d)))) })
     await expect.poll(() => inbox.length).toBe(1)
     // Frames up to the 16 KiB limit: the connection must stay open (over it, see the next test).
     const frame = fc.oneof(chatBody.map((b) => JSON.stringify(b) ?? 'null'), fc.record({ type: fc.constant('message'), text: weirdString }).map((b) => JSON.stringify(b)), weirdString)

@@ -3,10 +3,25 @@ import os from 'node:os'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type AppDeps } from '../src/app.js'
+import type { Clock } from '../src/clock.js'
 import { loadConfig, type Config } from '../src/config.js'
 
 export function tempDir(prefix = 'nd-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix))
+}
+
+/** A clock a test sets by hand, passed to `buildApp` as the app's current time. */
+export interface TestClock extends Clock {
+  set(iso: string): void
+}
+
+export function testClock(start: string): TestClock {
+  let at = new Date(start)
+  return Object.assign(() => new Date(at), {
+    set: (iso: string) => {
+      at = new Date(iso)
+    },
+  })
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Config {

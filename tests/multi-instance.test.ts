@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import WebSocket from 'ws'
@@ -37,16 +38,16 @@ await describeWithRedis('two instances on one Redis', () => {
     places.find((p) => p.id === 'orthopedics')!.floor = 8
     expect((await b.inject({ method: 'PUT', url: '/api/admin/knowledge/draft/places', headers: auth, payload: { value: places } })).statusCode).toBe(200)
     expect((await b.inject({ method: 'POST', url: '/api/admin/knowledge/publish', headers: auth, payload: {} })).statusCode).toBe(200)
-    const t0 = Date.now()
-    await expect.poll(async () => (await chat(a, `multi-kb-${Date.now()}`, '骨科在几楼')).reply, { timeout: 1000, interval: 50 }).toContain('8楼')
-    expect(Date.now() - t0).toBeLessThan(1000)
+    // The other instance picks the new version up from Redis; how fast is measured by `npm run bench`.
+    let asked = 0
+    await expect.poll(async () => (await chat(a, `multi-kb-${++asked}`, '骨科在几楼')).reply).toContain('8楼')
   })
 
   it('a patient on A, an agent on B: the reply reaches the patient; a claim on B blocks A; A dying loses nothing', async () => {
     const patient = new WebSocket(`${aUrl}/ws?sessionId=multi-patient`)
     const received: Array<{ type: string; text?: string }> = []
     patient.on('message', (d) => received.push(JSON.parse(String(d))))
-    await new Promise((r) => patient.once('open', r))
+    await once(patient, 'open')
     const handoff = await chat(a, 'multi-patient', '转人工')
     const id = handoff.handoff!.ticketId
 

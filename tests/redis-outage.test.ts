@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -29,7 +30,7 @@ async function startRedis(port: number, dir: string): Promise<ChildProcess> {
   for (let i = 0; i < 100; i++) {
     const r = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
     r.on('error', () => undefined)
-    try { await r.connect(); await r.ping(); return child } catch { await new Promise((ok) => setTimeout(ok, 50)) } finally { r.disconnect() }
+    try { await r.connect(); await r.ping(); return child } catch { await delay(50) } finally { r.disconnect() }
   }
   throw new Error('redis-server did not start')
 }

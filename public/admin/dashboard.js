@@ -7,10 +7,13 @@ const ACTION = { answer: '直接回答', clarify: '追问', fallback: '兜底', 
 const COMPLAINT = { medical_quality: '医疗质量', billing: '收费', process_waiting: '流程与等候', service_attitude: '服务态度', other: '其他' }
 const charts = {}
 
-function day(d) { return d.toISOString().slice(0, 10) }
-const today = new Date()
-$('to').value = day(today)
-$('from').value = day(new Date(today.getTime() - 6 * 86_400_000))
+// A date as the hospital's calendar has it (UTC+8), whatever the time zone of this computer.
+function hospitalDay(ms) { return new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10) }
+// The last seven days by default, filled only into empty fields: dates typed before this script ran stay.
+if (!$('to').value) $('to').value = hospitalDay(Date.now())
+if (!$('from').value) $('from').value = hospitalDay(Date.now() - 6 * 86_400_000)
+// Each load is numbered; only the latest one draws, so a slow earlier answer never overwrites a newer range.
+let latest = 0
 
 function range() {
   // Whole days in the hospital's time zone (UTC+8): from 00:00 of the first to 24:00 of the last.
@@ -27,9 +30,11 @@ const bar = (labels, values, color) => ({ grid: { left: 48, right: 16, top: 16, 
 
 async function load() {
   if (!token) { location.href = '/admin'; return }
+  const mine = ++latest
   const res = await fetch(`/api/admin/dashboard?${range()}`, { headers: { authorization: `Bearer ${token}` } })
   if (res.status === 401 || res.status === 403) { location.href = '/admin'; return }
   const d = await res.json()
+  if (mine !== latest) return
   if (!res.ok) { $('errors').textContent = d.error?.message || '加载失败'; return }
   $('errors').textContent = ''
   const rate = d.nightResponse.rate

@@ -5,6 +5,7 @@ import { decide, type DecideOptions } from './decide.js'
 import type { Action, DialogueState, HandoffRef, Priority } from './types.js'
 import { applyRating, parseRating } from './satisfaction.js'
 import { shiftLabel, type ServiceLevels, type ShiftStart } from '../handoff/service-levels.js'
+import { systemClock, type Clock } from '../clock.js'
 
 export interface IncomingMessage {
   sessionId: string
@@ -47,6 +48,7 @@ export class Bot {
     private readonly options: DecideOptions,
     private readonly availability: (now: Date) => Promise<{ online: boolean; opensAt?: ShiftStart }> = async () => ({ online: true }),
     private readonly levels?: ServiceLevels,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   handleMessage(msg: IncomingMessage): Promise<BotReply> {
@@ -58,7 +60,7 @@ export class Bot {
   }
 
   private async process(msg: IncomingMessage): Promise<BotReply> {
-    const now = msg.now ?? new Date()
+    const now = msg.now ?? this.clock()
     const at = now.toISOString()
     const brain = this.brain()
     let record: SessionRecord = (await this.stores.sessions.get(msg.sessionId))

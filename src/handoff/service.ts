@@ -1,5 +1,6 @@
 import { TicketNotFoundError, type Stores, type Ticket, type TranscriptEntry, type Agent } from '../storage/types.js'
 import { allowedFrom, nextStatus, OPEN_STATUSES, type TicketAction } from './lifecycle.js'
+import { systemClock, type Clock as AppClock } from '../clock.js'
 import { byQueueOrder, clocksFor, type Clock, type ServiceLevels } from './service-levels.js'
 
 export interface QueueItem extends Ticket { clocks: Clock[] }
@@ -20,14 +21,14 @@ export class NotYourTicketError extends Error {
  * consoles; what the patient should see is published to the patient's own channel.
  */
 export class HandoffService {
-  constructor(private readonly stores: Stores, private readonly levels: ServiceLevels, private readonly messages: (lang?: string) => { handBack: string; closed: string }) {}
+  constructor(private readonly stores: Stores, private readonly levels: ServiceLevels, private readonly messages: (lang?: string) => { handBack: string; closed: string }, private readonly clock: AppClock = systemClock) {}
 
-  async queue(now = new Date()): Promise<QueueItem[]> {
+  async queue(now = this.clock()): Promise<QueueItem[]> {
     const open = await this.stores.tickets.list({ status: OPEN_STATUSES })
     return open.sort(byQueueOrder).map((t) => ({ ...t, clocks: clocksFor(t, this.levels, now) }))
   }
 
-  async view(id: string, now = new Date()): Promise<{ ticket: QueueItem; transcript: TranscriptEntry[] } | undefined> {
+  async view(id: string, now = this.clock()): Promise<{ ticket: QueueItem; transcript: TranscriptEntry[] } | undefined> {
     const ticket = await this.stores.tickets.get(id)
     if (!ticket) return undefined
     return { ticket: { ...ticket, clocks: clocksFor(ticket, this.levels, now) }, transcript: await this.stores.transcripts.list(ticket.sessionId) }
@@ -39,7 +40,7 @@ export class HandoffService {
 
   async reply(id: string, agent: Agent, text: string): Promise<Ticket> {
     const current = await this.mine(id, agent)
-    const at = new Date().toISOString()
+    const at = this.clock().toISOString()
     const ticket = await this.move(id, 'reply', current.firstResponseAt ? {} : { firstResponseAt: at })
     await this.stores.transcripts.append(ticket.sessionId, [{ at, role: 'agent', text, agentId: agent.id }])
     await this.tellPatient(ticket, { type: 'agent', text, at, ticketId: id, agentName: agent.displayName })
@@ -57,14 +58,14 @@ export class HandoffService {
     const current = await this.stores.tickets.get(id)
     if (!current) throw new TicketNotFoundError(id)
     const to = this.levels.escalation[String(current.detail.category ?? '')]?.to ?? '医务处'
-    const ticket = await this.stores.tickets.transition(id, OPEN_STATUSES, { escalatedAt: new Date().toISOString(), detail: { ...current.detail, escalatedTo: to, escalatedBy: agent.displayName } })
+    const ticket = await this.stores.tickets.transition(id, OPEN_STATUSES, { escalatedAt: this.clock().toISOString(), detail: { ...current.detail, escalatedTo: to, escalatedBy: agent.displayName } })
     await this.stores.events.publish(QUEUE_TOPIC, { type: 'ticket', action: 'escalate', ticket })
     return ticket
   }
 
   async handBack(id: string, agent: Agent): Promise<Ticket> {
     await this.mine(id, agent)
-    const ticket = await this.move(id, 'handBack', { closedAt: new Date().toISOString(), outcome: 'handed_back' })
+    const ticket = await this.move(id, 'handBack', { closedAt: this.clock().toISOString(), outcome: 'handed_back' })
     await this.release(ticket, this.messages(ticket.language).handBack, 'handBack')
     return ticket
   }
@@ -72,7 +73,7 @@ export class HandoffService {
   async close(id: string, agent: Agent, outcome: string): Promise<Ticket> {
     const current = await this.stores.tickets.get(id)
     if (current?.status === 'assigned' && current.assignee !== agent.id && agent.role !== 'admin') throw new NotYourTicketError(id)
-    const ticket = await this.move(id, 'close', { closedAt: new Date().toISOString(), outcome })
+    const ticket = await this.move(id, 'close', { closedAt: this.clock().toISOString(), outcome })
     await this.release(ticket, this.messages(ticket.language).closed, 'close')
     return ticket
   }
@@ -98,9 +99,9 @@ export class HandoffService {
     if (session?.state.handoff?.ticketId === ticket.id) {
       const { handoff: _done, ...state } = session.state
       // The conversation with a person ended: the next message may be the patient's rating.
-      await this.stores.sessions.put({ ...session, state: { ...state, failures: 0, awaitingRating: { ticketId: ticket.id } }, updatedAt: new Date().toISOString() })
+      await this.stores.sessions.put({ ...session, state: { ...state, failures: 0, awaitingRating: { ticketId: ticket.id } }, updatedAt: this.clock().toISOString() })
     }
-    const at = new Date().toISOString()
+    const at = this.clock().toISOString()
     await this.stores.transcripts.append(ticket.sessionId, [{ at, role: 'system', text }])
     await this.tellPatient(ticket, { type: 'system', text, at, ticketId: ticket.id, action })
   }

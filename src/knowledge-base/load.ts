@@ -224,7 +224,7 @@ function checkCalendar(calendar: Calendar | undefined, at: string): string[] {
 
 function checkPattern(pattern: string | undefined, at: string): string[] {
   if (pattern === undefined) return []
-  try { new RegExp(String(pattern), 'iu'); return [] } catch (e) { return [`${at}: not a valid regular expression (${(e as Error).message})`] }
+  try { RegExp(String(pattern), 'iu'); return [] } catch (e) { return [`${at}: not a valid regular expression (${(e as Error).message})`] }
 }
 
 const isText = (v: unknown) => typeof v === 'string' || typeof v === 'number'

@@ -3,6 +3,7 @@ import { evaluateNlu } from '../eval/nlu-report.js'
 import type { LanguagePack } from '../nlu/resources.js'
 import type { Stores, KnowledgeVersionInfo } from '../storage/types.js'
 import { buildKnowledgeBase, KnowledgeError, withShippedDefaults, type KnowledgeSource } from './load.js'
+import { systemClock, type Clock } from '../clock.js'
 
 export const KB_TOPIC = 'kb'
 export const SECTIONS = ['hospital', 'services', 'rawSchedules', 'places', 'groups', 'exams', 'triage', 'templates', 'intents'] as const
@@ -52,6 +53,7 @@ export class KnowledgeService {
     /** The knowledge files this release ships: wording older versions lack comes from them. */
     private readonly shipped: KnowledgeSource,
     private readonly live: { get: () => { brain: BotBrain; source: KnowledgeSource; version: number }; swap: (brain: BotBrain, source: KnowledgeSource, version: number) => void },
+    private readonly clock: Clock = systemClock,
   ) {}
 
   build(source: KnowledgeSource): BotBrain {
@@ -73,18 +75,18 @@ export class KnowledgeService {
     const names = Object.keys(sections) as Section[]
     const problems = problemsOf(next)
     if (problems.length) {
-      await this.stores.knowledge.audit({ at: new Date().toISOString(), actor, action: 'edit-rejected', detail: { sections: names, problems } })
+      await this.stores.knowledge.audit({ at: this.clock().toISOString(), actor, action: 'edit-rejected', detail: { sections: names, problems } })
       throw new KnowledgeInvalidError(problems)
     }
     const changes = names.flatMap((name) => diff(current[name], next[name], name))
-    await this.stores.knowledge.saveDraft({ source: next, author: actor, at: new Date().toISOString() })
-    await this.stores.knowledge.audit({ at: new Date().toISOString(), actor, action: 'edit', detail: { sections: names, changes } })
+    await this.stores.knowledge.saveDraft({ source: next, author: actor, at: this.clock().toISOString() })
+    await this.stores.knowledge.audit({ at: this.clock().toISOString(), actor, action: 'edit', detail: { sections: names, changes } })
     return { changes }
   }
 
   async discardDraft(actor: string): Promise<void> {
     await this.stores.knowledge.saveDraft(undefined)
-    await this.stores.knowledge.audit({ at: new Date().toISOString(), actor, action: 'discard-draft', detail: {} })
+    await this.stores.knowledge.audit({ at: this.clock().toISOString(), actor, action: 'discard-draft', detail: {} })
   }
 
   /** The draft's bot, built once per draft edit. */
@@ -119,7 +121,7 @@ export class KnowledgeService {
   private async release(source: KnowledgeSource, actor: string, note: string, clearDraft: boolean): Promise<KnowledgeVersionInfo> {
     const brain = this.build(source)
     const changes = diff(this.live.get().source, source)
-    const { source: _s, ...info } = await this.stores.knowledge.publish({ author: actor, at: new Date().toISOString(), note, changes, source })
+    const { source: _s, ...info } = await this.stores.knowledge.publish({ author: actor, at: this.clock().toISOString(), note, changes, source })
     this.live.swap(brain, source, info.version)
     if (clearDraft) await this.stores.knowledge.saveDraft(undefined)
     await this.stores.knowledge.audit({ at: info.at, actor, action: clearDraft ? 'publish' : 'rollback', detail: { version: info.version, note, changes: changes.slice(0, 50) } })

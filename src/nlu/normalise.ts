@@ -5,7 +5,7 @@ import { execAll } from './regex.js'
 
 const toSimplified = OpenCC.Converter({ from: 't', to: 'cn' })
 
-const EMOJI = /[\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\u{FE0F}\u{200D}\u{20E3}]/gu
+const EMOJI = /\p{Extended_Pictographic}|[\u{1F3FB}-\u{1F3FF}]|\u{FE0F}|\u{200D}|\u{20E3}/gu
 const CONTROL = /[\p{Cc}\p{Cf}]/gu
 // After NFKC, full-width ！？，～ are ASCII; 。、… stay CJK.
 const REPEATED_PUNCT = /([!?,.~。、…；;:])[!?,.~。、…；;:\s]*/g

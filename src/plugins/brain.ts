@@ -57,7 +57,7 @@ export default fp<{ config: Config }>(async (app, { config }) => {
       app.log.info({ version }, 'knowledge version live')
       warm(brain, version, inUse)
     },
-  })
+  }, app.clock)
   app.decorate('knowledge', knowledge)
   const off = await app.stores.events.subscribe(KB_TOPIC, (event) => {
     const version = (event as { version?: number }).version
@@ -75,5 +75,5 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     if (Object.values(presence).some((p) => p.presence === 'online')) return { online: true }
     return { online: false, opensAt: nextShift(levels, now, config.timezone) }
   }
-  app.decorate('bot', new Bot(() => live.brain, app.stores, config.nlu, availability, levels))
+  app.decorate('bot', new Bot(() => live.brain, app.stores, config.nlu, availability, levels, app.clock))
 }, { name: 'brain', dependencies: ['stores'] })

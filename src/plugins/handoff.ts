@@ -21,7 +21,7 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     const rate = composer.text('handoff', 'askRating')
     return { handBack: composer.join(composer.text('handoff', 'handBack'), rate), closed: composer.join(composer.text('handoff', 'closed'), rate) }
   }
-  app.decorate('handoff', new HandoffService(app.stores, app.serviceLevels, messages))
+  app.decorate('handoff', new HandoffService(app.stores, app.serviceLevels, messages, app.clock))
   const canned = readYaml<{ replies: Array<{ id: string; label: string; text: string }> }>(path.join(config.knowledgeDir, 'canned-replies.yaml'))
   // Each language's canned replies, so an agent answers an English-speaking patient in English.
   const localCanned = app.brain().codes.slice(1).map((code) => {

@@ -6,7 +6,7 @@ const HOUR = 3_600_000
 /** Deletes transcripts older than the retention period, at start-up and every hour. */
 export default fp<{ config: Config }>(async (app, { config }) => {
   const run = async () => {
-    const before = new Date(Date.now() - config.retentionDays * 24 * HOUR)
+    const before = new Date(app.clock().getTime() - config.retentionDays * 24 * HOUR)
     const removed = await app.stores.privacy.prune(before)
     if (removed.transcriptEntries || removed.sessions) app.log.info({ ...removed, before: before.toISOString() }, 'retention: old transcripts deleted')
   }

@@ -15,8 +15,8 @@ export default fp<{ config: Config; stores?: Stores }>(async (app, { config, sto
   let reported = 0
   const redisError = (err: Error) => { if (Date.now() - reported > 10_000) { reported = Date.now(); app.log.warn({ err: err.message }, 'Redis connection error (reported every 10 s at most)') } }
   // ioredis is loaded only when Redis is configured (~80 ms of start-up otherwise).
-  const redis = async (url: string) => (await import('../storage/redis.js')).openRedisStores(url, config.redisPrefix, redisError)
-  const chosen = stores ?? (config.redisUrl ? withOutbox(await redis(config.redisUrl), config.dataDir, app.log) : openEmbeddedStores(config.dataDir))
+  const redis = async (url: string) => (await import('../storage/redis.js')).openRedisStores(url, config.redisPrefix, redisError, app.clock)
+  const chosen = stores ?? (config.redisUrl ? withOutbox(await redis(config.redisUrl), config.dataDir, app.log) : openEmbeddedStores(config.dataDir, app.clock))
   app.decorate('stores', chosen)
   app.decorate('sessionTokens', new SessionTokens(config.sessionSecret ?? await chosen.secret()))
   app.log.info({ storage: chosen.kind }, 'storage ready')

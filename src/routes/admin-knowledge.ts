@@ -44,7 +44,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
   app.post('/api/admin/knowledge/draft/try', {
     schema: { tags, summary: 'What the draft and the live bot answer to a question', body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 2000 }), now: Type.Optional(Type.String({ format: 'date-time' })), lang: Type.Optional(LanguageCode) }) },
   }, async (req) => {
-    const now = req.body.now ? new Date(req.body.now) : new Date()
+    const now = req.body.now ? new Date(req.body.now) : app.clock()
     const { text, lang } = req.body
     try {
       return { draft: previewReply(await app.knowledge.draftBrain(), text, config.nlu, now, lang), live: previewReply(app.brain(), text, config.nlu, now, lang) }
@@ -69,7 +69,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
       querystring: Type.Object({ from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) }),
     },
   }, async (req) => {
-    const to = req.query.to ? new Date(req.query.to) : new Date()
+    const to = req.query.to ? new Date(req.query.to) : app.clock()
     const from = req.query.from ? new Date(req.query.from) : new Date(to.getTime() - 7 * 86_400_000)
     return { groups: await unansweredQuestions(app.stores, { from, to }) }
   })

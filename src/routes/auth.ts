@@ -15,9 +15,9 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/auth/login', { schema: { tags: ['auth'], body: LoginBody } }, async (req) => {
     const wait = (await attempt(`sign-in:ip:${req.ip}`)) || (await attempt(`sign-in:user:${req.body.username}`))
     if (wait) throw new Errors.RateLimited(`${Math.ceil(wait / 1000)} seconds`)
-    const result = await signIn(app.stores.agents, req.body.username, req.body.password)
+    const result = await signIn(app.stores.agents, req.body.username, req.body.password, app.clock().getTime())
     if (!result) { req.log.info({ username: req.body.username }, 'sign-in failed'); throw new Errors.BadCredentials() }
-    await app.stores.agents.setPresence(result.agent.id, 'online', new Date().toISOString())
+    await app.stores.agents.setPresence(result.agent.id, 'online', app.clock().toISOString())
     return result
   })
   app.post('/api/auth/logout', { schema: { tags: ['auth'] } }, async (req) => {

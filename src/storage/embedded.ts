@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { Journal } from './journal.js'
+import { systemClock, type Clock } from '../clock.js'
 import { MemoryRates } from './rates.js'
 import { TicketConflictError, TicketNotFoundError, type Agent, type AuditEntry, type AuthToken, type EventBus, type KnowledgeDraft, type KnowledgeVersion, type Presence, type SessionRecord, type Stores, type Ticket, type TranscriptEntry } from './types.js'
 
@@ -21,7 +22,7 @@ type JournalRecord =
   | { c: 'audit'; entry: AuditEntry }
 
 /** Embedded default: state in memory, every change in an append-only journal under DATA_DIR. */
-export function openEmbeddedStores(dataDir: string): Stores {
+export function openEmbeddedStores(dataDir: string, clock: Clock = systemClock): Stores {
   const sessions = new Map<string, SessionRecord>()
   const tickets = new Map<string, Ticket>()
   const transcripts = new Map<string, TranscriptEntry[]>()
@@ -41,7 +42,7 @@ export function openEmbeddedStores(dataDir: string): Stores {
       ...(draft ? [{ c: 'kb-draft' as const, draft }] : []),
       ...audit.map((entry) => ({ c: 'audit' as const, entry })),
       ...[...agents.values()].map((agent) => ({ c: 'agent' as const, agent })),
-      ...[...tokens.values()].filter((t) => Date.parse(t.expiresAt) > Date.now()).map((token) => ({ c: 'token' as const, token })),
+      ...[...tokens.values()].filter((t) => Date.parse(t.expiresAt) > clock().getTime()).map((token) => ({ c: 'token' as const, token })),
       ...[...tickets.values()].map((ticket) => ({ c: 'ticket' as const, ticket })),
       ...[...sessions.values()].map((record) => ({ c: 'session' as const, record })),
       ...[...transcripts].flatMap(([sessionId, entries]) => entries.map((entry) => ({ c: 'transcript' as const, sessionId, entry }))),
@@ -83,7 +84,7 @@ export function openEmbeddedStores(dataDir: string): Stores {
       async update(id, patch) {
         const current = tickets.get(id)
         if (!current) throw new TicketNotFoundError(id)
-        const next: Ticket = { ...current, ...patch, id, createdAt: current.createdAt, updatedAt: patch.updatedAt ?? new Date().toISOString() }
+        const next: Ticket = { ...current, ...patch, id, createdAt: current.createdAt, updatedAt: patch.updatedAt ?? clock().toISOString() }
         await journal.append({ c: 'ticket', ticket: next }, { sync: true })
         tickets.set(id, next)
         return next
@@ -96,7 +97,7 @@ export function openEmbeddedStores(dataDir: string): Stores {
         const current = tickets.get(id)
         if (!current) throw new TicketNotFoundError(id)
         if (!from.includes(current.status)) throw new TicketConflictError(id, current.status)
-        const next: Ticket = { ...current, ...patch, id, createdAt: current.createdAt, updatedAt: patch.updatedAt ?? new Date().toISOString() }
+        const next: Ticket = { ...current, ...patch, id, createdAt: current.createdAt, updatedAt: patch.updatedAt ?? clock().toISOString() }
         tickets.set(id, next)
         await journal.append({ c: 'ticket', ticket: next }, { sync: true })
         return next
@@ -152,7 +153,7 @@ export function openEmbeddedStores(dataDir: string): Stores {
         let count = 0
         for (const t of tickets.values()) {
           if (t.sessionId !== sessionId) continue
-          tickets.set(t.id, { ...t, sessionId: 'forgotten', detail: {}, updatedAt: new Date().toISOString() })
+          tickets.set(t.id, { ...t, sessionId: 'forgotten', detail: {}, updatedAt: clock().toISOString() })
           count++
         }
         await journal.rewrite(live())

@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
 import path from 'node:path'
 
@@ -96,7 +98,7 @@ export class Journal<T> {
    * at the next start-up's compaction. Appends made meanwhile wait and go to the new file.
    */
   async rewrite(records: T[]): Promise<void> {
-    while (this.scheduled || this.pending.length || this.syncing) await new Promise((r) => setImmediate(r))
+    while (this.scheduled || this.pending.length || this.syncing) await nextTurn()
     const tmp = `${this.file}.tmp`
     const fd = openSync(tmp, 'w')
     writeSync(fd, records.map((r) => JSON.stringify(r) + '\n').join(''))
@@ -110,9 +112,9 @@ export class Journal<T> {
 
   async close(): Promise<void> {
     if (this.closed) return
-    while (this.scheduled || this.pending.length) await new Promise((r) => setImmediate(r))
+    while (this.scheduled || this.pending.length) await nextTurn()
     if (this.timer) { clearTimeout(this.timer); this.timer = undefined }
-    while (this.syncing) await new Promise((r) => setTimeout(r, 1))
+    while (this.syncing) await delay(1)
     this.closed = true
     fsyncSync(this.fd)
     closeSync(this.fd)

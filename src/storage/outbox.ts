@@ -87,7 +87,7 @@ export function withOutbox(shared: Stores, dataDir: string, log: OutboxLog): Sto
         log.info({ replayed: done, pending: waiting.length }, 'writes kept during a storage outage replayed')
       }
       // New writes queue while replaying: go on at once while replay makes progress.
-      if (waiting.length) { if (done) setImmediate(() => void replay()); else schedule() }
+      if (waiting.length) { if (done) setImmediate(() => { void replay() }); else schedule() }
     })().finally(() => { replaying = undefined })
     return replaying
   }

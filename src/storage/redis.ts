@@ -1,7 +1,9 @@
+import { setTimeout as delay } from 'node:timers/promises'
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { redisKeys } from './redis-keys.js'
 import { TicketConflictError, TicketNotFoundError, type Agent, type AuditEntry, type AuthToken, type KnowledgeDraft, type KnowledgeVersion, type KnowledgeVersionInfo, type EventBus, type Presence, type SessionRecord, type Stores, type Ticket, type TicketStore, type TranscriptEntry } from './types.js'
+import { systemClock, type Clock } from '../clock.js'
 
 // Read-modify-write of a ticket in one step, so two instances updating it never lose a change.
 const UPDATE_TICKET = `
@@ -54,7 +56,7 @@ type RedisWithCommands = Redis & {
 }
 
 class RedisTickets implements TicketStore {
-  constructor(private readonly redis: RedisWithCommands, private readonly keys: ReturnType<typeof redisKeys>) {}
+  constructor(private readonly redis: RedisWithCommands, private readonly keys: ReturnType<typeof redisKeys>, private readonly clock: Clock) {}
   async create(ticket: Ticket) {
     await this.redis.multi().set(this.keys.ticket(ticket.id), JSON.stringify(ticket)).zadd(this.keys.ticketIndex(), String(Date.parse(ticket.createdAt)), ticket.id).exec()
   }
@@ -63,12 +65,12 @@ class RedisTickets implements TicketStore {
     return raw ? (JSON.parse(raw) as Ticket) : undefined
   }
   async update(id: string, patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>) {
-    const out = await this.redis.ndUpdateTicket(this.keys.ticket(id), JSON.stringify({ ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() }))
+    const out = await this.redis.ndUpdateTicket(this.keys.ticket(id), JSON.stringify({ ...patch, updatedAt: patch.updatedAt ?? this.clock().toISOString() }))
     if (!out) throw new TicketNotFoundError(id)
     return JSON.parse(out) as Ticket
   }
   async transition(id: string, from: Ticket['status'][], patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>) {
-    const [result, value] = await this.redis.ndTransitionTicket(this.keys.ticket(id), JSON.stringify(from), JSON.stringify({ ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() }))
+    const [result, value] = await this.redis.ndTransitionTicket(this.keys.ticket(id), JSON.stringify(from), JSON.stringify({ ...patch, updatedAt: patch.updatedAt ?? this.clock().toISOString() }))
     if (result === 'missing') throw new TicketNotFoundError(id)
     if (result === 'conflict') throw new TicketConflictError(id, value as Ticket['status'])
     return JSON.parse(value!) as Ticket
@@ -83,7 +85,7 @@ class RedisTickets implements TicketStore {
 }
 
 /** Redis storage (REDIS_URL): shared by every instance behind a load balancer. */
-export async function openRedisStores(url: string, prefix = 'nd:', onError: (err: Error) => void = () => undefined): Promise<Stores> {
+export async function openRedisStores(url: string, prefix = 'nd:', onError: (err: Error) => void = () => undefined, clock: Clock = systemClock): Promise<Stores> {
   // A command fails at once when Redis is gone (no offline queue, 2 s at most when it hangs), and a
   // failed one is never re-sent by ioredis on reconnect: the outbox (outbox.ts) keeps and replays
   // what could not be written, so a re-send would write it twice.
@@ -93,7 +95,7 @@ export async function openRedisStores(url: string, prefix = 'nd:', onError: (err
   redis.defineCommand('ndHitRate', { numberOfKeys: 1, lua: HIT_RATE })
   await redis.connect()
   const keys = redisKeys(prefix)
-  const tickets = new RedisTickets(redis, keys)
+  const tickets = new RedisTickets(redis, keys, clock)
   // Subscriptions are not writes: they may wait for a connection and are renewed on reconnect.
   const subscriber = redis.duplicate({ enableOfflineQueue: true, autoResendUnfulfilledCommands: true })
   // While Redis is away, every reconnect attempt errors: commands fail on their own (the outbox keeps
@@ -181,7 +183,7 @@ export async function openRedisStores(url: string, prefix = 'nd:', onError: (err
         return (await redis.mget(ids.map((id) => keys.agent(id)))).filter((r): r is string => !!r).map((r) => JSON.parse(r) as Agent)
       },
       async saveToken(token: AuthToken) {
-        const ttl = Math.max(1, Date.parse(token.expiresAt) - Date.now())
+        const ttl = Math.max(1, Date.parse(token.expiresAt) - clock().getTime())
         await redis.set(keys.token(token.tokenHash), JSON.stringify(token), 'PX', ttl)
       },
       async token(hash) { const raw = await redis.get(keys.token(hash)); return raw ? (JSON.parse(raw) as AuthToken) : undefined },
@@ -216,7 +218,7 @@ export async function openRedisStores(url: string, prefix = 'nd:', onError: (err
         const transcriptEntries = await redis.llen(keys.transcript(sessionId))
         await redis.del(keys.transcript(sessionId), keys.session(sessionId))
         const mine = (await tickets.list()).filter((t) => t.sessionId === sessionId)
-        for (const t of mine) await redis.set(keys.ticket(t.id), JSON.stringify({ ...t, sessionId: 'forgotten', detail: {}, updatedAt: new Date().toISOString() }))
+        for (const t of mine) await redis.set(keys.ticket(t.id), JSON.stringify({ ...t, sessionId: 'forgotten', detail: {}, updatedAt: clock().toISOString() }))
         return { transcriptEntries, tickets: mine.length }
       },
       async prune(before) {
@@ -247,7 +249,7 @@ export async function openRedisStores(url: string, prefix = 'nd:', onError: (err
       closed = true
       subscriber.disconnect()
       // QUIT waits for an answer that never comes while Redis is down.
-      await Promise.race([redis.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())])
+      await Promise.race([redis.quit().catch(() => undefined), delay(1000, undefined, { ref: false })])
       redis.disconnect()
     },
   }

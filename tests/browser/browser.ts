@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { chromium, type Browser } from 'playwright-core'
-import { buildApp } from '../../src/app.js'
+import { buildApp, type AppDeps } from '../../src/app.js'
 import type { Config } from '../../src/config.js'
 import { root } from '../nlu-fixture.js'
 
@@ -20,8 +20,8 @@ export async function launch(): Promise<Browser> {
 }
 
 /** The app listening on a free loopback port, and its base URL, for a real browser to open. */
-export async function listeningApp(config: Config): Promise<{ app: FastifyInstance; base: string }> {
-  const app = await buildApp(config, { logger: false })
+export async function listeningApp(config: Config, deps: AppDeps = {}): Promise<{ app: FastifyInstance; base: string }> {
+  const app = await buildApp(config, { logger: false, ...deps })
   await app.listen({ host: '127.0.0.1', port: 0 })
   // Every language trained now, not a second later in the middle of a timed step.
   await app.brain().warm()

@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Browser } from 'playwright-core'
@@ -31,7 +32,7 @@ run('agent console in a real browser', () => {
     const patient = new WebSocket(`${base.replace('http', 'ws')}/ws?sessionId=browser-urgent`)
     const received: Array<{ type: string; text?: string }> = []
     patient.on('message', (d) => received.push(JSON.parse(String(d))))
-    await new Promise((r) => patient.once('open', r))
+    await once(patient, 'open')
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     await page.goto(`${base}/console`)

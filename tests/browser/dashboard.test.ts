@@ -3,24 +3,36 @@ import type { FastifyInstance } from 'fastify'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.js'
-import { chat, testConfig } from '../helpers.js'
+import { chat, testClock, testConfig, type TestClock } from '../helpers.js'
 import { artifacts, hasChromium, launch, listeningApp } from './browser.js'
 
-/** A seeded night and day of conversations on Friday 2026-11-20 (hospital time). */
-async function seedDay(app: FastifyInstance) {
-  const at = (hhmm: string) => `2026-11-20T${hhmm}:00+08:00`
+const at = (hhmm: string) => `2026-11-20T${hhmm}:00+08:00`
+/** The app lives on Friday 2026-11-20 (hospital time), whatever day the tests run. */
+const onSeedDay = () => testClock(at('00:00'))
+
+/** A seeded night and day of conversations on that Friday, each message at its time on the app's clock. */
+async function seedDay(app: FastifyInstance, clock: TestClock) {
   const script: Array<[string, string, string]> = [
     ['d1', '心内科在几楼', '00:10'], ['d1', '那眼科呢', '00:11'], ['d2', '做胃镜要空腹吗', '01:30'], ['d3', '现在哪里能拿药', '02:05'],
     ['d4', '探视时间是几点', '08:40'], ['d5', '停车怎么收费', '09:15'], ['d6', '今天天气怎么样', '10:00'], ['d7', '转人工', '11:20'],
     ['d8', '收费处多收了我两百块钱，我要投诉', '14:00'], ['d9', '护士态度太差了', '15:30'], ['d10', '我爸胸口剧痛喘不上气', '22:40'],
     ['d11', '抽血前能喝水吗', '23:10'], ['d11', '谢谢', '23:11'], ['d11', '5', '23:12'], ['d12', '你好', '23:30'], ['d12', '再见', '23:31'], ['d12', '2分', '23:32'],
   ]
-  for (const [session, text, hhmm] of script) await chat(app, session, text, at(hhmm))
+  for (const [session, text, hhmm] of script) {
+    clock.set(at(hhmm))
+    await chat(app, session, text)
+  }
+  clock.set(at('23:59'))
 }
 
 describe('dashboard figures', () => {
   let app: FastifyInstance
-  beforeAll(async () => { app = await buildApp(testConfig({ admin: { username: 'dash.admin', password: 'dashboard-2026' } }), { logger: false }); await app.ready(); await seedDay(app) })
+  beforeAll(async () => {
+    const clock = onSeedDay()
+    app = await buildApp(testConfig({ admin: { username: 'dash.admin', password: 'dashboard-2026' } }), { logger: false, clock })
+    await app.ready()
+    await seedDay(app, clock)
+  })
   afterAll(async () => { await app?.close() })
 
   it('counts messages by hour, outcomes, satisfaction and complaints for the date range, and exports CSV', async () => {
@@ -49,8 +61,9 @@ run('dashboard in a real browser', () => {
   let browser: Browser
   let base: string
   beforeAll(async () => {
-    ;({ app, base } = await listeningApp(testConfig({ admin: { username: 'dash.web', password: 'dashboard-web-2026' } })))
-    await seedDay(app)
+    const clock = onSeedDay()
+    ;({ app, base } = await listeningApp(testConfig({ admin: { username: 'dash.web', password: 'dashboard-web-2026' } }), { clock }))
+    await seedDay(app, clock)
     browser = await launch()
   })
   afterAll(async () => { await browser?.close(); await app?.close() })
@@ -61,7 +74,25 @@ run('dashboard in a real browser', () => {
     await page.getByLabel('用户名').fill('dash.web')
     await page.getByLabel('密码').fill('dashboard-web-2026')
     await page.getByRole('button', { name: '登录', exact: true }).click()
+    // Hold the page's script until the dates are typed: the page must keep what a person typed first.
+    let releaseScript = () => {}
+    const scriptHeld = new Promise<void>((resolve) => {
+      releaseScript = resolve
+    })
+    await page.route('**/admin/dashboard.js', async (route) => {
+      await scriptHeld
+      await route.continue()
+    })
     await page.getByRole('link', { name: '运营看板' }).click()
+    await page.getByLabel('从').fill('2026-11-20')
+    await page.getByLabel('到').fill('2026-11-20')
+    releaseScript()
+    await expect.poll(() => page.locator('#kpi-messages').textContent()).toBe('17')
+    expect(await page.getByLabel('从').inputValue()).toBe('2026-11-20')
+    await page.getByLabel('从').fill('2020-01-01')
+    await page.getByLabel('到').fill('2020-01-01')
+    await page.getByRole('button', { name: '刷新' }).click()
+    await expect.poll(() => page.locator('#kpi-messages').textContent()).toBe('0')
     await page.getByLabel('从').fill('2026-11-20')
     await page.getByLabel('到').fill('2026-11-20')
     await page.getByRole('button', { name: '刷新' }).click()

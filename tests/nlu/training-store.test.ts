@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises'
+import { once } from 'node:events'
 import { spawn } from 'node:child_process'
 import { readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -23,7 +25,7 @@ async function run(dataDir: string): Promise<{ training: string; replies: unknow
   try {
     for (let i = 0; i < 300; i++) {
       try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break } catch { /* starting */ }
-      await new Promise((r) => setTimeout(r, 50))
+      await delay(50)
     }
     const replies = []
     for (const text of questions) {
@@ -32,7 +34,7 @@ async function run(dataDir: string): Promise<{ training: string; replies: unknow
       replies.push({ reply, action, intent, confidence })
     }
     child.kill('SIGTERM')
-    await new Promise((r) => child.once('exit', r))
+    await once(child, 'exit')
     const loaded = log.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; training?: string }).find((l) => l.msg === 'knowledge loaded')
     return { training: loaded?.training ?? 'unknown', replies }
   } finally {

@@ -37,24 +37,23 @@ describe('admins run the knowledge base', () => {
     expect(acc.draft).toBeGreaterThan(0.8)
 
     // Patients keep asking while the admin publishes: every request succeeds, old or new answer.
-    let stop = false
+    const stop = new AbortController()
     const statuses: number[] = []
     const loop = (async () => {
-      for (let i = 0; !stop; i++) {
+      for (let i = 0; !stop.signal.aborted; i++) {
         const r = await app.inject({ method: 'POST', url: '/api/chat', payload: { sessionId: `kb-loop-${i}`, text: '心内科在几楼' } })
         statuses.push(r.statusCode)
       }
     })()
-    const t0 = Date.now()
     const published = await send('POST', '/api/admin/knowledge/publish', { note: '心内科搬到9楼' })
     expect(published.statusCode).toBe(200)
     expect(published.json()).toMatchObject({ version: 1, author: 'kb.admin' })
+    // The next message after the publish call returns gets the new answer (how long a publish takes
+    // is measured by `npm run bench`, not here).
     const after = await chat(app, 'kb-after', '心内科在几楼')
-    const liveWithin = Date.now() - t0
-    stop = true
+    stop.abort()
     await loop
     expect(after.reply).toContain('9楼')
-    expect(liveWithin).toBeLessThan(1000)
     expect(statuses.length).toBeGreaterThan(0)
     expect(statuses.every((s) => s === 200)).toBe(true)
     // A floor is stored once: the English answer moved with the Chinese one.

@@ -1,3 +1,4 @@
+import vm from 'node:vm'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chat, testApp } from '../helpers.js'
@@ -135,7 +136,7 @@ describe('service routes', () => {
     expect(res.headers['content-type']).toMatch(/^application\/javascript/)
     expect(res.body).toContain('"open":"在线咨询"')
     expect(res.body).toContain('"open":"Chat with us"')
-    expect(() => new Function(res.body)).not.toThrow()
+    expect(() => new vm.Script(res.body)).not.toThrow()
     const again = await app.inject({ method: 'GET', url: '/widget.js', headers: { 'if-none-match': String(res.headers.etag) } })
     expect(again.statusCode).toBe(304)
   })

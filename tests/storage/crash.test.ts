@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { openEmbeddedStores } from '../../src/storage/embedded.js'
@@ -15,8 +16,8 @@ function crashTest(env: Record<string, string>, open: () => Promise<Stores>) {
     const tickets: string[] = []
     const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => post(port, `crash-${i}`, i % 2 ? '转人工' : '我不想活了')))
     first.kill('SIGKILL')
-    await new Promise((r) => first.once('exit', r))
-    for (const r of replies) { expect(r.action).toBe('handoff'); tickets.push(r.handoff.ticketId) }
+    await once(first, 'exit')
+    for (const r of replies) { expect(r.action).toBe('handoff'); tickets.push(r.handoff?.ticketId ?? '') }
 
     const stores = await open()
     let ticketsLost = 0
@@ -34,10 +35,10 @@ function crashTest(env: Record<string, string>, open: () => Promise<Stores>) {
     try {
       const later = await post(port, 'crash-1', '还有人吗')
       expect(later.action).toBe('handoff')
-      expect(later.handoff.ticketId).toBe(tickets[1])
+      expect(later.handoff?.ticketId).toBe(tickets[1])
     } finally {
       second.kill('SIGTERM')
-      await new Promise((r) => second.once('exit', r))
+      await once(second, 'exit')
     }
   }
 }

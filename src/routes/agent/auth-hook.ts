@@ -16,7 +16,7 @@ export function bearerToken(req: FastifyRequest): string | undefined {
 export function requireRole(...roles: Role[]) {
   return async (req: FastifyRequest) => {
     const token = bearerToken(req)
-    const agent = token ? await agentForToken(req.server.stores.agents, token) : undefined
+    const agent = token ? await agentForToken(req.server.stores.agents, token, req.server.clock().getTime()) : undefined
     if (!agent) throw new Errors.Unauthorized()
     if (!roles.includes(agent.role)) throw new Errors.Forbidden(`this needs the ${roles.join(' or ')} role`)
     req.agent = agent

@@ -41,11 +41,11 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/agent/tickets/:id/typing', { schema: { tags, params: TicketParams } }, async (req) => {
     const t = await app.stores.tickets.get(req.params.id)
     if (!t) throw new Errors.TicketNotFound(req.params.id)
-    await app.stores.events.publish(`session:${t.sessionId}`, { type: 'typing', at: new Date().toISOString(), ticketId: t.id })
+    await app.stores.events.publish(`session:${t.sessionId}`, { type: 'typing', at: app.clock().toISOString(), ticketId: t.id })
     return { ok: true }
   })
   app.put('/api/agent/presence', { schema: { tags, body: PresenceBody } }, async (req) => {
-    const at = new Date().toISOString()
+    const at = app.clock().toISOString()
     await app.stores.agents.setPresence(req.agent!.id, req.body.presence, at)
     await app.stores.events.publish(QUEUE_TOPIC, { type: 'presence', agentId: req.agent!.id, presence: req.body.presence, at })
     return { presence: req.body.presence, at }
@@ -68,13 +68,13 @@ export const agentSocket: FastifyPluginAsyncTypebox = async (app) => {
     socket.on('close', () => {
       const quiet = (err: unknown) => req.log.warn({ err }, 'console disconnect cleanup failed')
       off?.().catch(quiet)
-      if (agentId) app.stores.agents.setPresence(agentId, 'offline', new Date().toISOString()).catch(quiet)
+      if (agentId) app.stores.agents.setPresence(agentId, 'offline', app.clock().toISOString()).catch(quiet)
     })
     void (async () => {
-      const agent = req.query.token ? await agentForToken(app.stores.agents, req.query.token) : undefined
+      const agent = req.query.token ? await agentForToken(app.stores.agents, req.query.token, app.clock().getTime()) : undefined
       if (!agent) { socket.close(4401, 'sign in first'); return }
       agentId = agent.id
-      await app.stores.agents.setPresence(agent.id, 'online', new Date().toISOString())
+      await app.stores.agents.setPresence(agent.id, 'online', app.clock().toISOString())
       off = await app.stores.events.subscribe(QUEUE_TOPIC, (event) => { if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event)) })
       socket.send(JSON.stringify({ type: 'ready', agent: publicAgent(agent) }))
     })()
