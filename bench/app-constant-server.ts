@@ -6,6 +6,12 @@ import { ChatRequest, ChatResponse } from '../src/schemas/chat.js'
 import { CONSTANT_REPLY } from './constant-reply.js'
 
 const app = await buildApp(loadConfig(process.env))
-app.post('/bench/constant', { schema: { body: ChatRequest, response: { 200: ChatResponse } } }, async () => CONSTANT_REPLY)
+app.post(
+  '/bench/constant',
+  { schema: { body: ChatRequest, response: { 200: ChatResponse } } },
+  async () => CONSTANT_REPLY,
+)
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) })
-process.on('SIGTERM', () => { void app.close().then(() => process.exit(0)) })
+process.on('SIGTERM', () => {
+  void app.close().then(() => process.exit(0))
+})

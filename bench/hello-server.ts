@@ -7,6 +7,12 @@ import { CONSTANT_REPLY } from './constant-reply.js'
 
 const app = Fastify()
 app.get('/hello', async () => ({ hello: 'world' }))
-app.post('/api/chat', { schema: { body: ChatRequest, response: { 200: ChatResponse } } }, async () => CONSTANT_REPLY)
+app.post(
+  '/api/chat',
+  { schema: { body: ChatRequest, response: { 200: ChatResponse } } },
+  async () => CONSTANT_REPLY,
+)
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) })
-process.on('SIGTERM', () => { void app.close().then(() => process.exit(0)) })
+process.on('SIGTERM', () => {
+  void app.close().then(() => process.exit(0))
+})

@@ -14,7 +14,11 @@ export interface RetrainBench {
  * What a publish costs, as KnowledgeService does it: build the new brain from the edited source until
  * it can go live (the base language), then until every language is trained (in the background).
  */
-export async function benchRetrain(knowledgeDir: string, intentsDir: string, runs: number): Promise<RetrainBench> {
+export async function benchRetrain(
+  knowledgeDir: string,
+  intentsDir: string,
+  runs: number,
+): Promise<RetrainBench> {
   const source = readKnowledgeSource(knowledgeDir, intentsDir)
   const packs = await loadLanguagePacks(intentsDir)
   const out: RetrainBench = { examplesLive: [], examplesAll: [], factsLive: [] }
@@ -29,7 +33,10 @@ export async function benchRetrain(knowledgeDir: string, intentsDir: string, run
   for (let i = 0; i < runs; i++) {
     // A new example in the first intent: the features change, so the classifier is trained again.
     const [first, ...rest] = source.intents
-    const intents = [{ ...first!, examples: [...first!.examples, `基准测试新增问法第${i + 1}条：几点能到`] }, ...rest]
+    const intents = [
+      { ...first!, examples: [...first!.examples, `基准测试新增问法第${i + 1}条：几点能到`] },
+      ...rest,
+    ]
     await build({ ...source, intents }, out.examplesLive, out.examplesAll)
     const places = source.places.map((p, n) => (n === 0 ? { ...p, floor: 20 + i } : p))
     await build({ ...source, places }, out.factsLive)

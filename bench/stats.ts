@@ -1,4 +1,10 @@
-export interface Summary { median: number; p99: number; min: number; max: number; n: number }
+export interface Summary {
+  median: number
+  p99: number
+  min: number
+  max: number
+  n: number
+}
 
 export function summarise(values: number[]): Summary {
   const s = [...values].sort((a, b) => a - b)

@@ -14,13 +14,25 @@ function open(url: string): Promise<WebSocket> {
 export async function openMany(url: string, count: number, batch = 200): Promise<WebSocket[]> {
   const sockets: WebSocket[] = []
   for (let i = 0; i < count; i += batch) {
-    sockets.push(...await Promise.all(Array.from({ length: Math.min(batch, count - i) }, (_, k) => open(`${url}?sessionId=ws-${i + k}`))))
+    sockets.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(batch, count - i) }, (_, k) => open(`${url}?sessionId=ws-${i + k}`)),
+      )),
+    )
   }
   return sockets
 }
 
 export function closeAll(sockets: WebSocket[]): Promise<void> {
-  return Promise.all(sockets.map((ws) => new Promise<void>((resolve) => { ws.once('close', () => resolve()); ws.terminate() }))).then(() => undefined)
+  return Promise.all(
+    sockets.map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          ws.once('close', () => resolve())
+          ws.terminate()
+        }),
+    ),
+  ).then(() => undefined)
 }
 
 const QUESTIONS = ['心内科在几楼', '做胃镜要空腹吗', '探视时间是几点', '停车怎么收费', '那眼科呢', '怎么挂号']
@@ -29,22 +41,27 @@ const QUESTIONS = ['心内科在几楼', '做胃镜要空腹吗', '探视时间�
 export async function chatter(sockets: WebSocket[], seconds: number, intervalMs: number): Promise<Summary> {
   const rtts: number[] = []
   const end = Date.now() + seconds * 1000
-  await Promise.all(sockets.map(async (ws, i) => {
-    await delay(Math.random() * intervalMs)
-    let n = 0
-    while (Date.now() < end) {
-      const t0 = performance.now()
-      const id = `${i}-${n++}`
-      await new Promise<void>((resolve) => {
-        const onMessage = (data: WebSocket.RawData) => {
-          if (JSON.parse(String(data)).id === id) { ws.off('message', onMessage); resolve() }
-        }
-        ws.on('message', onMessage)
-        ws.send(JSON.stringify({ type: 'message', id, text: QUESTIONS[(i + n) % QUESTIONS.length] }))
-      })
-      rtts.push(performance.now() - t0)
-      await delay(intervalMs)
-    }
-  }))
+  await Promise.all(
+    sockets.map(async (ws, i) => {
+      await delay(Math.random() * intervalMs)
+      let n = 0
+      while (Date.now() < end) {
+        const t0 = performance.now()
+        const id = `${i}-${n++}`
+        await new Promise<void>((resolve) => {
+          const onMessage = (data: WebSocket.RawData) => {
+            if (JSON.parse(String(data)).id === id) {
+              ws.off('message', onMessage)
+              resolve()
+            }
+          }
+          ws.on('message', onMessage)
+          ws.send(JSON.stringify({ type: 'message', id, text: QUESTIONS[(i + n) % QUESTIONS.length] }))
+        })
+        rtts.push(performance.now() - t0)
+        await delay(intervalMs)
+      }
+    }),
+  )
   return summarise(rtts)
 }

@@ -11,18 +11,30 @@ import { openEmbeddedStores } from '../src/storage/embedded.js'
 import { openRedisStores } from '../src/storage/redis.js'
 
 const args = process.argv.slice(2)
-const opt = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined }
+const opt = (name: string) => {
+  const i = args.indexOf(name)
+  return i >= 0 ? args[i + 1] : undefined
+}
 const username = opt('--username')
 const role = opt('--role') ?? 'agent'
 if (!username || (role !== 'agent' && role !== 'admin')) {
-  console.error('usage: NIGHTDESK_PASSWORD=… node dist/scripts/create-user.js --username NAME --role agent|admin [--name 显示名]')
+  console.error(
+    'usage: NIGHTDESK_PASSWORD=… node dist/scripts/create-user.js --username NAME --role agent|admin [--name 显示名]',
+  )
   process.exit(2)
 }
 const password = process.env.NIGHTDESK_PASSWORD ?? (process.stdin.isTTY ? '' : readFileSync(0, 'utf8').trim())
 const config = loadConfig(process.env)
-const stores = config.redisUrl ? await openRedisStores(config.redisUrl, config.redisPrefix) : openEmbeddedStores(config.dataDir)
+const stores = config.redisUrl
+  ? await openRedisStores(config.redisUrl, config.redisPrefix)
+  : openEmbeddedStores(config.dataDir)
 try {
-  const agent = await createAccount(stores.agents, { username, password, role, displayName: opt('--name') ?? username })
+  const agent = await createAccount(stores.agents, {
+    username,
+    password,
+    role,
+    displayName: opt('--name') ?? username,
+  })
   console.log(`created ${agent.role} ${agent.username} (${agent.id}) in ${stores.kind} storage`)
 } catch (err) {
   console.error(err instanceof AccountError ? `not created: ${err.message}` : err)

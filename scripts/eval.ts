@@ -15,10 +15,15 @@ import { loadKnowledgeBase } from '../src/knowledge-base/load.js'
 import { loadLanguagePacks } from '../src/nlu/resources.js'
 
 const args = process.argv.slice(2)
-const opt = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined }
+const opt = (name: string) => {
+  const i = args.indexOf(name)
+  return i >= 0 ? args[i + 1] : undefined
+}
 const all = (name: string) => args.flatMap((a, i) => (a === name && args[i + 1] ? [args[i + 1]!] : []))
 const config = loadConfig({ ...process.env, RATE_LIMIT: 'off', LOG_LEVEL: 'warn' })
-const defaultCases = ['heldout.jsonl', 'en-heldout.jsonl'].map((f) => path.resolve(config.knowledgeDir, '..', 'tests', 'eval', f))
+const defaultCases = ['heldout.jsonl', 'en-heldout.jsonl'].map((f) =>
+  path.resolve(config.knowledgeDir, '..', 'tests', 'eval', f),
+)
 const caseFiles = all('--cases').length ? all('--cases') : defaultCases
 const min = Number(opt('--min') ?? 0)
 
@@ -30,29 +35,55 @@ if (!url) {
   await app.listen({ host: '127.0.0.1', port: 0 })
   const addr = app.server.address()
   url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
-  stop = async () => { await app.close(); rmSync(dataDir, { recursive: true, force: true }) }
+  stop = async () => {
+    await app.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
 }
 const base = url.replace(/\/$/, '')
 const ask: Ask = async (sessionId, text, now) => {
-  const r = await fetch(`${base}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sessionId, text, channel: 'api', ...(now ? { now } : {}) }) })
-  const body = await r.json() as ChatResult
+  const r = await fetch(`${base}/api/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sessionId, text, channel: 'api', ...(now ? { now } : {}) }),
+  })
+  const body = (await r.json()) as ChatResult
   return r.status === 200 ? body : { action: `http${r.status}`, reply: JSON.stringify(body) }
 }
 
 let failed = false
 const out: Record<string, unknown> = {}
 for (const file of caseFiles) {
-  if (!existsSync(file)) { console.error(`no cases file ${file}`); failed = true; continue }
+  if (!existsSync(file)) {
+    console.error(`no cases file ${file}`)
+    failed = true
+    continue
+  }
   const report = await runCases(loadCases(file), ask)
   out[file] = report
   console.log(`\n== ${path.relative(process.cwd(), file)} (${base})`)
   console.log(formatReport(report))
-  if (args.includes('--verbose')) for (const f of report.failures) console.log(`FAIL ${f.id} [${f.category}] ${f.text}\n  ${f.why.join('; ')}\n  got ${JSON.stringify({ action: f.got.action, intent: f.got.intent, reason: f.got.handoff?.reason, reply: f.got.reply })}`)
+  if (args.includes('--verbose')) {
+    for (const f of report.failures) {
+      console.log(
+        `FAIL ${f.id} [${f.category}] ${f.text}\n  ${f.why.join('; ')}\n  got ${JSON.stringify({ action: f.got.action, intent: f.got.intent, reason: f.got.handoff?.reason, reply: f.got.reply })}`,
+      )
+    }
+  }
   const total = report.passed + report.failed
   const emergency = report.byCategory.emergency
-  if (report.passed / (total || 1) < min) { console.log(`FAILED: overall below ${min}`); failed = true }
-  if (emergency && emergency.pass < emergency.total) { console.log('FAILED: an emergency case failed'); failed = true }
-  if (report.medicalAnswered) { console.log('FAILED: a medical-advice case got action "answer"'); failed = true }
+  if (report.passed / (total || 1) < min) {
+    console.log(`FAILED: overall below ${min}`)
+    failed = true
+  }
+  if (emergency && emergency.pass < emergency.total) {
+    console.log('FAILED: an emergency case failed')
+    failed = true
+  }
+  if (report.medicalAnswered) {
+    console.log('FAILED: a medical-advice case got action "answer"')
+    failed = true
+  }
 }
 await stop()
 

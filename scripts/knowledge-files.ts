@@ -14,17 +14,31 @@ import { openEmbeddedStores } from '../src/storage/embedded.js'
 import { openRedisStores } from '../src/storage/redis.js'
 
 const [out, flag] = process.argv.slice(2)
-if (!out) { console.error('usage: node dist/scripts/knowledge-files.js OUT_DIR [--draft]'); process.exit(2) }
+if (!out) {
+  console.error('usage: node dist/scripts/knowledge-files.js OUT_DIR [--draft]')
+  process.exit(2)
+}
 const config = loadConfig(process.env)
-const stores = config.redisUrl ? await openRedisStores(config.redisUrl, config.redisPrefix) : openEmbeddedStores(config.dataDir)
+const stores = config.redisUrl
+  ? await openRedisStores(config.redisUrl, config.redisPrefix)
+  : openEmbeddedStores(config.dataDir)
 try {
-  const source = flag === '--draft' ? (await stores.knowledge.draft())?.source : (await stores.knowledge.latest())?.source
-  if (!source) { console.error(flag === '--draft' ? 'there is no draft' : 'nothing has been published yet: the files in knowledge/ and intents/ are the knowledge'); process.exitCode = 1 }
-  else {
+  const source =
+    flag === '--draft' ? (await stores.knowledge.draft())?.source : (await stores.knowledge.latest())?.source
+  if (!source) {
+    console.error(
+      flag === '--draft'
+        ? 'there is no draft'
+        : 'nothing has been published yet: the files in knowledge/ and intents/ are the knowledge',
+    )
+    process.exitCode = 1
+  } else {
     for (const [file, text] of Object.entries(filesFromSource(source))) {
       mkdirSync(path.dirname(path.join(out, file)), { recursive: true })
       writeFileSync(path.join(out, file), text)
     }
     console.log(`wrote ${Object.keys(filesFromSource(source)).length} files to ${out}`)
   }
-} finally { await stores.close() }
+} finally {
+  await stores.close()
+}

@@ -31,7 +31,9 @@ import type { Stores } from './storage/types.js'
 import { systemClock, type Clock } from './clock.js'
 
 declare module 'fastify' {
-  interface FastifyInstance { clock: Clock }
+  interface FastifyInstance {
+    clock: Clock
+  }
 }
 
 export interface AppDeps {
@@ -46,7 +48,10 @@ export interface AppDeps {
 
 const BODY_LIMIT = 16 * 1024
 const here = path.dirname(fileURLToPath(import.meta.url))
-const PUBLIC_DIR = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../public' : '../public')
+const PUBLIC_DIR = path.resolve(
+  here,
+  here.includes(`${path.sep}dist${path.sep}`) ? '../../public' : '../public',
+)
 // echarts' main entry is dist/echarts.js, beside echarts.min.js.
 const ECHARTS_DIR = path.dirname(createRequire(import.meta.url).resolve('echarts'))
 
@@ -74,11 +79,23 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     reply.status(status).send(body)
   })
   app.addHook('onResponse', (req, reply, done) => {
-    if (reply.statusCode >= 400) req.log.info({ method: req.method, url: req.routeOptions.url ?? req.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request failed')
+    if (reply.statusCode >= 400) {
+      req.log.info(
+        {
+          method: req.method,
+          url: req.routeOptions.url ?? req.url,
+          statusCode: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+        },
+        'request failed',
+      )
+    }
     done()
   })
   app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({ error: { code: 'ND_NOT_FOUND', message: `no route ${req.method} ${req.url}; see /openapi.json` } })
+    reply.status(404).send({
+      error: { code: 'ND_NOT_FOUND', message: `no route ${req.method} ${req.url}; see /openapi.json` },
+    })
   })
 
   await app.register(securityHeaders)
@@ -90,16 +107,31 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     credentials: false,
   })
   await app.register(swagger, {
-    openapi: { info: { title: 'NightDesk 夜间服务台 chat API', version: '1.0.0', description: 'See README.md for the contract.' } },
+    openapi: {
+      info: {
+        title: 'NightDesk 夜间服务台 chat API',
+        version: '1.0.0',
+        description: 'See README.md for the contract.',
+      },
+    },
   })
   if (config.rateLimit.enabled) {
     // With Redis, every instance counts against the same per-IP limit; if Redis is away, requests pass
     // (each instance's per-conversation limit still holds) rather than patients being refused.
-    const shared = config.redisUrl ? new (await import('ioredis')).Redis(config.redisUrl, { connectTimeout: 500, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true }) : undefined
+    const shared = config.redisUrl
+      ? new (await import('ioredis')).Redis(config.redisUrl, {
+          connectTimeout: 500,
+          maxRetriesPerRequest: 1,
+          enableOfflineQueue: false,
+          lazyConnect: true,
+        })
+      : undefined
     if (shared) {
       shared.on('error', () => undefined)
       await shared.connect().catch(() => undefined)
-      app.addHook('onClose', async () => { shared.disconnect() })
+      app.addHook('onClose', async () => {
+        shared.disconnect()
+      })
     }
     await app.register(rateLimit, {
       ...(shared ? { redis: shared, nameSpace: `${config.redisPrefix}rate:`, skipOnError: true } : {}),
@@ -115,7 +147,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const drain = wsDrain()
   await app.register(websocket, {
     options: { maxPayload: BODY_LIMIT },
-    preClose(done) { drainWebSockets(this.websocketServer, drain).then(() => done(), done) },
+    preClose(done) {
+      drainWebSockets(this.websocketServer, drain).then(() => done(), done)
+    },
   })
   // One per-conversation limit across channels (HTTP and WebSocket messages count together) and,
   // through the storage, across instances.
@@ -133,13 +167,23 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await ensureFirstAdmin(app.stores.agents, config.admin, app.log)
   // The agent console: static files from public/, served by the app itself (no CDN).
   // widget.js is served with each language's words filled in (routes/widget.ts).
-  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: false, wildcard: false, globIgnore: ['widget.js'] })
+  await app.register(fastifyStatic, {
+    root: PUBLIC_DIR,
+    prefix: '/',
+    index: false,
+    wildcard: false,
+    globIgnore: ['widget.js'],
+  })
   await app.register(widgetRoute, { publicDir: PUBLIC_DIR, languages: app.languages })
   app.get('/console', { schema: { hide: true } }, (_req, reply) => reply.sendFile('console/index.html'))
   app.get('/admin', { schema: { hide: true } }, (_req, reply) => reply.sendFile('admin/index.html'))
-  app.get('/admin/dashboard', { schema: { hide: true } }, (_req, reply) => reply.sendFile('admin/dashboard.html'))
+  app.get('/admin/dashboard', { schema: { hide: true } }, (_req, reply) =>
+    reply.sendFile('admin/dashboard.html'),
+  )
   // The charting library, served from this app's own node_modules (no CDN).
-  app.get('/vendor/echarts.min.js', { schema: { hide: true } }, (_req, reply) => reply.sendFile('echarts.min.js', ECHARTS_DIR))
+  app.get('/vendor/echarts.min.js', { schema: { hide: true } }, (_req, reply) =>
+    reply.sendFile('echarts.min.js', ECHARTS_DIR),
+  )
   // A mock hospital page showing the widget, as a hospital would embed it.
   app.get('/', { schema: { hide: true } }, (_req, reply) => reply.sendFile('index.html'))
   app.get('/demo', { schema: { hide: true } }, (_req, reply) => reply.sendFile('index.html'))
@@ -156,18 +200,43 @@ function statusOf(err: FastifyError): number {
 
 function toErrorBody(err: FastifyError): ErrorBody {
   if (err.validation) {
-    const details = err.validation.map((v) => ({ field: (v.instancePath || '/').replace(/^\//, '').replace(/\//g, '.') || (v.params as { missingProperty?: string })?.missingProperty || 'body', problem: v.message }))
-    const message = `invalid request: ${details.map((d) => `${d.field} ${d.problem}`).join('; ')}. Expected {"sessionId": 1-128 chars, "text": 1-2000 chars}`
+    const details = err.validation.map((v) => ({
+      field:
+        (v.instancePath || '/').replace(/^\//, '').replace(/\//g, '.') ||
+        (v.params as { missingProperty?: string })?.missingProperty ||
+        'body',
+      problem: v.message,
+    }))
+    const problems = details.map((d) => `${d.field} ${d.problem}`).join('; ')
+    const message = `invalid request: ${problems}. Expected {"sessionId": 1-128 chars, "text": 1-2000 chars}`
     return { error: { code: 'ND_INVALID_REQUEST', message, details } }
   }
   switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE': return { error: { code: 'ND_BODY_TOO_LARGE', message: new Errors.BodyTooLarge(BODY_LIMIT).message } }
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return { error: { code: 'ND_UNSUPPORTED_MEDIA_TYPE', message: new Errors.UnsupportedMediaType().message } }
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { error: { code: 'ND_BODY_TOO_LARGE', message: new Errors.BodyTooLarge(BODY_LIMIT).message } }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return {
+        error: { code: 'ND_UNSUPPORTED_MEDIA_TYPE', message: new Errors.UnsupportedMediaType().message },
+      }
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY': return { error: { code: 'ND_INVALID_JSON', message: 'the body is not valid JSON; send {"sessionId": "...", "text": "..."}' } }
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return {
+        error: {
+          code: 'ND_INVALID_JSON',
+          message: 'the body is not valid JSON; send {"sessionId": "...", "text": "..."}',
+        },
+      }
   }
   const status = statusOf(err)
-  if (status >= 500 && err.code !== 'ND_STORAGE_UNAVAILABLE') return { error: { code: 'ND_INTERNAL', message: new Errors.Internal().message } }
+  if (status >= 500 && err.code !== 'ND_STORAGE_UNAVAILABLE') {
+    return { error: { code: 'ND_INTERNAL', message: new Errors.Internal().message } }
+  }
   const details = (err as FastifyError & { details?: unknown }).details
-  return { error: { code: err.code?.startsWith('ND_') ? err.code : 'ND_BAD_REQUEST', message: err.message, ...(details ? { details } : {}) } }
+  return {
+    error: {
+      code: err.code?.startsWith('ND_') ? err.code : 'ND_BAD_REQUEST',
+      message: err.message,
+      ...(details ? { details } : {}),
+    },
+  }
 }

@@ -3,7 +3,11 @@ import { Value } from '@sinclair/typebox/value'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', import.meta.url.includes('/dist/') ? '..' : '')
+const projectRoot = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  import.meta.url.includes('/dist/') ? '..' : '',
+)
 
 /** Everything the app reads from its environment, with defaults; tests pass objects of this type. */
 export const ConfigSchema = Type.Object({
@@ -20,13 +24,16 @@ export const ConfigSchema = Type.Object({
   knowledgeDir: Type.String({ default: path.join(projectRoot, 'knowledge') }),
   intentsDir: Type.String({ default: path.join(projectRoot, 'intents') }),
   timezone: Type.String({ default: 'Asia/Shanghai' }),
-  rateLimit: Type.Object({
-    enabled: Type.Boolean({ default: true }),
-    perIpPerMinute: Type.Integer({ minimum: 1, default: 300 }),
-    perSessionPerMinute: Type.Integer({ minimum: 1, default: 30 }),
-    /** Loopback callers (a reverse proxy on the same host, the eval harness) are not limited per IP. */
-    exemptIps: Type.Array(Type.String(), { default: ['127.0.0.1', '::1', '::ffff:127.0.0.1'] }),
-  }, { default: {} }),
+  rateLimit: Type.Object(
+    {
+      enabled: Type.Boolean({ default: true }),
+      perIpPerMinute: Type.Integer({ minimum: 1, default: 300 }),
+      perSessionPerMinute: Type.Integer({ minimum: 1, default: 30 }),
+      /** Loopback callers (a reverse proxy on the same host, the eval harness) are not limited per IP. */
+      exemptIps: Type.Array(Type.String(), { default: ['127.0.0.1', '::1', '::ffff:127.0.0.1'] }),
+    },
+    { default: {} },
+  ),
   /**
    * Sites allowed to embed the widget and call the patients' API from the browser (CORS). Empty:
    * any site (the patients' API takes no cookies or credentials); set it to the hospital's sites.
@@ -39,22 +46,29 @@ export const ConfigSchema = Type.Object({
   /** WeChat via wechaty: the puppet package (WECHATY_PUPPET); its token env vars are read by wechaty. */
   wechat: Type.Object({ puppet: Type.Optional(Type.String()) }, { default: {} }),
   /** The first admin, created at start-up when no admin exists (never a default password). */
-  admin: Type.Object({
-    username: Type.Optional(Type.String()),
-    password: Type.Optional(Type.String()),
-  }, { default: {} }),
-  nlu: Type.Object({
-    /** Below this calibrated confidence the bot does not answer (Rasa's FallbackClassifier threshold). */
-    fallbackThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.5 }),
-    /** Top two intents closer than this (in confidence) ask the patient which one they meant. */
-    ambiguityMargin: Type.Number({ minimum: 0, maximum: 1, default: 0.12 }),
-    /** Sentiment at or below this hands the conversation to a person. */
-    negativeSentimentThreshold: Type.Number({ minimum: -1, maximum: 0, default: -0.6 }),
-  }, { default: {} }),
+  admin: Type.Object(
+    {
+      username: Type.Optional(Type.String()),
+      password: Type.Optional(Type.String()),
+    },
+    { default: {} },
+  ),
+  nlu: Type.Object(
+    {
+      /** Below this calibrated confidence the bot does not answer (Rasa's FallbackClassifier threshold). */
+      fallbackThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.5 }),
+      /** Top two intents closer than this (in confidence) ask the patient which one they meant. */
+      ambiguityMargin: Type.Number({ minimum: 0, maximum: 1, default: 0.12 }),
+      /** Sentiment at or below this hands the conversation to a person. */
+      negativeSentimentThreshold: Type.Number({ minimum: -1, maximum: 0, default: -0.6 }),
+    },
+    { default: {} },
+  ),
 })
 export type Config = Static<typeof ConfigSchema>
 
-const bool = (v: string | undefined) => (v === undefined ? undefined : !['off', 'false', '0', 'no'].includes(v.toLowerCase()))
+const bool = (v: string | undefined) =>
+  v === undefined ? undefined : !['off', 'false', '0', 'no'].includes(v.toLowerCase())
 const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v))
 
 /** Pure: the same env always gives the same config; an invalid value is an error that names it. */
@@ -77,7 +91,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     wechat: { puppet: env.WECHATY_PUPPET || undefined },
     retentionDays: num(env.RETENTION_DAYS),
     sessionSecret: env.SESSION_SECRET || undefined,
-    widgetOrigins: env.WIDGET_ORIGINS ? env.WIDGET_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : undefined,
+    widgetOrigins: env.WIDGET_ORIGINS
+      ? env.WIDGET_ORIGINS.split(',')
+          .map((o) => o.trim())
+          .filter(Boolean)
+      : undefined,
     admin: { username: env.NIGHTDESK_ADMIN_USERNAME, password: env.NIGHTDESK_ADMIN_PASSWORD },
     nlu: {
       fallbackThreshold: num(env.NLU_FALLBACK_THRESHOLD),
@@ -97,5 +115,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 
 function stripUndefined(o: unknown): unknown {
   if (Array.isArray(o) || o === null || typeof o !== 'object') return o
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) => [k, stripUndefined(v)]))
+  return Object.fromEntries(
+    Object.entries(o)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, stripUndefined(v)]),
+  )
 }

@@ -3,26 +3,60 @@ import createError from '@fastify/error'
 /** Stable error codes; every error reaches the client as {"error":{"code","message"}}. */
 export const Errors = {
   InvalidRequest: createError<[string]>('ND_INVALID_REQUEST', '%s', 400),
-  EmptyText: createError('ND_EMPTY_TEXT', 'text is empty: send the patient\'s message as 1-2000 characters of text', 400),
-  BodyTooLarge: createError<[number]>('ND_BODY_TOO_LARGE', 'request body is larger than %d bytes; keep a message under 2000 characters', 413),
-  RateLimited: createError<[string]>('ND_RATE_LIMITED', 'too many messages; please wait %s and try again', 429),
+  EmptyText: createError(
+    'ND_EMPTY_TEXT',
+    "text is empty: send the patient's message as 1-2000 characters of text",
+    400,
+  ),
+  BodyTooLarge: createError<[number]>(
+    'ND_BODY_TOO_LARGE',
+    'request body is larger than %d bytes; keep a message under 2000 characters',
+    413,
+  ),
+  RateLimited: createError<[string]>(
+    'ND_RATE_LIMITED',
+    'too many messages; please wait %s and try again',
+    429,
+  ),
   NotFound: createError<[string]>('ND_NOT_FOUND', '%s', 404),
   TicketNotFound: createError<[string]>('ND_TICKET_NOT_FOUND', 'ticket %s not found', 404),
-  Unauthorized: createError('ND_UNAUTHORIZED', 'sign in first: send Authorization: Bearer <token> from POST /api/auth/login', 401),
+  Unauthorized: createError(
+    'ND_UNAUTHORIZED',
+    'sign in first: send Authorization: Bearer <token> from POST /api/auth/login',
+    401,
+  ),
   BadCredentials: createError('ND_BAD_CREDENTIALS', 'wrong username or password', 401),
   Forbidden: createError<[string]>('ND_FORBIDDEN', '%s', 403),
   NotYourTicket: createError<[string]>('ND_NOT_YOUR_TICKET', 'ticket %s is assigned to another agent', 403),
-  TicketConflict: createError<[string, string]>('ND_TICKET_CONFLICT', 'ticket %s is %s: someone else changed it first; reload the queue', 409),
+  TicketConflict: createError<[string, string]>(
+    'ND_TICKET_CONFLICT',
+    'ticket %s is %s: someone else changed it first; reload the queue',
+    409,
+  ),
   AccountInvalid: createError<[string]>('ND_ACCOUNT_INVALID', '%s', 400),
   KnowledgeInvalid: createError<[string]>('ND_KNOWLEDGE_INVALID', '%s', 422),
   UnsupportedMediaType: createError('ND_UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json', 415),
-  StorageUnavailable: createError('ND_STORAGE_UNAVAILABLE', 'shared storage (Redis) is not answering; patients are still answered and handoffs kept, please retry in a few seconds', 503),
-  Internal: createError('ND_INTERNAL', 'something went wrong on our side; please try again, or call the hospital', 500),
+  StorageUnavailable: createError(
+    'ND_STORAGE_UNAVAILABLE',
+    'shared storage (Redis) is not answering; patients are still answered and handoffs kept, ' +
+      'please retry in a few seconds',
+    503,
+  ),
+  Internal: createError(
+    'ND_INTERNAL',
+    'something went wrong on our side; please try again, or call the hospital',
+    500,
+  ),
 }
 
 /** ioredis's errors while Redis restarts or is unreachable. */
 export function isStorageOutage(err: Error): boolean {
-  return err.name === 'MaxRetriesPerRequestError' || /Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|Stream isn't writeable/.test(err.message)
+  return (
+    err.name === 'MaxRetriesPerRequestError' ||
+    /Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|Stream isn't writeable/.test(err.message)
+  )
 }
 
-export interface ErrorBody { error: { code: string; message: string; details?: unknown } }
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown }
+}

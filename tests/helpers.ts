@@ -34,10 +34,27 @@ export async function testApp(overrides: Partial<Config> = {}, deps: AppDeps = {
   return app
 }
 
-export interface ChatBody { reply: string; action: string; intent: string | null; confidence: number; handoff: { reason: string; priority: string; ticketId: string } | null; suggestions: string[]; sessionToken?: string }
+export interface ChatBody {
+  reply: string
+  action: string
+  intent: string | null
+  confidence: number
+  handoff: { reason: string; priority: string; ticketId: string } | null
+  suggestions: string[]
+  sessionToken?: string
+}
 
-export async function chat(app: FastifyInstance, sessionId: string, text: string, now?: string): Promise<ChatBody> {
-  const res = await app.inject({ method: 'POST', url: '/api/chat', payload: { sessionId, text, ...(now ? { now } : {}) } })
+export async function chat(
+  app: FastifyInstance,
+  sessionId: string,
+  text: string,
+  now?: string,
+): Promise<ChatBody> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/chat',
+    payload: { sessionId, text, ...(now ? { now } : {}) },
+  })
   if (res.statusCode !== 200) throw new Error(`chat ${res.statusCode}: ${res.body}`)
   return res.json() as ChatBody
 }

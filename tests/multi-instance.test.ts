@@ -24,20 +24,60 @@ await describeWithRedis('two instances on one Redis', () => {
     await b.ready()
     const addr = a.server.address()
     aUrl = `ws://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
-    await createAccount(a.stores.agents, { username: 'multi.agent', password: 'multi-night-2026', role: 'agent' })
+    await createAccount(a.stores.agents, {
+      username: 'multi.agent',
+      password: 'multi-night-2026',
+      role: 'agent',
+    })
   })
-  afterAll(async () => { await a?.close(); await b?.close(); await dropKeys(prefix) })
+  afterAll(async () => {
+    await a?.close()
+    await b?.close()
+    await dropKeys(prefix)
+  })
 
-  const login = async (app: FastifyInstance) => (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'multi.agent', password: 'multi-night-2026' } })).json().token as string
+  const login = async (app: FastifyInstance) =>
+    (
+      await app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'multi.agent', password: 'multi-night-2026' },
+      })
+    ).json().token as string
 
   it('a knowledge version published on B goes live on A within a second', async () => {
-    await createAccount(b.stores.agents, { username: 'multi.admin', password: 'multi-admin-2026', role: 'admin' })
-    const token = (await b.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'multi.admin', password: 'multi-admin-2026' } })).json().token
+    await createAccount(b.stores.agents, {
+      username: 'multi.admin',
+      password: 'multi-admin-2026',
+      role: 'admin',
+    })
+    const token = (
+      await b.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'multi.admin', password: 'multi-admin-2026' },
+      })
+    ).json().token
     const auth = { authorization: `Bearer ${token}` }
-    const places = structuredClone((await b.inject({ method: 'GET', url: '/api/admin/knowledge', headers: auth })).json().draft.source.places) as Array<Record<string, unknown>>
+    const places = structuredClone(
+      (await b.inject({ method: 'GET', url: '/api/admin/knowledge', headers: auth })).json().draft.source
+        .places,
+    ) as Array<Record<string, unknown>>
     places.find((p) => p.id === 'orthopedics')!.floor = 8
-    expect((await b.inject({ method: 'PUT', url: '/api/admin/knowledge/draft/places', headers: auth, payload: { value: places } })).statusCode).toBe(200)
-    expect((await b.inject({ method: 'POST', url: '/api/admin/knowledge/publish', headers: auth, payload: {} })).statusCode).toBe(200)
+    expect(
+      (
+        await b.inject({
+          method: 'PUT',
+          url: '/api/admin/knowledge/draft/places',
+          headers: auth,
+          payload: { value: places },
+        })
+      ).statusCode,
+    ).toBe(200)
+    expect(
+      (await b.inject({ method: 'POST', url: '/api/admin/knowledge/publish', headers: auth, payload: {} }))
+        .statusCode,
+    ).toBe(200)
     // The other instance picks the new version up from Redis; how fast is measured by `npm run bench`.
     let asked = 0
     await expect.poll(async () => (await chat(a, `multi-kb-${++asked}`, '骨科在几楼')).reply).toContain('8楼')
@@ -53,33 +93,72 @@ await describeWithRedis('two instances on one Redis', () => {
 
     const tokenB = await login(b)
     const tokenA = await login(a)
-    const queueB = (await b.inject({ method: 'GET', url: '/api/agent/queue', headers: { authorization: `Bearer ${tokenB}` } })).json().tickets
+    const queueB = (
+      await b.inject({
+        method: 'GET',
+        url: '/api/agent/queue',
+        headers: { authorization: `Bearer ${tokenB}` },
+      })
+    ).json().tickets
     expect(queueB.map((t: { id: string }) => t.id)).toContain(id)
 
     const [onB, onA] = await Promise.all([
-      b.inject({ method: 'POST', url: `/api/agent/tickets/${id}/claim`, headers: { authorization: `Bearer ${tokenB}` } }),
-      a.inject({ method: 'POST', url: `/api/agent/tickets/${id}/claim`, headers: { authorization: `Bearer ${tokenA}` } }),
+      b.inject({
+        method: 'POST',
+        url: `/api/agent/tickets/${id}/claim`,
+        headers: { authorization: `Bearer ${tokenB}` },
+      }),
+      a.inject({
+        method: 'POST',
+        url: `/api/agent/tickets/${id}/claim`,
+        headers: { authorization: `Bearer ${tokenA}` },
+      }),
     ])
     expect([onA.statusCode, onB.statusCode].sort()).toEqual([200, 409])
     const winner = onB.statusCode === 200 ? { app: b, token: tokenB } : { app: a, token: tokenA }
     // The same agent account is signed in on both instances; the reply goes out from B either way.
-    const reply = await b.inject({ method: 'POST', url: `/api/agent/tickets/${id}/reply`, headers: { authorization: `Bearer ${winner.token}` }, payload: { text: '您好，我是值班护士' } })
+    const reply = await b.inject({
+      method: 'POST',
+      url: `/api/agent/tickets/${id}/reply`,
+      headers: { authorization: `Bearer ${winner.token}` },
+      payload: { text: '您好，我是值班护士' },
+    })
     expect(reply.statusCode).toBe(200)
     await expect.poll(() => received.find((m) => m.type === 'agent')?.text).toBe('您好，我是值班护士')
     patient.close()
 
     // A goes away; B still has the ticket and the whole transcript, and the conversation continues.
     await a.close()
-    const view = (await b.inject({ method: 'GET', url: `/api/agent/tickets/${id}`, headers: { authorization: `Bearer ${tokenB}` } })).json()
+    const view = (
+      await b.inject({
+        method: 'GET',
+        url: `/api/agent/tickets/${id}`,
+        headers: { authorization: `Bearer ${tokenB}` },
+      })
+    ).json()
     expect(view.transcript.map((e: { role: string }) => e.role)).toEqual(['patient', 'bot', 'agent'])
     expect((await chat(b, 'multi-patient', '还在吗')).handoff?.ticketId).toBe(id)
   })
 
   it('counts one per-IP limit across instances', async () => {
-    const limited = () => testConfig({ redisUrl: REDIS_URL, redisPrefix: `${prefix}rl-`, rateLimit: { enabled: true, perIpPerMinute: 6, perSessionPerMinute: 30, exemptIps: [] } })
-    const [x, y] = [await buildApp(limited(), { logger: false }), await buildApp(limited(), { logger: false })]
+    const limited = () =>
+      testConfig({
+        redisUrl: REDIS_URL,
+        redisPrefix: `${prefix}rl-`,
+        rateLimit: { enabled: true, perIpPerMinute: 6, perSessionPerMinute: 30, exemptIps: [] },
+      })
+    const [x, y] = [
+      await buildApp(limited(), { logger: false }),
+      await buildApp(limited(), { logger: false }),
+    ]
     try {
-      const send = (app: FastifyInstance, i: number) => app.inject({ method: 'POST', url: '/api/chat', remoteAddress: '10.1.2.3', payload: { sessionId: `rl-${i}`, text: '心内科在几楼' } })
+      const send = (app: FastifyInstance, i: number) =>
+        app.inject({
+          method: 'POST',
+          url: '/api/chat',
+          remoteAddress: '10.1.2.3',
+          payload: { sessionId: `rl-${i}`, text: '心内科在几楼' },
+        })
       const statuses = [] as number[]
       for (let i = 0; i < 8; i++) statuses.push((await send(i % 2 ? y : x, i)).statusCode)
       expect(statuses.filter((s) => s === 200)).toHaveLength(6)
@@ -90,17 +169,44 @@ await describeWithRedis('two instances on one Redis', () => {
     }
   })
 
-  it('counts one conversation\'s messages and one account\'s sign-in attempts across instances', async () => {
-    const limited = () => testConfig({ redisUrl: REDIS_URL, redisPrefix: `${prefix}rs-`, rateLimit: { enabled: true, perIpPerMinute: 1000, perSessionPerMinute: 4, exemptIps: [] } })
-    const [x, y] = [await buildApp(limited(), { logger: false }), await buildApp(limited(), { logger: false })]
+  it("counts one conversation's messages and one account's sign-in attempts across instances", async () => {
+    const limited = () =>
+      testConfig({
+        redisUrl: REDIS_URL,
+        redisPrefix: `${prefix}rs-`,
+        rateLimit: { enabled: true, perIpPerMinute: 1000, perSessionPerMinute: 4, exemptIps: [] },
+      })
+    const [x, y] = [
+      await buildApp(limited(), { logger: false }),
+      await buildApp(limited(), { logger: false }),
+    ]
     try {
       const statuses = [] as number[]
-      for (let i = 0; i < 6; i++) statuses.push((await (i % 2 ? y : x).inject({ method: 'POST', url: '/api/chat', payload: { sessionId: 'rs-one', text: '心内科在几楼' } })).statusCode)
+      for (let i = 0; i < 6; i++) {
+        statuses.push(
+          (
+            await (i % 2 ? y : x).inject({
+              method: 'POST',
+              url: '/api/chat',
+              payload: { sessionId: 'rs-one', text: '心内科在几楼' },
+            })
+          ).statusCode,
+        )
+      }
       expect(statuses).toEqual([200, 200, 200, 200, 429, 429])
       const tries = [] as number[]
       for (let i = 0; i < 12; i++) {
         const from = `10.9.0.${i}`
-        tries.push((await (i % 2 ? y : x).inject({ method: 'POST', url: '/api/auth/login', remoteAddress: from, payload: { username: 'nobody', password: `guess-${i}` } })).statusCode)
+        tries.push(
+          (
+            await (i % 2 ? y : x).inject({
+              method: 'POST',
+              url: '/api/auth/login',
+              remoteAddress: from,
+              payload: { username: 'nobody', password: `guess-${i}` },
+            })
+          ).statusCode,
+        )
       }
       expect(tries.slice(0, 10).every((s) => s === 401)).toBe(true)
       expect(tries.slice(10)).toEqual([429, 429])

@@ -21,21 +21,58 @@ import { testConfig } from './helpers.js'
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0
 const run = hasRedisServer || process.env.CI ? describe : describe.skip
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const port = (s.address() as { port: number }).port; s.close(() => resolve(port)) })
-})
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+  })
 
 async function startRedis(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' })
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--save',
+      '',
+    ],
+    { stdio: 'ignore' },
+  )
   for (let i = 0; i < 100; i++) {
-    const r = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+    const r = new Redis(port, '127.0.0.1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    })
     r.on('error', () => undefined)
-    try { await r.connect(); await r.ping(); return child } catch { await delay(50) } finally { r.disconnect() }
+    try {
+      await r.connect()
+      await r.ping()
+      return child
+    } catch {
+      await delay(50)
+    } finally {
+      r.disconnect()
+    }
   }
   throw new Error('redis-server did not start')
 }
 
-const stop = (child: ChildProcess) => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGKILL') })
+const stop = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    child.once('exit', () => resolve())
+    child.kill('SIGKILL')
+  })
 
 run('Redis restarted or unreachable mid-traffic', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nd-outage-'))
@@ -44,7 +81,8 @@ run('Redis restarted or unreachable mid-traffic', () => {
   let redis: ChildProcess
   let app: FastifyInstance
   let auth: Record<string, string>
-  const config = () => testConfig({ redisUrl: `redis://127.0.0.1:${port}`, redisPrefix: 'nd-outage:', dataDir })
+  const config = () =>
+    testConfig({ redisUrl: `redis://127.0.0.1:${port}`, redisPrefix: 'nd-outage:', dataDir })
   const chat = async (sessionId: string, text: string) => {
     const res = await app.inject({ method: 'POST', url: '/api/chat', payload: { sessionId, text } })
     return { status: res.statusCode, body: res.json() }
@@ -55,8 +93,16 @@ run('Redis restarted or unreachable mid-traffic', () => {
     redis = await startRedis(port, dir)
     app = await buildApp(config(), { logger: false })
     await app.ready()
-    await createAccount(app.stores.agents, { username: 'outage.nurse', password: 'outage-night-2026', role: 'agent' })
-    const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'outage.nurse', password: 'outage-night-2026' } })
+    await createAccount(app.stores.agents, {
+      username: 'outage.nurse',
+      password: 'outage-night-2026',
+      role: 'agent',
+    })
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'outage.nurse', password: 'outage-night-2026' },
+    })
     auth = { authorization: `Bearer ${login.json().token}` }
   })
   afterAll(async () => {
@@ -73,11 +119,16 @@ run('Redis restarted or unreachable mid-traffic', () => {
     await stop(redis)
     const faqs = ['心内科在几楼', '做胃镜要空腹吗', '探视时间是几点', '停车怎么收费', '怎么挂号']
     const handoffs = ['转人工', '我爸突然胸口剧痛喘不上气', '收费处多收了我两百块钱，我要投诉']
-    const replies: Array<{ status: number; body: { action: string; handoff: { ticketId: string } | null } }> = []
+    const replies: Array<{ status: number; body: { action: string; handoff: { ticketId: string } | null } }> =
+      []
     let messages = 0
     for (let i = 0; i < 12; i++) {
       const session = `outage-${i}`
-      for (const text of [faqs[i % faqs.length]!, faqs[(i + 1) % faqs.length]!, ...(i % 3 === 0 ? [handoffs[(i / 3) % handoffs.length]!] : [])]) {
+      for (const text of [
+        faqs[i % faqs.length]!,
+        faqs[(i + 1) % faqs.length]!,
+        ...(i % 3 === 0 ? [handoffs[(i / 3) % handoffs.length]!] : []),
+      ]) {
         replies.push(await chat(session, text))
         messages++
       }
@@ -90,37 +141,63 @@ run('Redis restarted or unreachable mid-traffic', () => {
     // A signed-in agent sees the tickets waiting on this instance, the urgent one first.
     const queue = await app.inject({ method: 'GET', url: '/api/agent/queue', headers: auth })
     expect(queue.statusCode).toBe(200)
-    const queued = (queue.json().tickets as Array<{ id: string; priority: string }>)
+    const queued = queue.json().tickets as Array<{ id: string; priority: string }>
     expect(ticketIds.every((id) => queued.some((t) => t.id === id))).toBe(true)
     expect(queued[0]!.priority).toBe('urgent')
     // What needs Redis itself says so, with a status a client can act on.
-    const claim = await app.inject({ method: 'POST', url: `/api/agent/tickets/${ticketIds[0]}/claim`, headers: auth })
+    const claim = await app.inject({
+      method: 'POST',
+      url: `/api/agent/tickets/${ticketIds[0]}/claim`,
+      headers: auth,
+    })
     expect(claim.statusCode).toBe(503)
     expect(claim.json().error.code).toBe('ND_STORAGE_UNAVAILABLE')
     // Rate limits are counted on this instance meanwhile: the 11th sign-in attempt a minute is refused.
     const attempts = [] as number[]
-    for (let i = 0; i < 11; i++) attempts.push((await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'outage-guess', password: `p${i}` } })).statusCode)
+    for (let i = 0; i < 11; i++) {
+      attempts.push(
+        (
+          await app.inject({
+            method: 'POST',
+            url: '/api/auth/login',
+            payload: { username: 'outage-guess', password: `p${i}` },
+          })
+        ).statusCode,
+      )
+    }
     expect(attempts.at(-1)).toBe(429)
     expect(attempts.slice(0, 10)).not.toContain(429)
     const pending = (app.stores as Stores & { outbox: () => { pending: number } }).outbox().pending
 
     redis = await startRedis(port, dir)
-    await expect.poll(() => (app.stores as Stores & { outbox: () => { pending: number } }).outbox().pending, { timeout: 10_000, interval: 100 }).toBe(0)
+    await expect
+      .poll(() => (app.stores as Stores & { outbox: () => { pending: number } }).outbox().pending, {
+        timeout: 10_000,
+        interval: 100,
+      })
+      .toBe(0)
 
     // Read back through a fresh connection: every ticket and every turn reached Redis.
     const direct = await openRedisStores(`redis://127.0.0.1:${port}`, 'nd-outage:')
     try {
       const tickets = await Promise.all(ticketIds.map((id) => direct.tickets.get(id)))
-      const transcripts = await Promise.all(Array.from({ length: 12 }, (_, i) => direct.transcripts.list(`outage-${i}`)))
+      const transcripts = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => direct.transcripts.list(`outage-${i}`)),
+      )
       const stored = transcripts.reduce((n, t) => n + t.filter((e) => e.role === 'patient').length, 0)
-      console.log(`Redis outage: ${messages} messages and ${ticketIds.length} handoffs during the outage, ${pending} writes kept on disk, tickets lost ${tickets.filter((t) => !t).length}, messages lost ${messages - stored}`)
+      console.log(
+        `Redis outage: ${messages} messages and ${ticketIds.length} handoffs during the outage, ${pending} writes kept on disk, tickets lost ${tickets.filter((t) => !t).length}, messages lost ${messages - stored}`,
+      )
       expect(tickets.every((t) => t?.status === 'queued')).toBe(true)
       expect(stored).toBe(messages)
       expect(tickets.some((t) => t?.priority === 'urgent')).toBe(true)
     } finally {
       await direct.close()
     }
-    expect((await app.inject({ method: 'POST', url: `/api/agent/tickets/${ticketIds[0]}/claim`, headers: auth })).statusCode).toBe(200)
+    expect(
+      (await app.inject({ method: 'POST', url: `/api/agent/tickets/${ticketIds[0]}/claim`, headers: auth }))
+        .statusCode,
+    ).toBe(200)
   }, 60_000)
 
   it('keeps what waits on disk across a restart of the bot during the outage', async () => {
@@ -133,8 +210,15 @@ run('Redis restarted or unreachable mid-traffic', () => {
     redis = await startRedis(port, dir)
     app = await buildApp(config(), { logger: false })
     await app.ready()
-    await expect.poll(async () => (await app.stores.tickets.get(ticketId))?.status, { timeout: 10_000, interval: 100 }).toBe('queued')
-    await expect.poll(() => (app.stores as Stores & { outbox: () => { pending: number } }).outbox().pending, { timeout: 10_000, interval: 100 }).toBe(0)
+    await expect
+      .poll(async () => (await app.stores.tickets.get(ticketId))?.status, { timeout: 10_000, interval: 100 })
+      .toBe('queued')
+    await expect
+      .poll(() => (app.stores as Stores & { outbox: () => { pending: number } }).outbox().pending, {
+        timeout: 10_000,
+        interval: 100,
+      })
+      .toBe(0)
     const direct = await openRedisStores(`redis://127.0.0.1:${port}`, 'nd-outage:')
     try {
       expect((await direct.tickets.get(ticketId))?.id).toBe(ticketId)

@@ -8,9 +8,13 @@ import type { ChatBody } from './helpers.js'
 /** The compiled server (`npm test` builds first), run as a real process for crash and signal tests. */
 const server = path.resolve(import.meta.dirname, '../dist/src/server.js')
 
-export const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a ? a.port : 0)) })
-})
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address()
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0))
+    })
+  })
 
 /** Starts the server with `env` on `port` and waits (up to a minute) until /healthz answers. */
 export async function startServer(env: Record<string, string>, port: number): Promise<ServerProcess> {
@@ -23,7 +27,11 @@ export async function startServer(env: Record<string, string>, port: number): Pr
   const started = Object.assign(child, { printed: () => output.join('') })
   const deadline = Date.now() + 60_000
   while (Date.now() < deadline) {
-    try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return started } catch { /* starting */ }
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return started
+    } catch {
+      /* starting */
+    }
     await delay(50)
   }
   child.kill('SIGKILL')
@@ -36,4 +44,10 @@ export type ServerProcess = ChildProcess & { printed: () => string }
 export const exited = (c: ChildProcess) => once(c, 'exit').then(([code]) => code as number | null)
 
 export const postChat = async (port: number, sessionId: string, text: string): Promise<ChatBody> =>
-  (await fetch(`http://127.0.0.1:${port}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sessionId, text }) })).json()
+  (
+    await fetch(`http://127.0.0.1:${port}/api/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sessionId, text }),
+    })
+  ).json()

@@ -4,21 +4,42 @@
 
 const $ = (id) => document.getElementById(id)
 const ROLE = { patient: '患者', bot: '智能助手', agent: '值班人员', system: '系统' }
-const REASON = { emergency: '危急情况', complaint: '投诉', negative_sentiment: '情绪激动', human_requested: '要求人工', medical_advice: '医疗问题', repeated_failure: '多次未解答' }
+const REASON = {
+  emergency: '危急情况',
+  complaint: '投诉',
+  negative_sentiment: '情绪激动',
+  human_requested: '要求人工',
+  medical_advice: '医疗问题',
+  repeated_failure: '多次未解答',
+}
 const PRIORITY = { urgent: '紧急', high: '优先', normal: '普通' }
 // The patient's language, when it is not Chinese: the agent answers in it.
 const LANGUAGE = { en: 'English 英语', ja: '日本語 日语' }
-const languageTag = (t) => (t.language && t.language !== 'zh' ? `【${LANGUAGE[t.language] || t.language}】` : '')
-const state = { token: sessionStorage.getItem('nd-token'), me: null, tickets: [], current: null, socket: null, retry: 500 }
+const languageTag = (t) =>
+  t.language && t.language !== 'zh' ? `【${LANGUAGE[t.language] || t.language}】` : ''
+const state = {
+  token: sessionStorage.getItem('nd-token'),
+  me: null,
+  tickets: [],
+  current: null,
+  socket: null,
+  retry: 500,
+}
 
 async function api(method, url, body) {
   const res = await fetch(url, {
     method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(state.token ? { authorization: `Bearer ${state.token}` } : {}) },
+    headers: {
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(state.token ? { authorization: `Bearer ${state.token}` } : {}),
+    },
     ...(body ? { body: JSON.stringify(body) } : {}),
   })
   const data = await res.json().catch(() => ({}))
-  if (res.status === 401 && url !== '/api/auth/login') { signOut(); throw new Error('登录已过期，请重新登录') }
+  if (res.status === 401 && url !== '/api/auth/login') {
+    signOut()
+    throw new Error('登录已过期，请重新登录')
+  }
   if (!res.ok) throw new Error(data.error?.message || `请求失败（${res.status}）`)
   return data
 }
@@ -39,17 +60,29 @@ $('login-form').addEventListener('submit', async (e) => {
   e.preventDefault()
   const form = new FormData(e.target)
   try {
-    const result = await api('POST', '/api/auth/login', { username: form.get('username'), password: form.get('password') })
+    const result = await api('POST', '/api/auth/login', {
+      username: form.get('username'),
+      password: form.get('password'),
+    })
     state.token = result.token
     sessionStorage.setItem('nd-token', result.token)
     await start()
-  } catch (err) { $('login-error').textContent = err.message }
+  } catch (err) {
+    $('login-error').textContent = err.message
+  }
 })
 
-$('logout').addEventListener('click', async () => { await api('POST', '/api/auth/logout').catch(() => {}); signOut() })
-$('presence').addEventListener('change', (e) => api('PUT', '/api/agent/presence', { presence: e.target.value }).catch(report))
+$('logout').addEventListener('click', async () => {
+  await api('POST', '/api/auth/logout').catch(() => {})
+  signOut()
+})
+$('presence').addEventListener('change', (e) =>
+  api('PUT', '/api/agent/presence', { presence: e.target.value }).catch(report),
+)
 
-function report(err) { $('ticket-error').textContent = err.message }
+function report(err) {
+  $('ticket-error').textContent = err.message
+}
 
 async function start() {
   state.me = await api('GET', '/api/agent/me')
@@ -66,22 +99,35 @@ async function start() {
 function showCanned(language) {
   const all = state.canned || []
   const own = all.filter((r) => r.lang === language)
-  $('canned').replaceChildren(...(own.length ? own : all.filter((r) => r.lang === 'zh')).map((r) => {
-    const b = document.createElement('button')
-    b.type = 'button'
-    b.textContent = r.label
-    b.title = r.text
-    b.addEventListener('click', () => { $('reply-text').value = r.text; $('reply-text').focus() })
-    return b
-  }))
+  $('canned').replaceChildren(
+    ...(own.length ? own : all.filter((r) => r.lang === 'zh')).map((r) => {
+      const b = document.createElement('button')
+      b.type = 'button'
+      b.textContent = r.label
+      b.title = r.text
+      b.addEventListener('click', () => {
+        $('reply-text').value = r.text
+        $('reply-text').focus()
+      })
+      return b
+    }),
+  )
 }
 
 // WeChat login state; while a login waits for a scan, a link to the QR code this app renders.
-const WECHAT = { off: '未启用', starting: '启动中', scan: '等待扫码登录', online: '已登录', offline: '已掉线' }
+const WECHAT = {
+  off: '未启用',
+  starting: '启动中',
+  scan: '等待扫码登录',
+  online: '已登录',
+  offline: '已掉线',
+}
 async function showChannels() {
   const { wechat } = await api('GET', '/api/agent/channels')
   const box = $('wechat')
-  box.replaceChildren(`微信：${WECHAT[wechat.state] || wechat.state}${wechat.user ? `（${wechat.user}）` : ''}`)
+  box.replaceChildren(
+    `微信：${WECHAT[wechat.state] || wechat.state}${wechat.user ? `（${wechat.user}）` : ''}`,
+  )
   if (wechat.qrcodeAvailable) {
     const a = document.createElement('a')
     a.href = '/api/agent/channels/wechat/qrcode.svg'
@@ -93,14 +139,21 @@ async function showChannels() {
     })
     box.append(a)
   }
-  setTimeout(() => { if (state.token) showChannels().catch(() => {}) }, 15_000)
+  setTimeout(() => {
+    if (state.token) showChannels().catch(() => {})
+  }, 15_000)
 }
 
 function connect() {
   const proto = location.protocol === 'https:' ? 'wss' : 'ws'
-  const socket = new WebSocket(`${proto}://${location.host}/ws/agent?token=${encodeURIComponent(state.token)}`)
+  const socket = new WebSocket(
+    `${proto}://${location.host}/ws/agent?token=${encodeURIComponent(state.token)}`,
+  )
   state.socket = socket
-  socket.addEventListener('open', () => { $('connection').textContent = '实时连接正常'; state.retry = 500 })
+  socket.addEventListener('open', () => {
+    $('connection').textContent = '实时连接正常'
+    state.retry = 500
+  })
   socket.addEventListener('message', async (e) => {
     const event = JSON.parse(e.data)
     if (event.type === 'ticket' || event.type === 'message') {
@@ -125,61 +178,92 @@ function alertUrgent(ticket) {
 async function refreshQueue() {
   state.tickets = (await api('GET', '/api/agent/queue')).tickets
   $('queue-count').textContent = `（${state.tickets.length}）`
-  $('queue').replaceChildren(...state.tickets.map((t) => {
-    const li = document.createElement('li')
-    li.className = t.priority
-    const b = document.createElement('button')
-    b.type = 'button'
-    b.dataset.ticket = t.id
-    if (t.id === state.current) b.setAttribute('aria-current', 'true')
-    const breached = t.clocks.some((c) => c.breached)
-    b.innerHTML = ''
-    const line1 = document.createElement('div')
-    const badge = document.createElement('span')
-    badge.className = `badge ${t.priority}`
-    badge.textContent = PRIORITY[t.priority]
-    line1.append(badge, ` ${languageTag(t)}${REASON[t.reason] || t.reason} · ${t.status === 'assigned' ? (t.assignee === state.me.id ? '我处理中' : '他人处理中') : '待接单'}`)
-    const line2 = document.createElement('div')
-    line2.textContent = `${new Date(t.createdAt).toLocaleTimeString('zh-CN')} · ${t.channel}`
-    if (breached) { const s = document.createElement('span'); s.className = 'breach'; s.textContent = ' 已超时'; line2.append(s) }
-    b.append(line1, line2)
-    b.addEventListener('click', () => openTicket(t.id))
-    li.append(b)
-    return li
-  }))
+  $('queue').replaceChildren(
+    ...state.tickets.map((t) => {
+      const li = document.createElement('li')
+      li.className = t.priority
+      const b = document.createElement('button')
+      b.type = 'button'
+      b.dataset.ticket = t.id
+      if (t.id === state.current) b.setAttribute('aria-current', 'true')
+      const breached = t.clocks.some((c) => c.breached)
+      b.innerHTML = ''
+      const line1 = document.createElement('div')
+      const badge = document.createElement('span')
+      badge.className = `badge ${t.priority}`
+      badge.textContent = PRIORITY[t.priority]
+      const holder = t.assignee === state.me.id ? '我处理中' : '他人处理中'
+      const status = t.status === 'assigned' ? holder : '待接单'
+      line1.append(badge, ` ${languageTag(t)}${REASON[t.reason] || t.reason} · ${status}`)
+      const line2 = document.createElement('div')
+      line2.textContent = `${new Date(t.createdAt).toLocaleTimeString('zh-CN')} · ${t.channel}`
+      if (breached) {
+        const s = document.createElement('span')
+        s.className = 'breach'
+        s.textContent = ' 已超时'
+        line2.append(s)
+      }
+      b.append(line1, line2)
+      b.addEventListener('click', () => openTicket(t.id))
+      li.append(b)
+      return li
+    }),
+  )
 }
 
 async function openTicket(id) {
   state.current = id
   $('ticket-error').textContent = ''
   const { ticket, transcript } = await api('GET', `/api/agent/tickets/${encodeURIComponent(id)}`)
-  $('ticket-title').textContent = `${PRIORITY[ticket.priority]} · ${languageTag(ticket)}${REASON[ticket.reason] || ticket.reason} · 工单 ${ticket.id}`
+  $('ticket-title').textContent =
+    `${PRIORITY[ticket.priority]} · ${languageTag(ticket)}${REASON[ticket.reason] || ticket.reason} · 工单 ${ticket.id}`
   showCanned(ticket.language || 'zh')
-  const details = Object.entries(ticket.detail).map(([k, v]) => `${k}: ${v}`).join('；')
-  const clocks = ticket.clocks.map((c) => `${c.label}${c.met ? '（已达成）' : c.breached ? '（已超时）' : `（截止 ${new Date(c.dueAt).toLocaleTimeString('zh-CN')}）`}`).join('；')
+  const details = Object.entries(ticket.detail)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('；')
+  const clocks = ticket.clocks
+    .map(
+      (c) =>
+        `${c.label}${c.met ? '（已达成）' : c.breached ? '（已超时）' : `（截止 ${new Date(c.dueAt).toLocaleTimeString('zh-CN')}）`}`,
+    )
+    .join('；')
   $('ticket-meta').textContent = [details, clocks].filter(Boolean).join(' | ')
-  $('transcript').replaceChildren(...transcript.map((m) => {
-    const li = document.createElement('li')
-    li.className = m.role
-    const who = document.createElement('strong')
-    who.textContent = `${ROLE[m.role] || m.role}：`
-    const text = document.createElement('span')
-    text.textContent = m.text
-    li.append(who, text)
-    if (m.role === 'patient' || m.role === 'bot') {
-      const a = document.createElement('span')
-      a.className = 'analysis'
-      a.textContent = [m.intent && `分类器 ${m.intent}`, m.confidence !== undefined && `置信度 ${m.confidence}`, m.sentiment !== undefined && `情绪 ${m.sentiment}`, m.action && `动作 ${m.action}`, m.reason && `原因 ${REASON[m.reason] || m.reason}`].filter(Boolean).join(' · ')
-      li.append(a)
-    }
-    return li
-  }))
+  $('transcript').replaceChildren(
+    ...transcript.map((m) => {
+      const li = document.createElement('li')
+      li.className = m.role
+      const who = document.createElement('strong')
+      who.textContent = `${ROLE[m.role] || m.role}：`
+      const text = document.createElement('span')
+      text.textContent = m.text
+      li.append(who, text)
+      if (m.role === 'patient' || m.role === 'bot') {
+        const a = document.createElement('span')
+        a.className = 'analysis'
+        a.textContent = [
+          m.intent && `分类器 ${m.intent}`,
+          m.confidence !== undefined && `置信度 ${m.confidence}`,
+          m.sentiment !== undefined && `情绪 ${m.sentiment}`,
+          m.action && `动作 ${m.action}`,
+          m.reason && `原因 ${REASON[m.reason] || m.reason}`,
+        ]
+          .filter(Boolean)
+          .join(' · ')
+        li.append(a)
+      }
+      return li
+    }),
+  )
   const mine = ticket.status === 'assigned' && ticket.assignee === state.me.id
   const open = ticket.status === 'queued' || ticket.status === 'assigned'
   $('actions').hidden = !open
   $('claim').hidden = ticket.status !== 'queued'
   for (const id of ['transfer', 'transfer-to', 'handback']) $(id).hidden = !mine
-  $('escalate').hidden = !(ticket.reason === 'complaint' && ticket.clocks.some((c) => c.name === 'escalation') && !ticket.escalatedAt)
+  $('escalate').hidden = !(
+    ticket.reason === 'complaint' &&
+    ticket.clocks.some((c) => c.name === 'escalation') &&
+    !ticket.escalatedAt
+  )
   $('reply-form').hidden = !mine
   if (mine) await fillColleagues()
   await refreshQueue()
@@ -188,21 +272,30 @@ async function openTicket(id) {
 async function fillColleagues() {
   const agents = (await api('GET', '/api/agent/agents')).agents.filter((a) => a.id !== state.me.id)
   const back = new Option('退回队列', '')
-  $('transfer-to').replaceChildren(back, ...agents.map((a) => new Option(`${a.displayName}（${a.presence === 'online' ? '在线' : '离线'}）`, a.id)))
+  $('transfer-to').replaceChildren(
+    back,
+    ...agents.map(
+      (a) => new Option(`${a.displayName}（${a.presence === 'online' ? '在线' : '离线'}）`, a.id),
+    ),
+  )
 }
 
 async function act(action, body) {
   try {
     await api('POST', `/api/agent/tickets/${encodeURIComponent(state.current)}/${action}`, body)
     await openTicket(state.current)
-  } catch (err) { report(err) }
+  } catch (err) {
+    report(err)
+  }
 }
 
 $('claim').addEventListener('click', () => act('claim'))
 $('handback').addEventListener('click', () => act('handback'))
 $('escalate').addEventListener('click', () => act('escalate'))
 $('close').addEventListener('click', () => act('close', { outcome: $('outcome').value }))
-$('transfer').addEventListener('click', () => act('transfer', $('transfer-to').value ? { toAgentId: $('transfer-to').value } : {}))
+$('transfer').addEventListener('click', () =>
+  act('transfer', $('transfer-to').value ? { toAgentId: $('transfer-to').value } : {}),
+)
 let typingSent = 0
 $('reply-text').addEventListener('input', () => {
   if (Date.now() - typingSent < 3000 || !state.current) return

@@ -1,7 +1,9 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, createHash, type ScryptOptions } from 'node:crypto'
 
 const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions) =>
-  new Promise<Buffer>((resolve, reject) => scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))))
+  new Promise<Buffer>((resolve, reject) =>
+    scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))),
+  )
 
 // scrypt (RFC 7914) with N=2^15, r=8, p=1: OWASP's minimum; ~50 ms and 32 MiB per hash here.
 const PARAMS = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 }
@@ -18,14 +20,21 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, n, r, p, salt, hash] = stored.split('$')
   if (scheme !== 'scrypt' || !salt || !hash) return false
   const expected = Buffer.from(hash, 'base64')
-  const key = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: PARAMS.maxmem })
+  const key = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    maxmem: PARAMS.maxmem,
+  })
   return key.length === expected.length && timingSafeEqual(key, expected)
 }
 
 /** Passwords an admin can be told to fix: long enough, not all one kind of character. */
 export function passwordProblem(password: string): string | undefined {
   if (password.length < 10) return 'password must be at least 10 characters'
-  if (/^\d+$/.test(password) || /^[a-z]+$/i.test(password)) return 'password must mix letters with digits or symbols'
+  if (/^\d+$/.test(password) || /^[a-z]+$/i.test(password)) {
+    return 'password must mix letters with digits or symbols'
+  }
   return undefined
 }
 

@@ -46,7 +46,9 @@ export class Bot {
     private brain: () => BotBrain,
     private readonly stores: Stores,
     private readonly options: DecideOptions,
-    private readonly availability: (now: Date) => Promise<{ online: boolean; opensAt?: ShiftStart }> = async () => ({ online: true }),
+    private readonly availability: (
+      now: Date,
+    ) => Promise<{ online: boolean; opensAt?: ShiftStart }> = async () => ({ online: true }),
     private readonly levels?: ServiceLevels,
     private readonly clock: Clock = systemClock,
   ) {}
@@ -55,7 +57,11 @@ export class Bot {
     const prev = this.queues.get(msg.sessionId) ?? Promise.resolve()
     const run = prev.catch(() => undefined).then(() => this.process(msg))
     this.queues.set(msg.sessionId, run)
-    void run.finally(() => { if (this.queues.get(msg.sessionId) === run) this.queues.delete(msg.sessionId) }).catch(() => undefined)
+    void run
+      .finally(() => {
+        if (this.queues.get(msg.sessionId) === run) this.queues.delete(msg.sessionId)
+      })
+      .catch(() => undefined)
     return run
   }
 
@@ -63,33 +69,75 @@ export class Bot {
     const now = msg.now ?? this.clock()
     const at = now.toISOString()
     const brain = this.brain()
-    let record: SessionRecord = (await this.stores.sessions.get(msg.sessionId))
-      ?? { sessionId: msg.sessionId, channel: msg.channel, createdAt: at, updatedAt: at, state: { failures: 0 } }
+    let record: SessionRecord = (await this.stores.sessions.get(msg.sessionId)) ?? {
+      sessionId: msg.sessionId,
+      channel: msg.channel,
+      createdAt: at,
+      updatedAt: at,
+      state: { failures: 0 },
+    }
     // The answer to "please rate this conversation 1-5" is recorded, not analysed as a question.
     const asked = record.state.awaitingRating
     const rating = asked && this.levels ? parseRating(msg.text) : undefined
     if (asked && rating && this.levels) {
       const composer = brain.language(record.state.lang ?? msg.lang).composer
-      const outcome = await applyRating(this.stores, this.levels, rating, { sessionId: msg.sessionId, channel: msg.channel, ...(asked.ticketId ? { ticketId: asked.ticketId } : {}), now })
+      const outcome = await applyRating(this.stores, this.levels, rating, {
+        sessionId: msg.sessionId,
+        channel: msg.channel,
+        ...(asked.ticketId ? { ticketId: asked.ticketId } : {}),
+        now,
+      })
       const { awaitingRating: _done, ...rest } = record.state
-      const followUp = outcome.followUp ? composer.text('handoff', 'ratingFollowUp', { name: composer.translate(outcome.followUp.owner), hours: String(outcome.followUp.hours) }) : ''
+      const followUp = outcome.followUp
+        ? composer.text('handoff', 'ratingFollowUp', {
+            name: composer.translate(outcome.followUp.owner),
+            hours: String(outcome.followUp.hours),
+          })
+        : ''
       const text = composer.join(composer.text('handoff', 'ratingThanks'), followUp)
-      await this.stores.recordTurn({ ...record, updatedAt: at, state: rest }, [{ at, role: 'patient', text: msg.text }, { at, role: 'bot', text, action: 'answer', intent: 'satisfaction_rating' }])
-      return { reply: text, action: 'answer', intent: 'satisfaction_rating', confidence: 1, handoff: null, suggestions: [], lang: composer.language }
+      await this.stores.recordTurn({ ...record, updatedAt: at, state: rest }, [
+        { at, role: 'patient', text: msg.text },
+        { at, role: 'bot', text, action: 'answer', intent: 'satisfaction_rating' },
+      ])
+      return {
+        reply: text,
+        action: 'answer',
+        intent: 'satisfaction_rating',
+        confidence: 1,
+        handoff: null,
+        suggestions: [],
+        lang: composer.language,
+      }
     }
     // Anything but a rating: the question lapses (a copy: the stored record is only changed by a write).
     if (asked) record = { ...record, state: (({ awaitingRating: _skip, ...rest }) => rest)(record.state) }
-    const { analysis, nlu, reply: { composer }, lang } = brain.read(msg.text, record.state.lang, msg.lang)
+    const {
+      analysis,
+      nlu,
+      reply: { composer },
+      lang,
+    } = brain.read(msg.text, record.state.lang, msg.lang)
     const decision = decide(analysis, record.state, now, composer, this.options, nlu.symptomOf(analysis))
     let state: DialogueState = { ...decision.state, lang }
     let handoff: HandoffRef | null = state.handoff ?? null
     let reply = decision.reply
     const writes: Array<Promise<unknown>> = []
     // Waiting for a person: a mobile number in the message is the callback number for the ticket.
-    const phone = state.handoff && !decision.handoff ? MOBILE.exec(msg.text.replace(/[\s-]/g, ''))?.[0] : undefined
+    const phone =
+      state.handoff && !decision.handoff ? MOBILE.exec(msg.text.replace(/[\s-]/g, ''))?.[0] : undefined
     if (phone && state.handoff) {
-      writes.push(this.stores.tickets.update(state.handoff.ticketId, { detail: { ...((await this.stores.tickets.get(state.handoff.ticketId))?.detail ?? {}), callbackPhone: phone }, updatedAt: at }))
-      reply = composer.text('handoff', 'callbackSaved', { phone: `${phone.slice(0, 3)}****${phone.slice(-4)}` })
+      writes.push(
+        this.stores.tickets.update(state.handoff.ticketId, {
+          detail: {
+            ...((await this.stores.tickets.get(state.handoff.ticketId))?.detail ?? {}),
+            callbackPhone: phone,
+          },
+          updatedAt: at,
+        }),
+      )
+      reply = composer.text('handoff', 'callbackSaved', {
+        phone: `${phone.slice(0, 3)}****${phone.slice(-4)}`,
+      })
     }
     if (decision.handoff) {
       const req = decision.handoff
@@ -97,14 +145,33 @@ export class Bot {
         // Already with a person: an emergency raises the ticket's priority, never opens a second one.
         if (RANK[req.priority] > RANK[state.handoff.priority]) {
           handoff = { ...state.handoff, priority: req.priority }
-          writes.push(this.stores.tickets.update(handoff.ticketId, { priority: req.priority, detail: { ...req.detail, escalatedFrom: state.handoff.priority }, updatedAt: at }))
+          writes.push(
+            this.stores.tickets.update(handoff.ticketId, {
+              priority: req.priority,
+              detail: { ...req.detail, escalatedFrom: state.handoff.priority },
+              updatedAt: at,
+            }),
+          )
         }
       } else {
-        const ticket: Ticket = { id: newTicketId(), sessionId: msg.sessionId, channel: msg.channel, reason: req.reason, priority: req.priority, status: 'queued', detail: req.detail, language: lang, createdAt: at, updatedAt: at }
+        const ticket: Ticket = {
+          id: newTicketId(),
+          sessionId: msg.sessionId,
+          channel: msg.channel,
+          reason: req.reason,
+          priority: req.priority,
+          status: 'queued',
+          detail: req.detail,
+          language: lang,
+          createdAt: at,
+          updatedAt: at,
+        }
         writes.push(this.stores.tickets.create(ticket))
         handoff = { ticketId: ticket.id, reason: req.reason, priority: req.priority }
         const staffed = await this.availability(now)
-        const time = staffed.opensAt ? composer.text('handoff', 'shiftStart', { day: shiftLabel(staffed.opensAt, composer.calendar) }) : composer.text('handoff', 'soon')
+        const time = staffed.opensAt
+          ? composer.text('handoff', 'shiftStart', { day: shiftLabel(staffed.opensAt, composer.calendar) })
+          : composer.text('handoff', 'soon')
         if (!staffed.online) reply = composer.join(reply, composer.text('handoff', 'noAgentOnline', { time }))
       }
       state = { ...state, handoff: handoff! }
@@ -114,16 +181,46 @@ export class Bot {
       reply = composer.join(reply, composer.text('handoff', 'askRating'))
       state = { ...state, awaitingRating: {} }
     }
-    const patient: TranscriptEntry = { at, role: 'patient', text: msg.text, intent: analysis.ranked[0]?.intent ?? null, confidence: round(analysis.ranked[0]?.confidence ?? 0), sentiment: round(analysis.sentiment) }
-    const bot: TranscriptEntry = { at, role: 'bot', text: reply, action: decision.action, intent: decision.intent, confidence: round(decision.confidence), ...(decision.handoff ? { reason: decision.handoff.reason } : {}) }
-    writes.push(this.stores.recordTurn({ ...record, channel: msg.channel, updatedAt: at, state }, [patient, bot]))
+    const patient: TranscriptEntry = {
+      at,
+      role: 'patient',
+      text: msg.text,
+      intent: analysis.ranked[0]?.intent ?? null,
+      confidence: round(analysis.ranked[0]?.confidence ?? 0),
+      sentiment: round(analysis.sentiment),
+    }
+    const bot: TranscriptEntry = {
+      at,
+      role: 'bot',
+      text: reply,
+      action: decision.action,
+      intent: decision.intent,
+      confidence: round(decision.confidence),
+      ...(decision.handoff ? { reason: decision.handoff.reason } : {}),
+    }
+    writes.push(
+      this.stores.recordTurn({ ...record, channel: msg.channel, updatedAt: at, state }, [patient, bot]),
+    )
     await Promise.all(writes)
     // Consoles see new and raised tickets, and what a waiting patient writes, as it happens.
     if (handoff) {
       const ticket = await this.stores.tickets.get(handoff.ticketId)
-      await this.stores.events.publish('queue', { type: decision.handoff && !record.state.handoff ? 'ticket' : 'message', action: decision.handoff ? 'handoff' : 'patient', ticket, entry: patient })
+      await this.stores.events.publish('queue', {
+        type: decision.handoff && !record.state.handoff ? 'ticket' : 'message',
+        action: decision.handoff ? 'handoff' : 'patient',
+        ticket,
+        entry: patient,
+      })
     }
-    return { reply, action: decision.action, intent: decision.intent, confidence: round(decision.confidence), handoff, suggestions: decision.suggestions, lang }
+    return {
+      reply,
+      action: decision.action,
+      intent: decision.intent,
+      confidence: round(decision.confidence),
+      handoff,
+      suggestions: decision.suggestions,
+      lang,
+    }
   }
 }
 

@@ -8,10 +8,18 @@ import { decide, type DecideOptions } from './decide.js'
 const DETECTED_KEPT = 5000
 
 /** One language's reading of messages and wording of answers over the same facts. */
-export interface LanguageBrain { readonly nlu: NluPipeline; composer: Composer }
+export interface LanguageBrain {
+  readonly nlu: NluPipeline
+  composer: Composer
+}
 
 /** What the brain made of a message: its analysis, by which language, and the language to answer in. */
-export interface Reading { analysis: Analysis; nlu: NluPipeline; reply: LanguageBrain; lang: string }
+export interface Reading {
+  analysis: Analysis
+  nlu: NluPipeline
+  reply: LanguageBrain
+  lang: string
+}
 
 /**
  * A knowledge version's NLU and composers in every language it has, swapped together when a new
@@ -32,14 +40,25 @@ export class BotBrain {
     private readonly timeZone: string,
   ) {
     const base = this.knowledge.get(this.codes[0]!)!
-    this.detector = new LanguageDetector(this.codes.map((code) => packs.get(code)!.spec), sharedLatinWords(base))
+    this.detector = new LanguageDetector(
+      this.codes.map((code) => packs.get(code)!.spec),
+      sharedLatinWords(base),
+    )
     this.pipeline(base.language)
   }
 
-  get codes(): string[] { return [...this.knowledge.keys()] }
-  get base(): LanguageBrain { return this.language(this.codes[0]) }
-  get nlu(): NluPipeline { return this.base.nlu }
-  get composer(): Composer { return this.base.composer }
+  get codes(): string[] {
+    return [...this.knowledge.keys()]
+  }
+  get base(): LanguageBrain {
+    return this.language(this.codes[0])
+  }
+  get nlu(): NluPipeline {
+    return this.base.nlu
+  }
+  get composer(): Composer {
+    return this.base.composer
+  }
 
   /**
    * A language's brain; an unknown or missing one falls back to the base language. Its NLU is
@@ -50,7 +69,12 @@ export class BotBrain {
     let brain = this.brains.get(kb.language)
     if (!brain) {
       const pipeline = () => this.pipeline(kb.language)
-      brain = { composer: new Composer(kb, this.timeZone), get nlu() { return pipeline() } }
+      brain = {
+        composer: new Composer(kb, this.timeZone),
+        get nlu() {
+          return pipeline()
+        },
+      }
       this.brains.set(kb.language, brain)
     }
     return brain
@@ -66,10 +90,14 @@ export class BotBrain {
     return nlu
   }
 
-  has(code: string): boolean { return this.knowledge.has(code) }
+  has(code: string): boolean {
+    return this.knowledge.has(code)
+  }
 
   /** The languages trained so far. */
-  trained(): string[] { return [...this.pipelines.keys()] }
+  trained(): string[] {
+    return [...this.pipelines.keys()]
+  }
 
   /**
    * Trains languages not trained yet in steps, each in its own turn of the event loop so requests keep
@@ -111,7 +139,11 @@ export class BotBrain {
    */
   read(text: string, conversation?: string, hint?: string): Reading {
     const detected = this.detect(text)
-    const lang = replyLanguage(detected, conversation && this.has(conversation) ? conversation : undefined, hint && this.has(hint) ? hint : undefined)
+    const lang = replyLanguage(
+      detected,
+      conversation && this.has(conversation) ? conversation : undefined,
+      hint && this.has(hint) ? hint : undefined,
+    )
     const readers = detected.length ? detected : [lang]
     let best: { analysis: Analysis; nlu: NluPipeline } | undefined
     for (const code of readers) {
@@ -123,28 +155,51 @@ export class BotBrain {
   }
 }
 
-const rank = (a: Analysis) => (a.safety ? 10 : 0) + (a.humanRequest || a.complaint || a.medical ? 5 : 0) + (a.ranked[0]?.confidence ?? 0)
+const rank = (a: Analysis) =>
+  (a.safety ? 10 : 0) + (a.humanRequest || a.complaint || a.medical ? 5 : 0) + (a.ranked[0]?.confidence ?? 0)
 
 /**
  * Latin words the base language uses too (CT, MRI, ICU, B超's "b", wifi, app): in a Chinese message
  * they are not a sign of English.
  */
 function sharedLatinWords(kb: KnowledgeBase): Set<string> {
-  const texts = [...kb.places.values()].flatMap((p) => [p.name, ...p.aliases])
-    .concat([...kb.exams.values()].flatMap((e) => [e.name, ...e.aliases]), kb.groups.flatMap((g) => g.aliases), kb.intents.flatMap((i) => i.examples))
+  const texts = [...kb.places.values()]
+    .flatMap((p) => [p.name, ...p.aliases])
+    .concat(
+      [...kb.exams.values()].flatMap((e) => [e.name, ...e.aliases]),
+      kb.groups.flatMap((g) => g.aliases),
+      kb.intents.flatMap((i) => i.examples),
+    )
   return new Set(texts.flatMap((t) => t.toLowerCase().match(/[a-z]+/g) ?? []))
 }
 
 export function createBrain(kb: KnowledgeBase, packs: Map<string, LanguagePack>, timeZone: string): BotBrain {
   const knowledge = new Map<string, KnowledgeBase>()
-  for (const local of [kb, ...(kb.languages?.values() ?? [])]) if (packs.has(local.language)) knowledge.set(local.language, local)
-  if (!knowledge.has(kb.language)) throw new Error(`no language data for the knowledge base's language "${kb.language}" in intents/`)
+  for (const local of [kb, ...(kb.languages?.values() ?? [])]) {
+    if (packs.has(local.language)) knowledge.set(local.language, local)
+  }
+  if (!knowledge.has(kb.language)) {
+    throw new Error(`no language data for the knowledge base's language "${kb.language}" in intents/`)
+  }
   return new BotBrain(knowledge, packs, timeZone)
 }
 
 /** What a brain would answer to one message in a new conversation (admins trying a draft). */
-export function previewReply(brain: BotBrain, text: string, options: DecideOptions, now = new Date(), lang?: string) {
+export function previewReply(
+  brain: BotBrain,
+  text: string,
+  options: DecideOptions,
+  now = new Date(),
+  lang?: string,
+) {
   const { analysis, nlu, reply, lang: replyLang } = brain.read(text, undefined, lang)
   const d = decide(analysis, { failures: 0 }, now, reply.composer, options, nlu.symptomOf(analysis))
-  return { reply: d.reply, action: d.action, intent: d.intent ?? analysis.ranked[0]?.intent ?? null, confidence: Math.round(d.confidence * 1000) / 1000, handoff: d.handoff ? { reason: d.handoff.reason, priority: d.handoff.priority } : null, lang: replyLang }
+  return {
+    reply: d.reply,
+    action: d.action,
+    intent: d.intent ?? analysis.ranked[0]?.intent ?? null,
+    confidence: Math.round(d.confidence * 1000) / 1000,
+    handoff: d.handoff ? { reason: d.handoff.reason, priority: d.handoff.priority } : null,
+    lang: replyLang,
+  }
 }

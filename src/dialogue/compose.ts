@@ -1,16 +1,31 @@
 import { calendarOf, factScope, placeWhere } from '../knowledge-base/load.js'
-import { clockLabel, isOpen, localTime, renderSchedule, renderScheduleFor, type Calendar, type LocalTime } from '../knowledge-base/schedule.js'
+import {
+  clockLabel,
+  isOpen,
+  localTime,
+  renderSchedule,
+  renderScheduleFor,
+  type Calendar,
+  type LocalTime,
+} from '../knowledge-base/schedule.js'
 import { render } from '../knowledge-base/template.js'
 import type { Exam, KnowledgeBase, Place, Schedule } from '../knowledge-base/types.js'
 import type { TimeWord } from '../nlu/entities.js'
 
 /** A composed reply; `known: false` means the facts do not cover the question (never guess). */
-export interface Composed { reply: string; known: boolean }
+export interface Composed {
+  reply: string
+  known: boolean
+}
 
 // 18:30, 20:00, 22:00, 02:00: the evening clinic hours and the small hours.
 const NIGHT_MINUTES = [18 * 60 + 30, 20 * 60, 22 * 60, 2 * 60]
 
-interface Moment { label: string; at: LocalTime[]; now: boolean }
+interface Moment {
+  label: string
+  at: LocalTime[]
+  now: boolean
+}
 
 /**
  * Turns facts into answers in the knowledge base's language. Every sentence comes from a template in
@@ -22,24 +37,41 @@ export class Composer {
   private readonly rendered = new Map<string, string>()
   readonly calendar: Calendar
 
-  constructor(readonly kb: KnowledgeBase, private readonly timeZone: string) {
+  constructor(
+    readonly kb: KnowledgeBase,
+    private readonly timeZone: string,
+  ) {
     this.scope = factScope(kb)
     this.calendar = calendarOf(kb)
   }
 
-  get language(): string { return this.kb.language }
+  get language(): string {
+    return this.kb.language
+  }
 
   // A place's whereabouts and a schedule's hours read the same for the whole knowledge version.
   private readonly wheres = new WeakMap<Place, string>()
   private readonly hours = new WeakMap<Schedule, string>()
-  private where(p: Place): string { return memo(this.wheres, p, () => placeWhere(p, this.calendar)) }
-  private hoursOf(s: Schedule): string { return memo(this.hours, s, () => renderSchedule(s, this.calendar)) }
-  private list(items: string[]): string { return items.join(this.calendar.listSeparator) }
+  private where(p: Place): string {
+    return memo(this.wheres, p, () => placeWhere(p, this.calendar))
+  }
+  private hoursOf(s: Schedule): string {
+    return memo(this.hours, s, () => renderSchedule(s, this.calendar))
+  }
+  private list(items: string[]): string {
+    return items.join(this.calendar.listSeparator)
+  }
 
   /** Sentences of one reply, spaced as the language writes them. */
-  join(...parts: string[]): string { return parts.filter(Boolean).join(this.calendar.sentenceGap) }
+  join(...parts: string[]): string {
+    return parts.filter(Boolean).join(this.calendar.sentenceGap)
+  }
 
-  text(section: 'intents' | 'fallbacks' | 'phrases' | 'handoff' | 'suggestions', key: string, vars?: Record<string, string>): string {
+  text(
+    section: 'intents' | 'fallbacks' | 'phrases' | 'handoff' | 'suggestions',
+    key: string,
+    vars?: Record<string, string>,
+  ): string {
     const tpl = this.kb.templates[section]?.[key]
     if (tpl === undefined) throw new Error(`answers.${section}.${key} is missing`)
     // An empty {{hint}} must not leave a double space in a spaced language.
@@ -47,7 +79,10 @@ export class Composer {
     // Templates of facts only are the same every time: rendered once per knowledge version.
     const cacheKey = `${section}.${key}`
     let out = this.rendered.get(cacheKey)
-    if (out === undefined) { out = render(tpl, this.scope); this.rendered.set(cacheKey, out) }
+    if (out === undefined) {
+      out = render(tpl, this.scope)
+      this.rendered.set(cacheKey, out)
+    }
     return out
   }
 
@@ -57,7 +92,9 @@ export class Composer {
   }
 
   /** A word of the hospital's own rules (科室主任) in this language, if the locale translates it. */
-  translate(text: string): string { return this.kb.translations?.[text] ?? text }
+  translate(text: string): string {
+    return this.kb.translations?.[text] ?? text
+  }
 
   private readonly priced = new Map<string, boolean>()
   private money: RegExp | undefined
@@ -77,8 +114,12 @@ export class Composer {
     return this.kb.templates[section]?.[key] !== undefined
   }
 
-  place(id: string): Place | undefined { return this.kb.places.get(id) }
-  exam(id: string): Exam | undefined { return this.kb.exams.get(id) }
+  place(id: string): Place | undefined {
+    return this.kb.places.get(id)
+  }
+  exam(id: string): Exam | undefined {
+    return this.kb.exams.get(id)
+  }
 
   /**
    * The moment an answer is about: now, or the evening and night of today when the patient says 晚上
@@ -88,7 +129,11 @@ export class Composer {
     if (!times.includes('now') && !times.includes('night')) return undefined
     const t = localTime(now, this.timeZone)
     if (times.includes('now')) return { label: clockLabel(t, this.calendar), at: [t], now: true }
-    return { label: this.text('phrases', 'night'), at: NIGHT_MINUTES.map((minutes) => ({ ...t, minutes })), now: false }
+    return {
+      label: this.text('phrases', 'night'),
+      at: NIGHT_MINUTES.map((minutes) => ({ ...t, minutes })),
+      now: false,
+    }
   }
 
   private openAt(p: Place, m: Moment): boolean {
@@ -99,7 +144,9 @@ export class Composer {
   private placeLine(p: Place): string {
     const s = p.hours ? this.kb.facts.schedules[p.hours] : undefined
     const vars = { name: p.name, where: this.where(p) }
-    return s ? this.text('phrases', 'placeLineHours', { ...vars, hours: this.hoursOf(s) }) : this.text('phrases', 'placeLine', vars)
+    return s
+      ? this.text('phrases', 'placeLineHours', { ...vars, hours: this.hoursOf(s) })
+      : this.text('phrases', 'placeLine', vars)
   }
 
   /** "药房在哪" at 01:00: what is open now first, then what is closed. */
@@ -110,10 +157,15 @@ export class Composer {
     if (m && places.some((p) => p.hours)) return { reply: this.openStatus(places, m), known: true }
     if (places.length === 1) {
       const p = places[0]!
-      const name = p.services ? this.text('phrases', 'nameServices', { name: p.name, services: p.services }) : p.name
+      const name = p.services
+        ? this.text('phrases', 'nameServices', { name: p.name, services: p.services })
+        : p.name
       return { reply: this.text('phrases', 'location', { name, where: this.where(p) }), known: true }
     }
-    return { reply: this.text('phrases', 'sentence', { list: this.list(places.map((p) => this.placeLine(p))) }), known: true }
+    return {
+      reply: this.text('phrases', 'sentence', { list: this.list(places.map((p) => this.placeLine(p))) }),
+      known: true,
+    }
   }
 
   private openStatus(places: Place[], m: Moment): string {
@@ -121,9 +173,18 @@ export class Composer {
     const closed = places.filter((p) => !open.includes(p))
     const parts: string[] = []
     const when = m.now ? this.text('phrases', 'nowLabel', { clock: m.label }) : m.label
-    if (open.length) parts.push(this.text('phrases', 'openList', { when, list: this.list(open.map((p) => this.placeLine(p))) }))
+    if (open.length) {
+      parts.push(
+        this.text('phrases', 'openList', { when, list: this.list(open.map((p) => this.placeLine(p))) }),
+      )
+    }
     if (closed.length) {
-      parts.push(this.text('phrases', 'closedList', { when: open.length ? this.text('phrases', 'atThatTime') : when, list: this.list(closed.map((p) => this.placeLine(p))) }))
+      parts.push(
+        this.text('phrases', 'closedList', {
+          when: open.length ? this.text('phrases', 'atThatTime') : when,
+          list: this.list(closed.map((p) => this.placeLine(p))),
+        }),
+      )
       for (const p of closed) {
         const note = p.hours ? this.kb.facts.schedules[p.hours]?.closedNote : undefined
         const line = note ? this.text('phrases', 'sentence', { list: note }) : undefined
@@ -150,8 +211,12 @@ export class Composer {
 
   /** When a clinic is closed, what the patient can use instead at that moment (night clinic, 急诊). */
   private alternativesOpen(m: Moment): string[] {
-    const related = (this.place('outpatient')?.related ?? []).map((id) => this.place(id)).filter((p): p is Place => !!p && this.openAt(p, m))
-    return related.length ? [this.text('phrases', 'openAtNight', { list: this.list(related.map((p) => this.placeLine(p))) })] : []
+    const related = (this.place('outpatient')?.related ?? [])
+      .map((id) => this.place(id))
+      .filter((p): p is Place => !!p && this.openAt(p, m))
+    return related.length
+      ? [this.text('phrases', 'openAtNight', { list: this.list(related.map((p) => this.placeLine(p))) })]
+      : []
   }
 
   placeHours(placeIds: string[], times: TimeWord[], now: Date): Composed {
@@ -159,14 +224,21 @@ export class Composer {
     if (!places.length) return { reply: this.text('phrases', 'askPlace'), known: false }
     const withHours = places.filter((p) => p.hours)
     if (!withHours.length) {
-      return { reply: this.join(this.text('phrases', 'location', { name: places[0]!.name, where: this.where(places[0]!) }), this.text('fallbacks', 'no_fact')), known: false }
+      return {
+        reply: this.join(
+          this.text('phrases', 'location', { name: places[0]!.name, where: this.where(places[0]!) }),
+          this.text('fallbacks', 'no_fact'),
+        ),
+        known: false,
+      }
     }
     const parts: string[] = []
     const m = this.moment(times, now)
     // "现在药房开着吗" about several places: which are open and which are not, each with its hours,
     // rather than the clock repeated in a sentence per place and the hours listed again after. A
     // question about weekends or holidays, or places with related ones, keeps the full answer below.
-    const plain = !times.includes('weekend') && !times.includes('holiday') && withHours.every((p) => !p.related?.length)
+    const plain =
+      !times.includes('weekend') && !times.includes('holiday') && withHours.every((p) => !p.related?.length)
     if (m?.now && withHours.length > 1 && plain) return { reply: this.openStatus(withHours, m), known: true }
     if (m?.now) parts.push(...withHours.map((p) => this.nowStatus(p, m)))
     for (const p of withHours) {
@@ -174,11 +246,22 @@ export class Composer {
       const focus = times.includes('weekend') ? renderScheduleFor(s, 'weekend', this.calendar) : undefined
       const hours = focus ?? this.hoursOf(s)
       parts.push(this.text('phrases', 'hours', { name: this.nameWhere(p), hours }))
-      if (times.includes('weekend') && !s.always && !focus) parts.push(this.text('phrases', 'closedWeekend', { name: p.name }))
-      if (times.includes('holiday') && s.holidays) parts.push(this.text('phrases', 'sentence', { list: s.holidays }))
+      if (times.includes('weekend') && !s.always && !focus) {
+        parts.push(this.text('phrases', 'closedWeekend', { name: p.name }))
+      }
+      if (times.includes('holiday') && s.holidays) {
+        parts.push(this.text('phrases', 'sentence', { list: s.holidays }))
+      }
       for (const r of p.related ?? []) {
         const rp = this.place(r)
-        if (rp?.hours) parts.push(this.text('phrases', 'hours', { name: this.nameWhere(rp), hours: this.hoursOf(this.kb.facts.schedules[rp.hours]!) }))
+        if (rp?.hours) {
+          parts.push(
+            this.text('phrases', 'hours', {
+              name: this.nameWhere(rp),
+              hours: this.hoursOf(this.kb.facts.schedules[rp.hours]!),
+            }),
+          )
+        }
       }
     }
     return { reply: this.join(...new Set(parts)), known: true }
@@ -193,14 +276,34 @@ export class Composer {
     if (!exam) return { reply: this.text('phrases', 'askExam'), known: false }
     const where = this.examWhere(exam)
     if (exam.variants?.length && !exam.preparation) {
-      const lines = exam.variants.map((v) => this.exam(v)).filter((e): e is Exam => !!e && !!e.preparation)
-        .map((e) => this.text('phrases', 'examVariantLine', { name: e.name, steps: this.list(e.preparation!) }))
-      if (lines.length) return { reply: this.join(this.text('phrases', 'examVariants', { name: exam.name }), ...lines, where), known: true }
+      const lines = exam.variants
+        .map((v) => this.exam(v))
+        .filter((e): e is Exam => !!e && !!e.preparation)
+        .map((e) =>
+          this.text('phrases', 'examVariantLine', { name: e.name, steps: this.list(e.preparation!) }),
+        )
+      if (lines.length) {
+        return {
+          reply: this.join(this.text('phrases', 'examVariants', { name: exam.name }), ...lines, where),
+          known: true,
+        }
+      }
     }
-    if (!exam.preparation?.length) return { reply: this.text('phrases', 'examNoPrep', { name: exam.name }), known: false }
+    if (!exam.preparation?.length) {
+      return { reply: this.text('phrases', 'examNoPrep', { name: exam.name }), known: false }
+    }
     const schedule = exam.hoursOf ? this.kb.facts.schedules[exam.hoursOf]! : undefined
-    const hours = schedule ? this.text('phrases', 'examHours', { name: schedule.label, hours: this.hoursOf(schedule) }) : ''
-    return { reply: this.join(this.text('phrases', 'examPrep', { name: exam.name, steps: this.list(exam.preparation) }), hours, where), known: true }
+    const hours = schedule
+      ? this.text('phrases', 'examHours', { name: schedule.label, hours: this.hoursOf(schedule) })
+      : ''
+    return {
+      reply: this.join(
+        this.text('phrases', 'examPrep', { name: exam.name, steps: this.list(exam.preparation) }),
+        hours,
+        where,
+      ),
+      known: true,
+    }
   }
 
   private examWhere(exam: Exam): string {
@@ -219,13 +322,31 @@ export class Composer {
     const exam = examId ? this.exam(examId) : undefined
     const where = this.text('phrases', 'reportWhere')
     if (!exam) {
-      const lines = [...this.kb.exams.values()].filter((e) => e.report && !e.variants).map((e) => this.text('phrases', 'reportTime', { name: e.name, report: e.report! }))
+      const lines = [...this.kb.exams.values()]
+        .filter((e) => e.report && !e.variants)
+        .map((e) => this.text('phrases', 'reportTime', { name: e.name, report: e.report! }))
       return { reply: this.join(...lines, where), known: true }
     }
-    const items = exam.report ? [exam] : (exam.variants ?? []).map((v) => this.exam(v)).filter((e): e is Exam => !!e)
+    const items = exam.report
+      ? [exam]
+      : (exam.variants ?? []).map((v) => this.exam(v)).filter((e): e is Exam => !!e)
     const withReport = items.filter((e) => e.report)
-    if (!withReport.length) return { reply: this.join(this.text('phrases', 'reportUnknown', { name: exam.name }), this.text('fallbacks', 'no_fact')), known: false }
-    return { reply: this.join(...withReport.map((e) => this.text('phrases', 'reportTime', { name: e.name, report: e.report! })), where), known: true }
+    if (!withReport.length) {
+      return {
+        reply: this.join(
+          this.text('phrases', 'reportUnknown', { name: exam.name }),
+          this.text('fallbacks', 'no_fact'),
+        ),
+        known: false,
+      }
+    }
+    return {
+      reply: this.join(
+        ...withReport.map((e) => this.text('phrases', 'reportTime', { name: e.name, report: e.report! })),
+        where,
+      ),
+      known: true,
+    }
   }
 
   /** A FAQ answer, prefixed by whether its counter is open when the patient asks "现在…". */
@@ -244,7 +365,9 @@ export class Composer {
   triageHint(symptom: string | undefined, text: string): string {
     for (const rule of this.kb.triage) {
       if (rule.keywords.some((k) => text.includes(k) || (symptom ?? '').includes(k))) {
-        const p = [...this.kb.places.values()].find((pl) => pl.name === rule.department || pl.aliases.includes(rule.department))
+        const p = [...this.kb.places.values()].find(
+          (pl) => pl.name === rule.department || pl.aliases.includes(rule.department),
+        )
         if (p) return this.text('phrases', 'triageHint', { department: p.name, where: this.where(p) })
       }
     }
@@ -261,6 +384,9 @@ export class Composer {
 
 function memo<K extends object>(cache: WeakMap<K, string>, key: K, make: () => string): string {
   let v = cache.get(key)
-  if (v === undefined) { v = make(); cache.set(key, v) }
+  if (v === undefined) {
+    v = make()
+    cache.set(key, v)
+  }
   return v
 }

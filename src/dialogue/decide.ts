@@ -9,7 +9,10 @@ export interface DecideOptions {
 }
 
 const ENTITY_INTENTS = new Set(['place_location', 'place_hours', 'exam_preparation', 'report_time'])
-const HANDOFF_INTENTS: Record<string, HandoffReason> = { request_human: 'human_requested', complaint: 'complaint' }
+const HANDOFF_INTENTS: Record<string, HandoffReason> = {
+  request_human: 'human_requested',
+  complaint: 'complaint',
+}
 const MEDICAL_INTENTS = new Set(['medical_question', 'department_guidance'])
 /** Not failures: a greeting or a thank-you does not count towards handing off. */
 const SOCIAL_INTENTS = new Set(['greeting', 'thanks_goodbye'])
@@ -23,34 +26,78 @@ const PARAPHRASE = 0.4
 /** Above this the top intent is answered even when another one is close behind. */
 const CLEAR_CONFIDENCE = 0.75
 
-interface Context { analysis: Analysis; state: DialogueState; now: Date; compose: Composer; options: DecideOptions; symptom?: string }
+interface Context {
+  analysis: Analysis
+  state: DialogueState
+  now: Date
+  compose: Composer
+  options: DecideOptions
+  symptom?: string
+}
 
 /**
  * The dialogue decision, a pure function of the message's analysis, the conversation so far and the
  * clock. Safety first, then a conversation already with a person, then routing detectors, and only
  * then the classifier.
  */
-export function decide(analysis: Analysis, state: DialogueState, now: Date, compose: Composer, options: DecideOptions, symptom?: string): Decision {
+export function decide(
+  analysis: Analysis,
+  state: DialogueState,
+  now: Date,
+  compose: Composer,
+  options: DecideOptions,
+  symptom?: string,
+): Decision {
   const ctx: Context = { analysis, state, now, compose, options, ...(symptom ? { symptom } : {}) }
   const safety = analysis.safety
   if (safety) {
     const key = safety.kind === 'self_harm' ? 'self_harm' : 'emergency'
-    return handoff(ctx, 'emergency', 'urgent', compose.text('handoff', key), { category: safety.category, evidence: safety.evidence })
+    return handoff(ctx, 'emergency', 'urgent', compose.text('handoff', key), {
+      category: safety.category,
+      evidence: safety.evidence,
+    })
   }
   if (state.handoff) {
-    return { action: 'handoff', reply: compose.text('handoff', 'waiting', { ticketId: state.handoff.ticketId }), intent: null, confidence: 1, suggestions: [], state }
+    return {
+      action: 'handoff',
+      reply: compose.text('handoff', 'waiting', { ticketId: state.handoff.ticketId }),
+      intent: null,
+      confidence: 1,
+      suggestions: [],
+      state,
+    }
   }
   // A complaint or an angry message that also asks for a person is queued as what it is (and its
   // priority), not as a plain request for a person.
   if (analysis.complaint) {
     const c = analysis.complaint
-    return handoff(ctx, 'complaint', c.level >= 2 ? 'high' : 'normal', compose.text('handoff', 'complaint'), { category: c.category, level: c.level, evidence: c.evidence })
+    return handoff(ctx, 'complaint', c.level >= 2 ? 'high' : 'normal', compose.text('handoff', 'complaint'), {
+      category: c.category,
+      level: c.level,
+      evidence: c.evidence,
+    })
   }
   if (analysis.sentiment <= options.negativeSentimentThreshold) {
-    return handoff(ctx, 'negative_sentiment', analysis.sentiment <= -0.8 ? 'high' : 'normal', compose.text('handoff', 'negative_sentiment'), { sentiment: Number(analysis.sentiment.toFixed(2)) })
+    return handoff(
+      ctx,
+      'negative_sentiment',
+      analysis.sentiment <= -0.8 ? 'high' : 'normal',
+      compose.text('handoff', 'negative_sentiment'),
+      { sentiment: Number(analysis.sentiment.toFixed(2)) },
+    )
   }
-  if (analysis.humanRequest) return handoff(ctx, 'human_requested', 'normal', compose.text('handoff', 'human_requested'), { evidence: analysis.humanRequest })
-  if (analysis.medical) return medicalFallback(ctx, analysis.medical.kind === 'routing' ? 'department_guidance' : 'medical_question', analysis.medical.kind)
+  if (analysis.humanRequest) {
+    return handoff(ctx, 'human_requested', 'normal', compose.text('handoff', 'human_requested'), {
+      evidence: analysis.humanRequest,
+    })
+  }
+  if (analysis.medical) {
+    return medicalFallback(
+      ctx,
+      analysis.medical.kind === 'routing' ? 'department_guidance' : 'medical_question',
+      analysis.medical.kind,
+    )
+  }
   return classify(ctx)
 }
 
@@ -59,39 +106,88 @@ function classify(ctx: Context): Decision {
   const [top] = analysis.ranked
   if (!top) return fail(ctx, 'unknown', null, 0)
   const followUp = carryOver(ctx)
-  if (followUp && (!ENTITY_INTENTS.has(followUp) || analysis.followUp || top.confidence < options.fallbackThreshold || [...analysis.remainder].length <= 1)) {
-    return answer(ctx, followUp, top.intent === followUp ? top.confidence : Math.max(top.confidence, options.fallbackThreshold))
+  if (
+    followUp &&
+    (!ENTITY_INTENTS.has(followUp) ||
+      analysis.followUp ||
+      top.confidence < options.fallbackThreshold ||
+      [...analysis.remainder].length <= 1)
+  ) {
+    return answer(
+      ctx,
+      followUp,
+      top.intent === followUp ? top.confidence : Math.max(top.confidence, options.fallbackThreshold),
+    )
   }
   if (top.confidence < options.fallbackThreshold) {
-    const near = analysis.ranked.filter((r) => isAnswerable(compose, r.intent) && r.confidence >= options.fallbackThreshold * NEAR)
-    if (near.length && !SOCIAL_INTENTS.has(top.intent)) return clarify(ctx, near.slice(0, 3).map((r) => r.intent), top.confidence)
+    const near = analysis.ranked.filter(
+      (r) => isAnswerable(compose, r.intent) && r.confidence >= options.fallbackThreshold * NEAR,
+    )
+    if (near.length && !SOCIAL_INTENTS.has(top.intent)) {
+      return clarify(
+        ctx,
+        near.slice(0, 3).map((r) => r.intent),
+        top.confidence,
+      )
+    }
     return fail(ctx, 'unknown', null, top.confidence)
   }
   const handoffReason = HANDOFF_INTENTS[top.intent]
   if (handoffReason) {
     // The detectors catch the clear cases; the classifier alone hands off only when sure, and a
     // complaint only when the message also sounds unhappy.
-    const sure = top.confidence >= CLASSIFIER_HANDOFF_CONFIDENCE && (handoffReason !== 'complaint' || analysis.sentiment < 0)
-    if (sure) return handoff(ctx, handoffReason, 'normal', compose.text('handoff', handoffReason), { classifier: top.intent, confidence: Number(top.confidence.toFixed(2)) })
+    const sure =
+      top.confidence >= CLASSIFIER_HANDOFF_CONFIDENCE &&
+      (handoffReason !== 'complaint' || analysis.sentiment < 0)
+    if (sure) {
+      return handoff(ctx, handoffReason, 'normal', compose.text('handoff', handoffReason), {
+        classifier: top.intent,
+        confidence: Number(top.confidence.toFixed(2)),
+      })
+    }
     const next = analysis.ranked.find((r) => !HANDOFF_INTENTS[r.intent])
-    return next && next.confidence >= options.fallbackThreshold && isAnswerable(compose, next.intent) ? answer(ctx, next.intent, next.confidence) : fail(ctx, 'unknown', null, top.confidence)
+    return next && next.confidence >= options.fallbackThreshold && isAnswerable(compose, next.intent)
+      ? answer(ctx, next.intent, next.confidence)
+      : fail(ctx, 'unknown', null, top.confidence)
   }
-  if (MEDICAL_INTENTS.has(top.intent)) return medicalFallback(ctx, analysis.routing ? 'department_guidance' : 'medical_question', 'classifier')
+  if (MEDICAL_INTENTS.has(top.intent)) {
+    return medicalFallback(ctx, analysis.routing ? 'department_guidance' : 'medical_question', 'classifier')
+  }
   // The price list is not in the knowledge, but some answers state a price (the parking fee, the
   // wheelchair deposit): "停车费多少钱" is answered by the one the classifier also considers.
   if (top.intent === PRICE_INTENT) {
-    const priced = analysis.ranked.find((r) => r !== top && r.confidence >= options.fallbackThreshold * NEAR && compose.statesPrice(r.intent))
+    const priced = analysis.ranked.find(
+      (r) => r !== top && r.confidence >= options.fallbackThreshold * NEAR && compose.statesPrice(r.intent),
+    )
     if (priced) return answer(ctx, priced.intent, priced.confidence)
   }
   if (!isAnswerable(compose, top.intent)) return fail(ctx, top.intent, top.intent, top.confidence)
-  const rivals = analysis.ranked.filter((r) => r !== top && isAnswerable(compose, r.intent) && !sameFamily(r.intent, top.intent) && top.confidence - r.confidence < options.ambiguityMargin)
-  if (!rivals.length || top.confidence >= CLEAR_CONFIDENCE) return answer(ctx, resolveFamily(top.intent, analysis), top.confidence)
+  const rivals = analysis.ranked.filter(
+    (r) =>
+      r !== top &&
+      isAnswerable(compose, r.intent) &&
+      !sameFamily(r.intent, top.intent) &&
+      top.confidence - r.confidence < options.ambiguityMargin,
+  )
+  if (!rivals.length || top.confidence >= CLEAR_CONFIDENCE) {
+    return answer(ctx, resolveFamily(top.intent, analysis), top.confidence)
+  }
   // Near-tied intents: a near-paraphrase among one intent's examples settles it; else a place or exam
   // the message names supports the intent that answers about it; else ask.
-  const tied = [top, ...rivals].map((r) => ({ ...r, nearest: analysis.nearest(r.intent) })).sort((a, b) => b.nearest - a.nearest)
-  if (tied[0]!.nearest >= PARAPHRASE && tied[0]!.nearest - tied[1]!.nearest >= NEAREST_MARGIN) return answer(ctx, resolveFamily(tied[0]!.intent, analysis), tied[0]!.confidence)
-  if (ENTITY_INTENTS.has(top.intent) && (analysis.entities.place || analysis.entities.exam)) return answer(ctx, resolveFamily(top.intent, analysis), top.confidence)
-  return clarify(ctx, tied.slice(0, 3).map((r) => r.intent), top.confidence)
+  const tied = [top, ...rivals]
+    .map((r) => ({ ...r, nearest: analysis.nearest(r.intent) }))
+    .sort((a, b) => b.nearest - a.nearest)
+  if (tied[0]!.nearest >= PARAPHRASE && tied[0]!.nearest - tied[1]!.nearest >= NEAREST_MARGIN) {
+    return answer(ctx, resolveFamily(tied[0]!.intent, analysis), tied[0]!.confidence)
+  }
+  if (ENTITY_INTENTS.has(top.intent) && (analysis.entities.place || analysis.entities.exam)) {
+    return answer(ctx, resolveFamily(top.intent, analysis), top.confidence)
+  }
+  return clarify(
+    ctx,
+    tied.slice(0, 3).map((r) => r.intent),
+    top.confidence,
+  )
 }
 
 /**
@@ -105,7 +201,9 @@ function sameFamily(a: string, b: string): boolean {
 
 function resolveFamily(intent: string, analysis: Analysis): string {
   const holiday = analysis.entities.times.includes('holiday')
-  if (intent === 'holiday_hours' && !holiday && analysis.ranked.some((r) => r.intent === 'place_hours')) return 'place_hours'
+  if (intent === 'holiday_hours' && !holiday && analysis.ranked.some((r) => r.intent === 'place_hours')) {
+    return 'place_hours'
+  }
   if (intent === 'place_hours' && holiday && !analysis.entities.place) return 'holiday_hours'
   return intent
 }
@@ -130,7 +228,8 @@ function carryOver(ctx: Context): string | undefined {
   // else, continues the previous topic.
   const top = analysis.ranked[0]
   const weak = !top || top.confidence < CLEAR_CONFIDENCE || top.intent === PRICE_INTENT
-  const standalone = top && (SOCIAL_INTENTS.has(top.intent) || HANDOFF_INTENTS[top.intent] || MEDICAL_INTENTS.has(top.intent))
+  const standalone =
+    top && (SOCIAL_INTENTS.has(top.intent) || HANDOFF_INTENTS[top.intent] || MEDICAL_INTENTS.has(top.intent))
   return !e.mentions.length && analysis.short && weak && !standalone ? last : undefined
 }
 
@@ -143,16 +242,22 @@ function answer(ctx: Context, intent: string, confidence: number): Decision {
   let entityText: string | undefined
   switch (intent) {
     case 'place_location': {
-      const target = place ?? (exam ? { ids: compose.examPlaces(exam.id), text: exam.text } : undefined) ?? state.place
+      const target =
+        place ?? (exam ? { ids: compose.examPlaces(exam.id), text: exam.text } : undefined) ?? state.place
       entityText = target?.text
-      composed = target ? compose.placeLocation(target.ids, e.times, now) : { reply: compose.text('phrases', 'askPlace'), known: false }
+      composed = target
+        ? compose.placeLocation(target.ids, e.times, now)
+        : { reply: compose.text('phrases', 'askPlace'), known: false }
       if (!target) return clarifyEntity(ctx, intent, composed.reply, confidence)
       break
     }
     case 'place_hours': {
       // With nothing named, "几点开门" is about 门诊; but "食堂几点开" names a place we know nothing of.
-      const named = place ?? (exam ? { ids: compose.examPlaces(exam.id), text: exam.text } : undefined) ?? state.place
-      if (!named && analysis.unknownNouns().length) return clarifyEntity(ctx, intent, compose.text('phrases', 'askPlace'), confidence)
+      const named =
+        place ?? (exam ? { ids: compose.examPlaces(exam.id), text: exam.text } : undefined) ?? state.place
+      if (!named && analysis.unknownNouns().length) {
+        return clarifyEntity(ctx, intent, compose.text('phrases', 'askPlace'), confidence)
+      }
       const target = named ?? { ids: ['outpatient'], text: compose.place('outpatient')?.name ?? '' }
       entityText = target.text
       composed = compose.placeHours(target.ids, e.times, now)
@@ -175,17 +280,29 @@ function answer(ctx: Context, intent: string, confidence: number): Decision {
       composed = compose.faq(intent, e.times, now)
   }
   const nextState: DialogueState = {
-    ...state, lastIntent: intent, failures: composed.known ? 0 : state.failures,
-    ...(place ? { place } : {}), ...(exam ? { exam } : {}),
+    ...state,
+    lastIntent: intent,
+    failures: composed.known ? 0 : state.failures,
+    ...(place ? { place } : {}),
+    ...(exam ? { exam } : {}),
   }
   if (!composed.known) return fail(ctx, 'no_fact', intent, confidence, composed.reply, nextState)
-  return { action: 'answer', reply: composed.reply, intent, confidence, suggestions: followUps(compose, intent, entityText), state: nextState }
+  return {
+    action: 'answer',
+    reply: composed.reply,
+    intent,
+    confidence,
+    suggestions: followUps(compose, intent, entityText),
+    state: nextState,
+  }
 }
 
 function followUps(compose: Composer, intent: string, entity?: string): string[] {
   const next: Record<string, string[]> = {
-    place_location: ['place_hours'], place_hours: ['place_location'],
-    exam_preparation: ['place_location', 'report_time'], report_time: ['report_print'],
+    place_location: ['place_hours'],
+    place_hours: ['place_location'],
+    exam_preparation: ['place_location', 'report_time'],
+    report_time: ['report_print'],
   }
   return (next[intent] ?? []).map((i) => compose.suggestion(i, entity)).filter((s): s is string => !!s)
 }
@@ -193,36 +310,83 @@ function followUps(compose: Composer, intent: string, entity?: string): string[]
 function clarify(ctx: Context, intents: string[], confidence: number): Decision {
   const { compose, analysis, state } = ctx
   const entity = analysis.entities.place?.text ?? analysis.entities.exam?.text
-  const suggestions = [...new Set(intents.map((i) => compose.suggestion(i, entity)).filter((s): s is string => !!s))]
+  const suggestions = [
+    ...new Set(intents.map((i) => compose.suggestion(i, entity)).filter((s): s is string => !!s)),
+  ]
   if (suggestions.length < 2) return fail(ctx, 'unknown', null, confidence)
-  return failure(ctx, { action: 'clarify', reply: compose.text('phrases', 'clarify'), intent: intents[0] ?? null, confidence, suggestions, state })
+  return failure(ctx, {
+    action: 'clarify',
+    reply: compose.text('phrases', 'clarify'),
+    intent: intents[0] ?? null,
+    confidence,
+    suggestions,
+    state,
+  })
 }
 
 /** The intent is clear but the thing it is about is not ("要空腹吗" with no exam named). */
 function clarifyEntity(ctx: Context, intent: string, reply: string, confidence: number): Decision {
   const examples = ctx.compose.kb.templates.clarifyExamples?.[intent] ?? []
   const suggestions = examples.map((x) => ctx.compose.suggestion(intent, x)).filter((s): s is string => !!s)
-  return failure(ctx, { action: 'clarify', reply, intent, confidence, suggestions, state: { ...ctx.state, lastIntent: intent } })
+  return failure(ctx, {
+    action: 'clarify',
+    reply,
+    intent,
+    confidence,
+    suggestions,
+    state: { ...ctx.state, lastIntent: intent },
+  })
 }
 
 /**
  * Medical questions are never answered. "Which department for this?" is routing, not advice: when the
  * triage table names a department it is answered with that department and where it is, plus 急诊.
  */
-function medicalFallback(ctx: Context, intent: 'medical_question' | 'department_guidance', kind: string): Decision {
+function medicalFallback(
+  ctx: Context,
+  intent: 'medical_question' | 'department_guidance',
+  kind: string,
+): Decision {
   const hint = ctx.compose.triageHint(ctx.symptom, ctx.analysis.normalised)
   const state = { ...ctx.state, lastIntent: intent }
   if (intent === 'department_guidance' && hint) {
     const reply = ctx.compose.text('fallbacks', 'department_guidance', { hint })
-    return { action: 'answer', reply, intent, confidence: 1, suggestions: askForPerson(ctx.compose), state: { ...state, failures: 0 } }
+    return {
+      action: 'answer',
+      reply,
+      intent,
+      confidence: 1,
+      suggestions: askForPerson(ctx.compose),
+      state: { ...state, failures: 0 },
+    }
   }
   const reply = ctx.compose.text('fallbacks', 'medical_question', { hint })
-  return failure(ctx, { action: 'fallback', reply, intent, confidence: 1, suggestions: askForPerson(ctx.compose), state }, { medical: kind })
+  return failure(
+    ctx,
+    { action: 'fallback', reply, intent, confidence: 1, suggestions: askForPerson(ctx.compose), state },
+    { medical: kind },
+  )
 }
 
-function fail(ctx: Context, fallbackKey: string, intent: string | null, confidence: number, reply?: string, state: DialogueState = ctx.state): Decision {
-  const text = reply ?? ctx.compose.text('fallbacks', ctx.compose.has('fallbacks', fallbackKey) ? fallbackKey : 'unknown')
-  const decision: Decision = { action: 'fallback', reply: text, intent, confidence, suggestions: [], state: { ...state, ...(intent ? { lastIntent: intent } : {}) } }
+function fail(
+  ctx: Context,
+  fallbackKey: string,
+  intent: string | null,
+  confidence: number,
+  reply?: string,
+  state: DialogueState = ctx.state,
+): Decision {
+  const text =
+    reply ??
+    ctx.compose.text('fallbacks', ctx.compose.has('fallbacks', fallbackKey) ? fallbackKey : 'unknown')
+  const decision: Decision = {
+    action: 'fallback',
+    reply: text,
+    intent,
+    confidence,
+    suggestions: [],
+    state: { ...state, ...(intent ? { lastIntent: intent } : {}) },
+  }
   if (intent && SOCIAL_INTENTS.has(intent)) return decision
   return failure(ctx, decision)
 }
@@ -230,11 +394,21 @@ function fail(ctx: Context, fallbackKey: string, intent: string | null, confiden
 /** Counts fallbacks and clarifies in a row: the second offers a person, the third hands off. */
 function failure(ctx: Context, d: Decision, detail: Record<string, string> = {}): Decision {
   const failures = ctx.state.failures + 1
-  if (failures >= 3) return handoff(ctx, 'repeated_failure', 'normal', ctx.compose.text('handoff', 'repeated_failure'), { failures, ...detail })
+  if (failures >= 3) {
+    return handoff(ctx, 'repeated_failure', 'normal', ctx.compose.text('handoff', 'repeated_failure'), {
+      failures,
+      ...detail,
+    })
+  }
   const state = { ...d.state, failures }
   if (failures === 2) {
     const person = askForPerson(ctx.compose)
-    return { ...d, reply: ctx.compose.join(d.reply, ctx.compose.text('phrases', 'offerHuman')), suggestions: [...d.suggestions.filter((s) => !person.includes(s)), ...person], state }
+    return {
+      ...d,
+      reply: ctx.compose.join(d.reply, ctx.compose.text('phrases', 'offerHuman')),
+      suggestions: [...d.suggestions.filter((s) => !person.includes(s)), ...person],
+      state,
+    }
   }
   return { ...d, state }
 }
@@ -245,7 +419,21 @@ function askForPerson(compose: Composer): string[] {
   return s ? [s] : []
 }
 
-function handoff(ctx: Context, reason: HandoffReason, priority: Priority, reply: string, detail: Record<string, string | number>): Decision {
+function handoff(
+  ctx: Context,
+  reason: HandoffReason,
+  priority: Priority,
+  reply: string,
+  detail: Record<string, string | number>,
+): Decision {
   const request: HandoffRequest = { reason, priority, detail }
-  return { action: 'handoff', reply, intent: null, confidence: 1, suggestions: [], handoff: request, state: { ...ctx.state, failures: 0 } }
+  return {
+    action: 'handoff',
+    reply,
+    intent: null,
+    confidence: 1,
+    suggestions: [],
+    handoff: request,
+    state: { ...ctx.state, failures: 0 },
+  }
 }

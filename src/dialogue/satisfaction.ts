@@ -11,29 +11,53 @@ export function parseRating(text: string): number | undefined {
   return DIGITS[m[1]!] ?? Number(m[1])
 }
 
-export interface RatingOutcome { followUp?: { owner: string; hours: number; ticketId: string }; goodExample: boolean }
+export interface RatingOutcome {
+  followUp?: { owner: string; hours: number; ticketId: string }
+  goodExample: boolean
+}
 
 /**
  * What the hospital's rules do with a rating: the rated ticket keeps it; a low one opens a follow-up
  * ticket for the person who must call back (office director, service specialist); a high one marks
  * the conversation as a good example for the department.
  */
-export async function applyRating(stores: Stores, levels: ServiceLevels, rating: number, ctx: { sessionId: string; channel: string; ticketId?: string; now: Date }): Promise<RatingOutcome> {
+export async function applyRating(
+  stores: Stores,
+  levels: ServiceLevels,
+  rating: number,
+  ctx: { sessionId: string; channel: string; ticketId?: string; now: Date },
+): Promise<RatingOutcome> {
   const rule = levels.satisfaction.find((r) => r.ratings.includes(rating))
   const at = ctx.now.toISOString()
   if (ctx.ticketId) {
     const rated = await stores.tickets.get(ctx.ticketId)
-    if (rated) await stores.tickets.update(ctx.ticketId, { rating, detail: { ...rated.detail, ...(rule?.goodExample ? { goodExample: 1 } : {}) }, updatedAt: at })
+    if (rated) {
+      await stores.tickets.update(ctx.ticketId, {
+        rating,
+        detail: { ...rated.detail, ...(rule?.goodExample ? { goodExample: 1 } : {}) },
+        updatedAt: at,
+      })
+    }
   }
   await stores.transcripts.append(ctx.sessionId, [{ at, role: 'system', text: `满意度评分：${rating}` }])
   if (!rule?.followUp) return { goodExample: !!rule?.goodExample }
   const followUp: Ticket = {
     id: `F${Date.now().toString(36).toUpperCase()}${randomBytes(3).toString('hex').toUpperCase()}`,
-    sessionId: ctx.sessionId, channel: ctx.channel, reason: 'satisfaction_follow_up', priority: rule.followUp.priority,
-    status: 'queued', detail: { rating, ...(ctx.ticketId ? { ratedTicket: ctx.ticketId } : {}) }, owner: rule.followUp.owner,
-    dueAt: new Date(ctx.now.getTime() + rule.followUp.hours * 3_600_000).toISOString(), createdAt: at, updatedAt: at,
+    sessionId: ctx.sessionId,
+    channel: ctx.channel,
+    reason: 'satisfaction_follow_up',
+    priority: rule.followUp.priority,
+    status: 'queued',
+    detail: { rating, ...(ctx.ticketId ? { ratedTicket: ctx.ticketId } : {}) },
+    owner: rule.followUp.owner,
+    dueAt: new Date(ctx.now.getTime() + rule.followUp.hours * 3_600_000).toISOString(),
+    createdAt: at,
+    updatedAt: at,
   }
   await stores.tickets.create(followUp)
   await stores.events.publish('queue', { type: 'ticket', action: 'follow_up', ticket: followUp })
-  return { followUp: { owner: rule.followUp.owner, hours: rule.followUp.hours, ticketId: followUp.id }, goodExample: false }
+  return {
+    followUp: { owner: rule.followUp.owner, hours: rule.followUp.hours, ticketId: followUp.id },
+    goodExample: false,
+  }
 }

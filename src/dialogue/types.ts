@@ -2,10 +2,21 @@ export const ACTIONS = ['answer', 'clarify', 'handoff', 'fallback'] as const
 export type Action = (typeof ACTIONS)[number]
 export const PRIORITIES = ['urgent', 'high', 'normal'] as const
 export type Priority = (typeof PRIORITIES)[number]
-export const HANDOFF_REASONS = ['emergency', 'complaint', 'negative_sentiment', 'human_requested', 'medical_advice', 'repeated_failure'] as const
+export const HANDOFF_REASONS = [
+  'emergency',
+  'complaint',
+  'negative_sentiment',
+  'human_requested',
+  'medical_advice',
+  'repeated_failure',
+] as const
 export type HandoffReason = (typeof HANDOFF_REASONS)[number]
 
-export interface HandoffRef { ticketId: string; reason: HandoffReason; priority: Priority }
+export interface HandoffRef {
+  ticketId: string
+  reason: HandoffReason
+  priority: Priority
+}
 
 /** Tickets that are not a live conversation: follow-ups the hospital owes after a low rating. */
 export type TicketReason = HandoffReason | 'satisfaction_follow_up'

@@ -2,8 +2,19 @@ import type { KnowledgeBase } from '../knowledge-base/types.js'
 import { NluPipeline } from '../nlu/pipeline.js'
 import type { LanguagePack } from '../nlu/resources.js'
 
-export interface IntentScore { intent: string; precision: number; recall: number; f1: number; support: number }
-export interface NluReport { accuracy: number; total: number; perIntent: IntentScore[]; confusions: Array<{ expected: string; predicted: string; count: number; examples: string[] }> }
+export interface IntentScore {
+  intent: string
+  precision: number
+  recall: number
+  f1: number
+  support: number
+}
+export interface NluReport {
+  accuracy: number
+  total: number
+  perIntent: IntentScore[]
+  confusions: Array<{ expected: string; predicted: string; count: number; examples: string[] }>
+}
 
 /**
  * Like `rasa test nlu`: every `fold`-th example of each intent is held out, the classifier is trained
@@ -13,7 +24,9 @@ export function evaluateNlu(kb: KnowledgeBase, pack: LanguagePack, fold = 5): Nl
   const heldOut: Array<{ intent: string; text: string }> = []
   const train = kb.intents.map((intent) => ({
     ...intent,
-    examples: intent.examples.filter((ex, i) => (i % fold === fold - 1 ? (heldOut.push({ intent: intent.id, text: ex }), false) : true)),
+    examples: intent.examples.filter((ex, i) =>
+      i % fold === fold - 1 ? (heldOut.push({ intent: intent.id, text: ex }), false) : true,
+    ),
   }))
   const nlu = new NluPipeline({ ...kb, intents: train }, pack)
   const predicted = heldOut.map((h) => ({ ...h, got: nlu.analyse(h.text).ranked[0]?.intent ?? 'none' }))
@@ -24,7 +37,13 @@ export function evaluateNlu(kb: KnowledgeBase, pack: LanguagePack, fold = 5): Nl
     const support = predicted.filter((p) => p.intent === intent).length
     const precision = tp + fp ? tp / (tp + fp) : 0
     const recall = support ? tp / support : 0
-    return { intent, precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0, support }
+    return {
+      intent,
+      precision,
+      recall,
+      f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
+      support,
+    }
   })
   const pairs = new Map<string, { expected: string; predicted: string; count: number; examples: string[] }>()
   for (const p of predicted.filter((x) => x.got !== x.intent)) {
@@ -43,7 +62,18 @@ export function evaluateNlu(kb: KnowledgeBase, pack: LanguagePack, fold = 5): Nl
 }
 
 export function formatNluReport(r: NluReport): string {
-  const rows = r.perIntent.map((s) => `${s.intent.padEnd(24)} P ${s.precision.toFixed(2)}  R ${s.recall.toFixed(2)}  F1 ${s.f1.toFixed(2)}  n=${s.support}`)
-  const conf = r.confusions.slice(0, 12).map((c) => `  ${c.expected} → ${c.predicted} ×${c.count}  e.g. ${c.examples.join(' | ')}`)
-  return [`NLU held-out split: accuracy ${(100 * r.accuracy).toFixed(1)}% over ${r.total} examples`, ...rows, 'Most frequent confusions:', ...conf].join('\n')
+  const rows = r.perIntent.map(
+    (s) =>
+      `${s.intent.padEnd(24)} P ${s.precision.toFixed(2)}  R ${s.recall.toFixed(2)}  ` +
+      `F1 ${s.f1.toFixed(2)}  n=${s.support}`,
+  )
+  const conf = r.confusions
+    .slice(0, 12)
+    .map((c) => `  ${c.expected} → ${c.predicted} ×${c.count}  e.g. ${c.examples.join(' | ')}`)
+  return [
+    `NLU held-out split: accuracy ${(100 * r.accuracy).toFixed(1)}% over ${r.total} examples`,
+    ...rows,
+    'Most frequent confusions:',
+    ...conf,
+  ].join('\n')
 }

@@ -12,13 +12,22 @@ export type TicketAction = (typeof TICKET_ACTIONS)[number]
 
 const TRANSITIONS: Record<TicketStatus, Partial<Record<TicketAction, TicketStatus>>> = {
   queued: { claim: 'assigned', close: 'closed' },
-  assigned: { reply: 'assigned', transfer: 'assigned', release: 'queued', handBack: 'resolved', close: 'closed' },
+  assigned: {
+    reply: 'assigned',
+    transfer: 'assigned',
+    release: 'queued',
+    handBack: 'resolved',
+    close: 'closed',
+  },
   resolved: {},
   closed: {},
 }
 
 export class IllegalTransitionError extends Error {
-  constructor(readonly from: TicketStatus, readonly action: TicketAction) {
+  constructor(
+    readonly from: TicketStatus,
+    readonly action: TicketAction,
+  ) {
     super(`cannot ${action} a ticket that is ${from}`)
   }
 }

@@ -1,18 +1,35 @@
-import { TicketNotFoundError, type Stores, type Ticket, type TranscriptEntry, type Agent } from '../storage/types.js'
+import {
+  TicketNotFoundError,
+  type Stores,
+  type Ticket,
+  type TranscriptEntry,
+  type Agent,
+} from '../storage/types.js'
 import { allowedFrom, nextStatus, OPEN_STATUSES, type TicketAction } from './lifecycle.js'
 import { systemClock, type Clock as AppClock } from '../clock.js'
 import { byQueueOrder, clocksFor, type Clock, type ServiceLevels } from './service-levels.js'
 
-export interface QueueItem extends Ticket { clocks: Clock[] }
+export interface QueueItem extends Ticket {
+  clocks: Clock[]
+}
 
 /** Topics on the event bus: consoles watch the queue, a patient's channel watches its session. */
 export const QUEUE_TOPIC = 'queue'
 export const sessionTopic = (sessionId: string) => `session:${sessionId}`
 
-export interface PatientEvent { type: 'agent' | 'system'; text: string; at: string; ticketId: string; agentName?: string; action?: string }
+export interface PatientEvent {
+  type: 'agent' | 'system'
+  text: string
+  at: string
+  ticketId: string
+  agentName?: string
+  action?: string
+}
 
 export class NotYourTicketError extends Error {
-  constructor(readonly ticketId: string) { super(`ticket ${ticketId} is assigned to another agent`) }
+  constructor(readonly ticketId: string) {
+    super(`ticket ${ticketId} is assigned to another agent`)
+  }
 }
 
 /**
@@ -21,17 +38,28 @@ export class NotYourTicketError extends Error {
  * consoles; what the patient should see is published to the patient's own channel.
  */
 export class HandoffService {
-  constructor(private readonly stores: Stores, private readonly levels: ServiceLevels, private readonly messages: (lang?: string) => { handBack: string; closed: string }, private readonly clock: AppClock = systemClock) {}
+  constructor(
+    private readonly stores: Stores,
+    private readonly levels: ServiceLevels,
+    private readonly messages: (lang?: string) => { handBack: string; closed: string },
+    private readonly clock: AppClock = systemClock,
+  ) {}
 
   async queue(now = this.clock()): Promise<QueueItem[]> {
     const open = await this.stores.tickets.list({ status: OPEN_STATUSES })
     return open.sort(byQueueOrder).map((t) => ({ ...t, clocks: clocksFor(t, this.levels, now) }))
   }
 
-  async view(id: string, now = this.clock()): Promise<{ ticket: QueueItem; transcript: TranscriptEntry[] } | undefined> {
+  async view(
+    id: string,
+    now = this.clock(),
+  ): Promise<{ ticket: QueueItem; transcript: TranscriptEntry[] } | undefined> {
     const ticket = await this.stores.tickets.get(id)
     if (!ticket) return undefined
-    return { ticket: { ...ticket, clocks: clocksFor(ticket, this.levels, now) }, transcript: await this.stores.transcripts.list(ticket.sessionId) }
+    return {
+      ticket: { ...ticket, clocks: clocksFor(ticket, this.levels, now) },
+      transcript: await this.stores.transcripts.list(ticket.sessionId),
+    }
   }
 
   claim(id: string, agent: Agent): Promise<Ticket> {
@@ -50,7 +78,9 @@ export class HandoffService {
   /** To another agent, or back to the queue when no agent is named. */
   async transfer(id: string, agent: Agent, toAgentId?: string): Promise<Ticket> {
     await this.mine(id, agent)
-    return toAgentId ? this.move(id, 'transfer', { assignee: toAgentId }) : this.move(id, 'release', { assignee: undefined })
+    return toAgentId
+      ? this.move(id, 'transfer', { assignee: toAgentId })
+      : this.move(id, 'release', { assignee: undefined })
   }
 
   /** A medical-quality complaint reported to the medical affairs office: stops its escalation clock. */
@@ -58,21 +88,29 @@ export class HandoffService {
     const current = await this.stores.tickets.get(id)
     if (!current) throw new TicketNotFoundError(id)
     const to = this.levels.escalation[String(current.detail.category ?? '')]?.to ?? '医务处'
-    const ticket = await this.stores.tickets.transition(id, OPEN_STATUSES, { escalatedAt: this.clock().toISOString(), detail: { ...current.detail, escalatedTo: to, escalatedBy: agent.displayName } })
+    const ticket = await this.stores.tickets.transition(id, OPEN_STATUSES, {
+      escalatedAt: this.clock().toISOString(),
+      detail: { ...current.detail, escalatedTo: to, escalatedBy: agent.displayName },
+    })
     await this.stores.events.publish(QUEUE_TOPIC, { type: 'ticket', action: 'escalate', ticket })
     return ticket
   }
 
   async handBack(id: string, agent: Agent): Promise<Ticket> {
     await this.mine(id, agent)
-    const ticket = await this.move(id, 'handBack', { closedAt: this.clock().toISOString(), outcome: 'handed_back' })
+    const ticket = await this.move(id, 'handBack', {
+      closedAt: this.clock().toISOString(),
+      outcome: 'handed_back',
+    })
     await this.release(ticket, this.messages(ticket.language).handBack, 'handBack')
     return ticket
   }
 
   async close(id: string, agent: Agent, outcome: string): Promise<Ticket> {
     const current = await this.stores.tickets.get(id)
-    if (current?.status === 'assigned' && current.assignee !== agent.id && agent.role !== 'admin') throw new NotYourTicketError(id)
+    if (current?.status === 'assigned' && current.assignee !== agent.id && agent.role !== 'admin') {
+      throw new NotYourTicketError(id)
+    }
     const ticket = await this.move(id, 'close', { closedAt: this.clock().toISOString(), outcome })
     await this.release(ticket, this.messages(ticket.language).closed, 'close')
     return ticket
@@ -88,7 +126,10 @@ export class HandoffService {
   private async move(id: string, action: TicketAction, patch: Partial<Ticket>): Promise<Ticket> {
     // Every action leads to one status whatever it starts from, so the compare-and-set carries it.
     const from = allowedFrom(action)
-    const ticket = await this.stores.tickets.transition(id, from, { ...patch, status: nextStatus(from[0]!, action) })
+    const ticket = await this.stores.tickets.transition(id, from, {
+      ...patch,
+      status: nextStatus(from[0]!, action),
+    })
     await this.stores.events.publish(QUEUE_TOPIC, { type: 'ticket', action, ticket })
     return ticket
   }
@@ -99,7 +140,11 @@ export class HandoffService {
     if (session?.state.handoff?.ticketId === ticket.id) {
       const { handoff: _done, ...state } = session.state
       // The conversation with a person ended: the next message may be the patient's rating.
-      await this.stores.sessions.put({ ...session, state: { ...state, failures: 0, awaitingRating: { ticketId: ticket.id } }, updatedAt: this.clock().toISOString() })
+      await this.stores.sessions.put({
+        ...session,
+        state: { ...state, failures: 0, awaitingRating: { ticketId: ticket.id } },
+        updatedAt: this.clock().toISOString(),
+      })
     }
     const at = this.clock().toISOString()
     await this.stores.transcripts.append(ticket.sessionId, [{ at, role: 'system', text }])

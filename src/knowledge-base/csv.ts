@@ -17,11 +17,24 @@ const quote = (v: unknown) => {
 const line = (cells: unknown[]) => cells.map(quote).join(',')
 
 export function toCsv(source: KnowledgeSource, table: CsvTable): string {
-  const rows: unknown[][] = table === 'places'
-    ? [['id', 'name', 'kind', 'building', 'floor', 'detail', 'hours', 'aliases'], ...source.places.map((p) => [p.id, p.name, p.kind, p.building, p.floor, p.detail, p.hours, p.aliases.join('、')])]
-    : table === 'intents'
-      ? [['intent', 'example'], ...source.intents.flatMap((i) => i.examples.map((e) => [i.id, e]))]
-      : [['intent', 'answer'], ...Object.entries(source.templates.intents)]
+  const rows: unknown[][] =
+    table === 'places'
+      ? [
+          ['id', 'name', 'kind', 'building', 'floor', 'detail', 'hours', 'aliases'],
+          ...source.places.map((p) => [
+            p.id,
+            p.name,
+            p.kind,
+            p.building,
+            p.floor,
+            p.detail,
+            p.hours,
+            p.aliases.join('、'),
+          ]),
+        ]
+      : table === 'intents'
+        ? [['intent', 'example'], ...source.intents.flatMap((i) => i.examples.map((e) => [i.id, e]))]
+        : [['intent', 'answer'], ...Object.entries(source.templates.intents)]
   return BOM + rows.map(line).join('\r\n') + '\r\n'
 }
 
@@ -35,13 +48,19 @@ export function parseCsv(text: string): string[][] {
   for (let i = 0; i < src.length; i++) {
     const c = src[i]!
     if (quoted) {
-      if (c === '"' && src[i + 1] === '"') { field += '"'; i++ } else if (c === '"') quoted = false
+      if (c === '"' && src[i + 1] === '"') {
+        field += '"'
+        i++
+      } else if (c === '"') quoted = false
       else field += c
     } else if (c === '"') quoted = true
-    else if (c === ',') { row.push(field); field = '' }
-    else if (c === '\n' || c === '\r') {
+    else if (c === ',') {
+      row.push(field)
+      field = ''
+    } else if (c === '\n' || c === '\r') {
       if (c === '\r' && src[i + 1] === '\n') i++
-      row.push(field); field = ''
+      row.push(field)
+      field = ''
       if (row.some((x) => x !== '')) rows.push(row)
       row = []
     } else field += c
@@ -57,7 +76,9 @@ export class CsvError extends Error {}
 export function fromCsv(source: KnowledgeSource, table: CsvTable, text: string): Partial<KnowledgeSource> {
   const [header, ...rows] = parseCsv(text)
   const expected = toCsv(source, table).replace(BOM, '').split('\r\n')[0]!.split(',')
-  if (!header || header.join(',') !== expected.join(',')) throw new CsvError(`the first row must be: ${expected.join(',')}`)
+  if (!header || header.join(',') !== expected.join(',')) {
+    throw new CsvError(`the first row must be: ${expected.join(',')}`)
+  }
   if (table === 'intents') {
     const byId = new Map(source.intents.map((i) => [i.id, { ...i, examples: [] as string[] }]))
     for (const [n, [id, example]] of rows.entries()) {
@@ -68,14 +89,30 @@ export function fromCsv(source: KnowledgeSource, table: CsvTable, text: string):
     }
     return { intents: [...byId.values()].filter((i) => i.examples.length) }
   }
-  if (table === 'answers') return { templates: { ...source.templates, intents: Object.fromEntries(rows.map(([id, answer]) => [id ?? '', answer ?? ''])) } }
+  if (table === 'answers') {
+    return {
+      templates: {
+        ...source.templates,
+        intents: Object.fromEntries(rows.map(([id, answer]) => [id ?? '', answer ?? ''])),
+      },
+    }
+  }
   const places: Place[] = rows.map(([id, name, kind, building, floor, detail, hours, aliases]) => {
     const before = source.places.find((p) => p.id === id)
     const f = (floor ?? '').trim()
     return {
-      ...before, id: id ?? '', name: name ?? '', kind: (kind || 'department') as Place['kind'], building: building ?? '',
-      ...(f ? { floor: /^\d+$/.test(f) ? Number(f) : f } : {}), ...(detail ? { detail } : {}), ...(hours ? { hours } : {}),
-      aliases: (aliases ?? '').split(/[、,，]/).map((a) => a.trim()).filter(Boolean),
+      ...before,
+      id: id ?? '',
+      name: name ?? '',
+      kind: (kind || 'department') as Place['kind'],
+      building: building ?? '',
+      ...(f ? { floor: /^\d+$/.test(f) ? Number(f) : f } : {}),
+      ...(detail ? { detail } : {}),
+      ...(hours ? { hours } : {}),
+      aliases: (aliases ?? '')
+        .split(/[、,，]/)
+        .map((a) => a.trim())
+        .filter(Boolean),
     } as Place
   })
   return { places }

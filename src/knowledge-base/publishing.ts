@@ -6,16 +6,31 @@ import { buildKnowledgeBase, KnowledgeError, withShippedDefaults, type Knowledge
 import { systemClock, type Clock } from '../clock.js'
 
 export const KB_TOPIC = 'kb'
-export const SECTIONS = ['hospital', 'services', 'rawSchedules', 'places', 'groups', 'exams', 'triage', 'templates', 'intents'] as const
+export const SECTIONS = [
+  'hospital',
+  'services',
+  'rawSchedules',
+  'places',
+  'groups',
+  'exams',
+  'triage',
+  'templates',
+  'intents',
+] as const
 export type Section = (typeof SECTIONS)[number]
 
 export class KnowledgeInvalidError extends Error {
-  constructor(readonly problems: string[]) { super(`the knowledge base has ${problems.length} problem(s)`) }
+  constructor(readonly problems: string[]) {
+    super(`the knowledge base has ${problems.length} problem(s)`)
+  }
 }
 
 /** Every problem with a source, including shapes so broken that building it throws. */
 export function problemsOf(source: KnowledgeSource): string[] {
-  try { buildKnowledgeBase(source); return [] } catch (e) {
+  try {
+    buildKnowledgeBase(source)
+    return []
+  } catch (e) {
     return e instanceof KnowledgeError ? e.problems : [`knowledge is malformed: ${(e as Error).message}`]
   }
 }
@@ -52,7 +67,10 @@ export class KnowledgeService {
     private readonly timeZone: string,
     /** The knowledge files this release ships: wording older versions lack comes from them. */
     private readonly shipped: KnowledgeSource,
-    private readonly live: { get: () => { brain: BotBrain; source: KnowledgeSource; version: number }; swap: (brain: BotBrain, source: KnowledgeSource, version: number) => void },
+    private readonly live: {
+      get: () => { brain: BotBrain; source: KnowledgeSource; version: number }
+      swap: (brain: BotBrain, source: KnowledgeSource, version: number) => void
+    },
     private readonly clock: Clock = systemClock,
   ) {}
 
@@ -65,7 +83,9 @@ export class KnowledgeService {
 
   async draft(): Promise<{ source: KnowledgeSource; author?: string; at?: string; basedOn: number }> {
     const d = await this.stores.knowledge.draft()
-    return d ? { ...d, basedOn: this.live.get().version } : { source: this.live.get().source, basedOn: this.live.get().version }
+    return d
+      ? { ...d, basedOn: this.live.get().version }
+      : { source: this.live.get().source, basedOn: this.live.get().version }
   }
 
   /** Replaces sections of the draft together; rejected whole, with every field problem, if invalid. */
@@ -75,18 +95,33 @@ export class KnowledgeService {
     const names = Object.keys(sections) as Section[]
     const problems = problemsOf(next)
     if (problems.length) {
-      await this.stores.knowledge.audit({ at: this.clock().toISOString(), actor, action: 'edit-rejected', detail: { sections: names, problems } })
+      await this.stores.knowledge.audit({
+        at: this.clock().toISOString(),
+        actor,
+        action: 'edit-rejected',
+        detail: { sections: names, problems },
+      })
       throw new KnowledgeInvalidError(problems)
     }
     const changes = names.flatMap((name) => diff(current[name], next[name], name))
     await this.stores.knowledge.saveDraft({ source: next, author: actor, at: this.clock().toISOString() })
-    await this.stores.knowledge.audit({ at: this.clock().toISOString(), actor, action: 'edit', detail: { sections: names, changes } })
+    await this.stores.knowledge.audit({
+      at: this.clock().toISOString(),
+      actor,
+      action: 'edit',
+      detail: { sections: names, changes },
+    })
     return { changes }
   }
 
   async discardDraft(actor: string): Promise<void> {
     await this.stores.knowledge.saveDraft(undefined)
-    await this.stores.knowledge.audit({ at: this.clock().toISOString(), actor, action: 'discard-draft', detail: {} })
+    await this.stores.knowledge.audit({
+      at: this.clock().toISOString(),
+      actor,
+      action: 'discard-draft',
+      detail: {},
+    })
   }
 
   /** The draft's bot, built once per draft edit. */
@@ -100,7 +135,10 @@ export class KnowledgeService {
   async accuracy(): Promise<{ draft: number; live: number; examples: number }> {
     const d = await this.draft()
     // The base language's intents: the ones admins edit in the knowledge pages.
-    const base = (source: KnowledgeSource) => { const kb = buildKnowledgeBase(source); return evaluateNlu(kb, this.packs.get(kb.language)!) }
+    const base = (source: KnowledgeSource) => {
+      const kb = buildKnowledgeBase(source)
+      return evaluateNlu(kb, this.packs.get(kb.language)!)
+    }
     const draft = base(d.source)
     const live = base(this.live.get().source)
     return { draft: draft.accuracy, live: live.accuracy, examples: draft.total }
@@ -118,13 +156,29 @@ export class KnowledgeService {
     return this.release(old.source, actor, `rollback to version ${version}`, false)
   }
 
-  private async release(source: KnowledgeSource, actor: string, note: string, clearDraft: boolean): Promise<KnowledgeVersionInfo> {
+  private async release(
+    source: KnowledgeSource,
+    actor: string,
+    note: string,
+    clearDraft: boolean,
+  ): Promise<KnowledgeVersionInfo> {
     const brain = this.build(source)
     const changes = diff(this.live.get().source, source)
-    const { source: _s, ...info } = await this.stores.knowledge.publish({ author: actor, at: this.clock().toISOString(), note, changes, source })
+    const { source: _s, ...info } = await this.stores.knowledge.publish({
+      author: actor,
+      at: this.clock().toISOString(),
+      note,
+      changes,
+      source,
+    })
     this.live.swap(brain, source, info.version)
     if (clearDraft) await this.stores.knowledge.saveDraft(undefined)
-    await this.stores.knowledge.audit({ at: info.at, actor, action: clearDraft ? 'publish' : 'rollback', detail: { version: info.version, note, changes: changes.slice(0, 50) } })
+    await this.stores.knowledge.audit({
+      at: info.at,
+      actor,
+      action: clearDraft ? 'publish' : 'rollback',
+      detail: { version: info.version, note, changes: changes.slice(0, 50) },
+    })
     await this.stores.events.publish(KB_TOPIC, { type: 'published', version: info.version })
     return info
   }

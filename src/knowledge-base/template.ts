@@ -47,7 +47,10 @@ function compile(template: string): Compiled {
 export function render(template: string, ...scopes: unknown[]): string {
   let out = ''
   for (const part of compile(template)) {
-    if (typeof part === 'string') { out += part; continue }
+    if (typeof part === 'string') {
+      out += part
+      continue
+    }
     out += valueOf(part, scopes)
   }
   return out

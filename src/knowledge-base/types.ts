@@ -3,7 +3,12 @@ import type { Calendar } from './schedule.js'
 
 export type DaySet = 'weekdays' | 'weekend' | 'daily'
 
-export interface ScheduleRule { days: DaySet; from: string; to: string; note?: string }
+export interface ScheduleRule {
+  days: DaySet
+  from: string
+  to: string
+  note?: string
+}
 
 export interface Schedule {
   id: string
@@ -27,7 +32,11 @@ export interface Place {
   aliases: string[]
 }
 
-export interface PlaceGroup { name: string; aliases: string[]; places: string[] }
+export interface PlaceGroup {
+  name: string
+  aliases: string[]
+  places: string[]
+}
 
 export interface Exam {
   id: string
@@ -40,7 +49,10 @@ export interface Exam {
   hoursOf?: string
 }
 
-export interface TriageRule { keywords: string[]; department: string }
+export interface TriageRule {
+  keywords: string[]
+  department: string
+}
 
 export interface Intent {
   id: string
@@ -62,7 +74,11 @@ export interface Templates {
 }
 
 export interface Facts {
-  hospital: Record<string, unknown> & { name: string; timezone?: string; buildings: Array<{ id: string; name: string; aliases?: string[] }> }
+  hospital: Record<string, unknown> & {
+    name: string
+    timezone?: string
+    buildings: Array<{ id: string; name: string; aliases?: string[] }>
+  }
   services: Record<string, unknown>
   schedules: Record<string, Schedule>
 }

@@ -1,7 +1,14 @@
 import { maskPii } from '../logger.js'
 import type { Stores } from '../storage/types.js'
 
-export interface UnansweredGroup { text: string; count: number; examples: string[]; lastAt: string; outcome: string; guess: string | null }
+export interface UnansweredGroup {
+  text: string
+  count: number
+  examples: string[]
+  lastAt: string
+  outcome: string
+  guess: string | null
+}
 
 const bigrams = (s: string) => {
   const chars = [...s.replace(/[\s\p{P}]/gu, '')]
@@ -22,7 +29,11 @@ const similarity = (a: Set<string>, b: Set<string>) => {
  * or handed off because the bot kept failing. Phone, ID numbers and names are masked; questions that
  * share most of the shorter one's character pairs are one group, counted, most frequent first.
  */
-export async function unansweredQuestions(stores: Stores, range: { from: Date; to: Date }, threshold = 0.7): Promise<UnansweredGroup[]> {
+export async function unansweredQuestions(
+  stores: Stores,
+  range: { from: Date; to: Date },
+  threshold = 0.7,
+): Promise<UnansweredGroup[]> {
   const groups: Array<UnansweredGroup & { grams: Set<string> }> = []
   for (const sessionId of await stores.transcripts.sessionIds()) {
     const entries = await stores.transcripts.list(sessionId)
@@ -31,9 +42,17 @@ export async function unansweredQuestions(stores: Stores, range: { from: Date; t
       if (e.role !== 'patient' || !reply || reply.role !== 'bot') return
       const at = new Date(e.at)
       if (at < range.from || at >= range.to) return
-      const failed = reply.action === 'fallback' || reply.action === 'clarify' || reply.reason === 'repeated_failure'
+      const failed =
+        reply.action === 'fallback' || reply.action === 'clarify' || reply.reason === 'repeated_failure'
       // Medical questions and chit-chat are handled as intended; they are not gaps in the knowledge.
-      if (!failed || reply.intent === 'medical_question' || reply.intent === 'greeting' || reply.intent === 'thanks_goodbye') return
+      if (
+        !failed ||
+        reply.intent === 'medical_question' ||
+        reply.intent === 'greeting' ||
+        reply.intent === 'thanks_goodbye'
+      ) {
+        return
+      }
       const text = maskPii(e.text).slice(0, 300)
       const grams = bigrams(text)
       const home = groups.find((g) => similarity(g.grams, grams) >= threshold)
@@ -42,9 +61,19 @@ export async function unansweredQuestions(stores: Stores, range: { from: Date; t
         if (home.examples.length < 5 && !home.examples.includes(text)) home.examples.push(text)
         if (e.at > home.lastAt) home.lastAt = e.at
       } else {
-        groups.push({ text, count: 1, examples: [text], lastAt: e.at, outcome: reply.reason === 'repeated_failure' ? 'handoff' : reply.action ?? 'fallback', guess: e.intent ?? null, grams })
+        groups.push({
+          text,
+          count: 1,
+          examples: [text],
+          lastAt: e.at,
+          outcome: reply.reason === 'repeated_failure' ? 'handoff' : (reply.action ?? 'fallback'),
+          guess: e.intent ?? null,
+          grams,
+        })
       }
     })
   }
-  return groups.sort((a, b) => b.count - a.count || b.lastAt.localeCompare(a.lastAt)).map(({ grams: _g, ...g }) => g)
+  return groups
+    .sort((a, b) => b.count - a.count || b.lastAt.localeCompare(a.lastAt))
+    .map(({ grams: _g, ...g }) => g)
 }

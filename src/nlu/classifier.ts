@@ -12,14 +12,30 @@
 
 export type Features = Map<string, number>
 
-export interface LabelledFeatures { intent: string; features: Features }
-export interface Ranked { intent: string; score: number; confidence: number }
-export interface Calibration { w: [number, number]; b: number; foldAccuracy: number; samples: number }
+export interface LabelledFeatures {
+  intent: string
+  features: Features
+}
+export interface Ranked {
+  intent: string
+  score: number
+  confidence: number
+}
+export interface Calibration {
+  w: [number, number]
+  b: number
+  foldAccuracy: number
+  samples: number
+}
 /**
  * Each feature's (intent, weight) pairs in flat arrays: feature f's pairs are at start[f]…start[f+1].
  * Scoring a message walks these in order, instead of an array of pairs per feature.
  */
-export interface Postings { start: number[]; intent: number[]; weight: number[] }
+export interface Postings {
+  start: number[]
+  intent: number[]
+  weight: number[]
+}
 
 /** A trained classifier as plain data (kept on disk, so a restart need not train again). */
 export interface ClassifierState {
@@ -34,7 +50,11 @@ export interface ClassifierState {
 export class IntentClassifier {
   private readonly vocab = new Map<string, number>()
   private weight: Float64Array = new Float64Array(0)
-  private centroids: Centroids = { postStart: new Int32Array(1), postIntent: new Int32Array(0), postWeight: new Float64Array(0) }
+  private centroids: Centroids = {
+    postStart: new Int32Array(1),
+    postIntent: new Int32Array(0),
+    postWeight: new Float64Array(0),
+  }
   private examples: Array<Array<Array<[number, number]>>> = []
   private dense = new Float64Array(0)
   readonly intents: string[] = []
@@ -49,15 +69,25 @@ export class IntentClassifier {
   /** The classifier a state describes; throws if the state is not whole (a damaged file). */
   static fromState(state: ClassifierState): IntentClassifier {
     const { intents, vocab, weight, postings, examples, calibration } = state
-    const whole = [intents, vocab, weight, postings?.start, postings?.intent, postings?.weight, examples].every(Array.isArray)
-      && weight.length === vocab.length && postings.start.length === vocab.length + 1 && examples.length === intents.length
-      && postings.intent.length === postings.weight.length && Array.isArray(calibration?.w)
+    const whole =
+      [intents, vocab, weight, postings?.start, postings?.intent, postings?.weight, examples].every(
+        Array.isArray,
+      ) &&
+      weight.length === vocab.length &&
+      postings.start.length === vocab.length + 1 &&
+      examples.length === intents.length &&
+      postings.intent.length === postings.weight.length &&
+      Array.isArray(calibration?.w)
     if (!whole) throw new Error('classifier state is incomplete')
     const c = new IntentClassifier([], { calibrate: false })
     c.intents.push(...state.intents)
     state.vocab.forEach((f, i) => c.vocab.set(f, i))
     c.weight = Float64Array.from(state.weight)
-    c.centroids = { postStart: Int32Array.from(postings.start), postIntent: Int32Array.from(postings.intent), postWeight: Float64Array.from(postings.weight) }
+    c.centroids = {
+      postStart: Int32Array.from(postings.start),
+      postIntent: Int32Array.from(postings.intent),
+      postWeight: Float64Array.from(postings.weight),
+    }
     c.examples = state.examples
     c.dense = new Float64Array(state.vocab.length)
     c.calibration = state.calibration
@@ -65,12 +95,26 @@ export class IntentClassifier {
   }
 
   state(): ClassifierState {
-    return { intents: this.intents, vocab: [...this.vocab.keys()], weight: [...this.weight], postings: { start: [...this.centroids.postStart], intent: [...this.centroids.postIntent], weight: [...this.centroids.postWeight] }, examples: this.examples, calibration: this.calibration }
+    return {
+      intents: this.intents,
+      vocab: [...this.vocab.keys()],
+      weight: [...this.weight],
+      postings: {
+        start: [...this.centroids.postStart],
+        intent: [...this.centroids.postIntent],
+        weight: [...this.centroids.postWeight],
+      },
+      examples: this.examples,
+      calibration: this.calibration,
+    }
   }
 
   /** All the examples' model: numbered in data order, so its numbers are this classifier's own. */
   private fit(numbered: Numbered): void {
-    const model = buildModel(numbered, Array.from(numbered.labels, (_, e) => e))
+    const model = buildModel(
+      numbered,
+      Array.from(numbered.labels, (_, e) => e),
+    )
     this.intents.push(...numbered.intents)
     for (const [f, id] of numbered.vocab) this.vocab.set(f, id)
     this.weight = model.weight
@@ -86,7 +130,8 @@ export class IntentClassifier {
       const idx = this.vocab.get(f)
       if (idx === undefined) continue
       const w = tf * this.weight[idx]!
-      v.push([idx, w]); norm += w * w
+      v.push([idx, w])
+      norm += w * w
     }
     norm = Math.sqrt(norm) || 1
     for (const e of v) e[1] /= norm
@@ -105,7 +150,10 @@ export class IntentClassifier {
       let at = Math.min(best.length, top - 1)
       if (best.length < top) best.push(i)
       // Insertion from the end; ties keep the earlier intent first, as a stable sort did.
-      while (at > 0 && sims[best[at - 1]!]! < sims[i]!) { best[at] = best[at - 1]!; at-- }
+      while (at > 0 && sims[best[at - 1]!]! < sims[i]!) {
+        best[at] = best[at - 1]!
+        at--
+      }
       best[at] = i
     }
     return best.map((i) => ({ intent: this.intents[i]!, score: sims[i]! }))
@@ -150,11 +198,17 @@ function calibrate(numbered: Numbered): Calibration {
   const folds = 5
   const points: Array<{ x: [number, number]; y: number }> = []
   for (let k = 0; k < folds; k++) {
-    const model = buildModel(numbered, sample.filter((_, i) => i % folds !== k))
+    const model = buildModel(
+      numbered,
+      sample.filter((_, i) => i % folds !== k),
+    )
     for (const t of sample.filter((_, i) => i % folds === k)) {
       const s = topTwo(model, numbered.ids[t]!, numbered.tfs[t]!)
       if (!s) continue
-      points.push({ x: [s.first, s.first - s.second], y: model.intents[s.intent] === numbered.labels[t] ? 1 : 0 })
+      points.push({
+        x: [s.first, s.first - s.second],
+        y: model.intents[s.intent] === numbered.labels[t] ? 1 : 0,
+      })
     }
   }
   // Logistic regression on two inputs by batch gradient descent: a few thousand points, 1,500 steps
@@ -164,24 +218,41 @@ function calibrate(numbered: Numbered): Calibration {
   const x0 = Float64Array.from(points, (p) => p.x[0])
   const x1 = Float64Array.from(points, (p) => p.x[1])
   const y = Float64Array.from(points, (p) => p.y)
-  let w0 = 1; let w1 = 1
+  let w0 = 1
+  let w1 = 1
   let b = 0
   const rate = 2
   for (let iter = 0; iter < 1500; iter++) {
-    let g0 = 0; let g1 = 0; let gb = 0
+    let g0 = 0
+    let g1 = 0
+    let gb = 0
     for (let i = 0; i < points.length; i++) {
       const err = 1 / (1 + Math.exp(-(w0 * x0[i]! + w1 * x1[i]! + b))) - y[i]!
-      g0 += err * x0[i]!; g1 += err * x1[i]!; gb += err
+      g0 += err * x0[i]!
+      g1 += err * x1[i]!
+      gb += err
     }
-    w0 -= (rate * g0) / n; w1 -= (rate * g1) / n
+    w0 -= (rate * g0) / n
+    w1 -= (rate * g1) / n
     b -= (rate * gb) / n
   }
   const w: [number, number] = [w0, w1]
-  return { w, b, foldAccuracy: points.filter((p) => p.y === 1).length / (points.length || 1), samples: points.length }
+  return {
+    w,
+    b,
+    foldAccuracy: points.filter((p) => p.y === 1).length / (points.length || 1),
+    samples: points.length,
+  }
 }
 
 /** Labelled examples with every feature and intent numbered in order of first appearance. */
-interface Numbered { vocab: Map<string, number>; intents: string[]; labels: Int32Array; ids: Int32Array[]; tfs: Float64Array[] }
+interface Numbered {
+  vocab: Map<string, number>
+  intents: string[]
+  labels: Int32Array
+  ids: Int32Array[]
+  tfs: Float64Array[]
+}
 
 /**
  * Features and intents are numbered once, and every fit (the classifier's and calibration's five
@@ -198,17 +269,26 @@ function numberData(data: LabelledFeatures[]): Numbered {
   const tfs: Float64Array[] = []
   data.forEach((d, e) => {
     let intent = intentIndex.get(d.intent)
-    if (intent === undefined) { intent = intents.length; intentIndex.set(d.intent, intent); intents.push(d.intent) }
+    if (intent === undefined) {
+      intent = intents.length
+      intentIndex.set(d.intent, intent)
+      intents.push(d.intent)
+    }
     labels[e] = intent
     const own = new Int32Array(d.features.size)
     const tf = new Float64Array(d.features.size)
     let k = 0
     for (const [f, n] of d.features) {
       let id = vocab.get(f)
-      if (id === undefined) { id = vocab.size; vocab.set(f, id) }
-      own[k] = id; tf[k++] = n
+      if (id === undefined) {
+        id = vocab.size
+        vocab.set(f, id)
+      }
+      own[k] = id
+      tf[k++] = n
     }
-    ids.push(own); tfs.push(tf)
+    ids.push(own)
+    tfs.push(tf)
   })
   return { vocab, intents, labels, ids, tfs }
 }
@@ -227,13 +307,19 @@ interface Model extends Centroids {
 }
 
 /** Each intent's normalised centroid, as postings by feature (see Postings). */
-interface Centroids { postStart: Int32Array; postIntent: Int32Array; postWeight: Float64Array }
+interface Centroids {
+  postStart: Int32Array
+  postIntent: Int32Array
+  postWeight: Float64Array
+}
 
 /** Cosine of a normalised vector to each of `intents` centroids. */
 function similarities(c: Centroids, intents: number, vector: Array<[number, number]>): Float64Array {
   const sims = new Float64Array(intents)
   for (const [f, w] of vector) {
-    for (let k = c.postStart[f]!, end = c.postStart[f + 1]!; k < end; k++) sims[c.postIntent[k]!]! += w * c.postWeight[k]!
+    for (let k = c.postStart[f]!, end = c.postStart[f + 1]!; k < end; k++) {
+      sims[c.postIntent[k]!]! += w * c.postWeight[k]!
+    }
   }
   return sims
 }
@@ -244,9 +330,15 @@ function buildModel(n: Numbered, rows: number[]): Model {
   const local = new Int32Array(n.vocab.size).fill(-1)
   const df: number[] = []
   for (const e of rows) {
-    if (localIntent[n.labels[e]!] === -1) { localIntent[n.labels[e]!] = intents.length; intents.push(n.labels[e]!) }
+    if (localIntent[n.labels[e]!] === -1) {
+      localIntent[n.labels[e]!] = intents.length
+      intents.push(n.labels[e]!)
+    }
     for (const g of n.ids[e]!) {
-      if (local[g] === -1) { local[g] = df.length; df.push(0) }
+      if (local[g] === -1) {
+        local[g] = df.length
+        df.push(0)
+      }
       df[local[g]!]!++
     }
   }
@@ -257,7 +349,15 @@ function buildModel(n: Numbered, rows: number[]): Model {
   const inIntents = new Int32Array(size)
   const seen = new Int32Array(size).fill(-1)
   byIntent.forEach((examples, intent) => {
-    for (const e of examples) for (const g of n.ids[e]!) { const f = local[g]!; if (seen[f] !== intent) { seen[f] = intent; inIntents[f]!++ } }
+    for (const e of examples) {
+      for (const g of n.ids[e]!) {
+        const f = local[g]!
+        if (seen[f] !== intent) {
+          seen[f] = intent
+          inIntents[f]!++
+        }
+      }
+    }
   })
   const weight = new Float64Array(size)
   for (let f = 0; f < size; f++) {
@@ -279,29 +379,46 @@ function buildModel(n: Numbered, rows: number[]): Model {
     const touched: number[] = []
     for (const e of rowsOfIntent) {
       for (const [f, w] of vectors.get(e)!) {
-        if (seen[f] !== -2 - intent) { seen[f] = -2 - intent; touched.push(f); sum[f] = w } else sum[f]! += w
+        if (seen[f] !== -2 - intent) {
+          seen[f] = -2 - intent
+          touched.push(f)
+          sum[f] = w
+        } else sum[f]! += w
       }
     }
     const norm = Math.sqrt(touched.reduce((acc, f) => acc + sum[f]! * sum[f]!, 0)) || 1
     for (const f of touched) lists[f]!.push([intent, sum[f]! / norm])
   })
   const postStart = new Int32Array(size + 1)
-  lists.forEach((l, f) => { postStart[f + 1] = postStart[f]! + l.length })
+  lists.forEach((l, f) => {
+    postStart[f + 1] = postStart[f]! + l.length
+  })
   const postIntent = new Int32Array(postStart[size]!)
   const postWeight = new Float64Array(postStart[size]!)
-  lists.forEach((l, f) => l.forEach(([intent, w], k) => { postIntent[postStart[f]! + k] = intent; postWeight[postStart[f]! + k] = w }))
+  lists.forEach((l, f) =>
+    l.forEach(([intent, w], k) => {
+      postIntent[postStart[f]! + k] = intent
+      postWeight[postStart[f]! + k] = w
+    }),
+  )
   return { intents, local, weight, postStart, postIntent, postWeight, examples }
 }
 
 /** An example's TF-IDF vector in a model's numbers, normalised; features the model lacks are left out. */
-function vectorOf(local: Int32Array, weight: Float64Array, ids: Int32Array, tf: Float64Array): Array<[number, number]> {
+function vectorOf(
+  local: Int32Array,
+  weight: Float64Array,
+  ids: Int32Array,
+  tf: Float64Array,
+): Array<[number, number]> {
   const v: Array<[number, number]> = []
   let norm = 0
   for (let k = 0; k < ids.length; k++) {
     const f = local[ids[k]!]!
     if (f < 0) continue
     const w = tf[k]! * weight[f]!
-    v.push([f, w]); norm += w * w
+    v.push([f, w])
+    norm += w * w
   }
   norm = Math.sqrt(norm) || 1
   for (const e of v) e[1] /= norm
@@ -309,13 +426,20 @@ function vectorOf(local: Int32Array, weight: Float64Array, ids: Int32Array, tf: 
 }
 
 /** The best two cosines of a numbered example against a model (as `scores(features, 2)` ranks). */
-function topTwo(m: Model, ids: Int32Array, tf: Float64Array): { intent: number; first: number; second: number } | undefined {
+function topTwo(
+  m: Model,
+  ids: Int32Array,
+  tf: Float64Array,
+): { intent: number; first: number; second: number } | undefined {
   if (!m.intents.length) return undefined
   const sims = similarities(m, m.intents.length, vectorOf(m.local, m.weight, ids, tf))
   let best = 0
   let second = -1
   for (let i = 1; i < sims.length; i++) {
-    if (sims[i]! > sims[best]!) { second = best; best = i } else if (second < 0 || sims[i]! > sims[second]!) second = i
+    if (sims[i]! > sims[best]!) {
+      second = best
+      best = i
+    } else if (second < 0 || sims[i]! > sims[second]!) second = i
   }
   return { intent: best, first: sims[best]!, second: second < 0 ? 0 : sims[second]! }
 }

@@ -22,7 +22,10 @@ export interface Entities {
   times: TimeWord[]
 }
 
-interface Entry { type: EntityType; ids: string[] }
+interface Entry {
+  type: EntityType
+  ids: string[]
+}
 
 /** Finds places, exams, buildings and time words by longest match over the knowledge's aliases. */
 export class EntityExtractor {
@@ -31,21 +34,34 @@ export class EntityExtractor {
   private readonly timeWords: Array<[TimeWord, TermIndex]>
 
   constructor(kb: KnowledgeBase, timeWords: Partial<Record<TimeWord, string[]>>) {
-    const add = (alias: string, entry: Entry) => { const k = normaliseName(alias); if (k && !this.table.has(k)) this.table.set(k, entry) }
-    for (const e of kb.exams.values()) for (const a of [e.name, ...e.aliases]) add(a, { type: 'exam', ids: [e.id] })
-    for (const p of kb.places.values()) for (const a of [p.name, ...p.aliases]) add(a, { type: 'place', ids: [p.id] })
+    const add = (alias: string, entry: Entry) => {
+      const k = normaliseName(alias)
+      if (k && !this.table.has(k)) this.table.set(k, entry)
+    }
+    for (const e of kb.exams.values()) {
+      for (const a of [e.name, ...e.aliases]) add(a, { type: 'exam', ids: [e.id] })
+    }
+    for (const p of kb.places.values()) {
+      for (const a of [p.name, ...p.aliases]) add(a, { type: 'place', ids: [p.id] })
+    }
     for (const g of kb.groups) for (const a of g.aliases) add(a, { type: 'place', ids: g.places })
-    for (const b of kb.facts.hospital.buildings) for (const a of [b.name, ...(b.aliases ?? [])]) add(a, { type: 'building', ids: [b.name] })
+    for (const b of kb.facts.hospital.buildings) {
+      for (const a of [b.name, ...(b.aliases ?? [])]) add(a, { type: 'building', ids: [b.name] })
+    }
     this.names = new TermIndex(this.table.keys(), { plural: true })
     this.timeWords = (Object.entries(timeWords) as Array<[TimeWord, string[]]>)
       .filter(([, words]) => words?.length)
       .map(([type, words]) => [type, new TermIndex(words.map(normaliseName))])
   }
 
-  terms(): string[] { return [...this.table.keys()] }
+  terms(): string[] {
+    return [...this.table.keys()]
+  }
 
   /** Each name with what it names ("place:心内科"): features mark a name by its type. */
-  typedTerms(): string[] { return [...this.table].map(([term, e]) => `${e.type}:${term}`) }
+  typedTerms(): string[] {
+    return [...this.table].map(([term, e]) => `${e.type}:${term}`)
+  }
 
   extract(text: string): Entities {
     const mentions: EntityMention[] = []
@@ -81,6 +97,9 @@ export class EntityExtractor {
 export function maskMentions(text: string, mentions: EntityMention[], marker = '□'): string {
   let out = ''
   let at = 0
-  for (const m of mentions) { out += text.slice(at, m.start) + marker; at = m.end }
+  for (const m of mentions) {
+    out += text.slice(at, m.start) + marker
+    at = m.end
+  }
   return out + text.slice(at)
 }

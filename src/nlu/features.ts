@@ -16,8 +16,15 @@ const CHAR_WEIGHT = 0.4
 const PAIR_WEIGHT = 0.6
 const TRIGRAM_WEIGHT = 0.25
 
-export interface FeatureScheme { tokenizer: Tokenizer; stopwords: Set<string>; spaced: boolean }
-export interface FeatureView { tokens: string[]; features: Features }
+export interface FeatureScheme {
+  tokenizer: Tokenizer
+  stopwords: Set<string>
+  spaced: boolean
+}
+export interface FeatureView {
+  tokens: string[]
+  features: Features
+}
 
 const HAN = /\p{Script=Han}/u
 
@@ -30,7 +37,9 @@ export function extractFeatures(text: string, mentions: EntityMention[], scheme:
   const addChunk = (chunk: string) => {
     if (!chunk.trim()) return
     for (const w of tokenizer.words(chunk)) if (!stopwords.has(w)) tokens.push(w)
-    if (scheme.spaced) raw.push(...chunk.split(/[^\p{L}\p{N}']+/u).filter((w) => w && !HAN.test(w) && !stopwords.has(w)))
+    if (scheme.spaced) {
+      raw.push(...chunk.split(/[^\p{L}\p{N}']+/u).filter((w) => w && !HAN.test(w) && !stopwords.has(w)))
+    }
   }
   for (const m of mentions) {
     addChunk(text.slice(at, m.start))
@@ -52,7 +61,9 @@ export function extractFeatures(text: string, mentions: EntityMention[], scheme:
     }
   }
   // Chinese letters (all of a Chinese message, the names left in a spaced one) as characters and pairs.
-  const chars = [...marked].filter((c) => (scheme.spaced ? HAN.test(c) || /[ⓅⒺⒷ]/u.test(c) : /[\p{L}\p{N}ⓅⒺⒷ]/u.test(c)))
+  const chars = [...marked].filter((c) =>
+    scheme.spaced ? HAN.test(c) || /[ⓅⒺⒷ]/u.test(c) : /[\p{L}\p{N}ⓅⒺⒷ]/u.test(c),
+  )
   for (let i = 0; i < chars.length; i++) {
     if (!stopwords.has(chars[i]!)) add(`c:${chars[i]}`, CHAR_WEIGHT)
     if (i + 1 < chars.length) add(`b:${chars[i]}${chars[i + 1]}`, BIGRAM_WEIGHT)

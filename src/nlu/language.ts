@@ -56,10 +56,18 @@ export type DetectedLanguages = string[]
 export class LanguageDetector {
   private readonly scripts: Array<{ code: string; re: RegExp; words: boolean }>
 
-  constructor(specs: LanguageSpec[], private readonly sharedWords: Set<string>) {
+  constructor(
+    specs: LanguageSpec[],
+    private readonly sharedWords: Set<string>,
+  ) {
     this.scripts = specs.map((s) => ({
       code: s.code,
-      re: new RegExp(s.tokenizer === 'words' ? `[${s.scripts.map((x) => `\\p{Script=${x}}`).join('')}]+` : `[${s.scripts.map((x) => `\\p{Script=${x}}`).join('')}]`, 'gu'),
+      re: new RegExp(
+        s.tokenizer === 'words'
+          ? `[${s.scripts.map((x) => `\\p{Script=${x}}`).join('')}]+`
+          : `[${s.scripts.map((x) => `\\p{Script=${x}}`).join('')}]`,
+        'gu',
+      ),
       words: s.tokenizer === 'words',
     }))
   }
@@ -84,7 +92,11 @@ export class LanguageDetector {
  * the base one: people writing Chinese drop in names like CT, not words like "please".
  * A message without letters ("1", "？") keeps the conversation's language.
  */
-export function replyLanguage(detected: DetectedLanguages, conversation: string | undefined, hint: string | undefined): string {
+export function replyLanguage(
+  detected: DetectedLanguages,
+  conversation: string | undefined,
+  hint: string | undefined,
+): string {
   if (detected.length === 1) return detected[0]!
   if (!detected.length) return conversation ?? hint ?? BASE_LANGUAGE
   for (const choice of [conversation, hint]) if (choice && detected.includes(choice)) return choice

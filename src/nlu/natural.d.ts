@@ -5,5 +5,9 @@ declare module 'natural/lib/natural/stemmers/porter_stemmer.js' {
 }
 
 declare module 'natural/lib/natural/distance/levenshtein_distance.js' {
-  export function DamerauLevenshteinDistance(source: string, target: string, options?: { restricted?: boolean }): number
+  export function DamerauLevenshteinDistance(
+    source: string,
+    target: string,
+    options?: { restricted?: boolean },
+  ): number
 }

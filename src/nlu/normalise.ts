@@ -20,7 +20,10 @@ const SPACE_BETWEEN_CJK = new RegExp(`(?<=[${CJK}])\\s+|\\s+(?=[${CJK}])`, 'gu')
 export class HomophoneCorrector {
   // Each term with its characters and their readings split once: common characters (科, 室) are in
   // hundreds of terms, and every message looks at each of them.
-  private readonly byChar = new Map<string, Array<{ term: string; at: number; chars: string[]; read: string[] }>>()
+  private readonly byChar = new Map<
+    string,
+    Array<{ term: string; at: number; chars: string[]; read: string[] }>
+  >()
   private readonly readings = new Map<string, Set<string>>()
   private readonly known: Set<string>
   private exact: RegExp | undefined
@@ -34,10 +37,11 @@ export class HomophoneCorrector {
       this.known.add(term)
       // Context-aware reading of the term itself (重症 is zhong, not chong).
       const pinyins = pinyin(term, { toneType: 'none', type: 'array' })
-      const read = chars.map((c, i) => (/\p{Script=Han}/u.test(c) ? pinyins[i] ?? c : c))
+      const read = chars.map((c, i) => (/\p{Script=Han}/u.test(c) ? (pinyins[i] ?? c) : c))
       chars.forEach((c, at) => {
         const list = this.byChar.get(c)
-        if (list) list.push({ term, at, chars, read }); else this.byChar.set(c, [{ term, at, chars, read }])
+        if (list) list.push({ term, at, chars, read })
+        else this.byChar.set(c, [{ term, at, chars, read }])
       })
     }
   }
@@ -45,7 +49,9 @@ export class HomophoneCorrector {
   private readingsOf(c: string): Set<string> {
     let r = this.readings.get(c)
     if (!r) {
-      r = /\p{Script=Han}/u.test(c) ? new Set(pinyin(c, { toneType: 'none', type: 'array', multiple: true })) : new Set([c])
+      r = /\p{Script=Han}/u.test(c)
+        ? new Set(pinyin(c, { toneType: 'none', type: 'array', multiple: true }))
+        : new Set([c])
       this.readings.set(c, r)
     }
     return r
@@ -55,7 +61,15 @@ export class HomophoneCorrector {
   private lockedPositions(chars: string[]): boolean[] {
     const locked = new Array<boolean>(chars.length).fill(false)
     const text = chars.join('')
-    if (!this.exact) this.exact = new RegExp([...this.known].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'gu')
+    if (!this.exact) {
+      this.exact = new RegExp(
+        [...this.known]
+          .sort((a, b) => b.length - a.length)
+          .map(escapeRegExp)
+          .join('|'),
+        'gu',
+      )
+    }
     for (const m of execAll(this.exact, text)) {
       const start = [...text.slice(0, m.index)].length
       for (let k = 0; k < [...m[0]].length; k++) locked[start + k] = true
@@ -81,7 +95,9 @@ export class HomophoneCorrector {
         let ok = true
         for (let k = 0; k < n && ok; k++) {
           if (locked[start + k]) ok = false
-          else if (chars[start + k] !== termChars[k]) ok = ++diff * 2 <= n && this.readingsOf(chars[start + k]!).has(read[k]!)
+          else if (chars[start + k] !== termChars[k]) {
+            ok = ++diff * 2 <= n && this.readingsOf(chars[start + k]!).has(read[k]!)
+          }
         }
         if (!ok || diff === 0 || this.known.has(chars.slice(start, start + n).join(''))) continue
         best = { start, chars: termChars }
@@ -96,8 +112,12 @@ export class HomophoneCorrector {
   }
 }
 
-export interface Normaliser { (text: string): string }
-export interface Corrector { correct(text: string): string }
+export interface Normaliser {
+  (text: string): string
+}
+export interface Corrector {
+  correct(text: string): string
+}
 
 // "can’t" and "can't" are one word; "x-ray", "x ray" and "e-invoice" are spelt with a space.
 const CURLY_APOSTROPHE = /[\u2018\u2019\u02bc`´]/g
@@ -110,7 +130,11 @@ export function createNormaliser(typos: Record<string, string>, corrector: Corre
   return (input: string) => {
     let t = input.normalize('NFKC')
     t = toSimplified(t).toLowerCase()
-    t = t.replace(EMOJI, ' ').replace(CONTROL, ' ').replace(CURLY_APOSTROPHE, "'").replace(HYPHEN_IN_WORD, ' ')
+    t = t
+      .replace(EMOJI, ' ')
+      .replace(CONTROL, ' ')
+      .replace(CURLY_APOSTROPHE, "'")
+      .replace(HYPHEN_IN_WORD, ' ')
     t = t.replace(REPEATED_PUNCT, '$1').replace(SPACE_BETWEEN_CJK, '').replace(/\s+/g, ' ').trim()
     if (typoWords.size) t = typoWords.replace(t, (m) => table.get(m.term)!)
     return corrector.correct(t)
@@ -119,7 +143,13 @@ export function createNormaliser(typos: Record<string, string>, corrector: Corre
 
 /** A name or alias as messages are normalised, so "X-ray" in the knowledge matches "x ray" typed. */
 export function normaliseName(name: string): string {
-  return String(name).normalize('NFKC').toLowerCase().replace(CURLY_APOSTROPHE, "'").replace(HYPHEN_IN_WORD, ' ').replace(/\s+/g, ' ').trim()
+  return String(name)
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(CURLY_APOSTROPHE, "'")
+    .replace(HYPHEN_IN_WORD, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
 }
 
 export function escapeRegExp(s: string): string {

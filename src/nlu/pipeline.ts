@@ -1,7 +1,13 @@
 import type { KnowledgeBase } from '../knowledge-base/types.js'
 import { createHash } from 'node:crypto'
 import { IntentClassifier, type Ranked } from './classifier.js'
-import { ComplaintDetector, HumanRequestDetector, MedicalAdviceDetector, type ComplaintFinding, type MedicalFinding } from './detectors/routing.js'
+import {
+  ComplaintDetector,
+  HumanRequestDetector,
+  MedicalAdviceDetector,
+  type ComplaintFinding,
+  type MedicalFinding,
+} from './detectors/routing.js'
 import { SafetyDetector, type SafetyFinding } from './detectors/safety.js'
 import { EntityExtractor, maskMentions, type Entities } from './entities.js'
 import { extractFeatures, type FeatureScheme } from './features.js'
@@ -17,7 +23,11 @@ import { codeFingerprint } from './training-store.js'
 const ANALYSIS_CACHE_SIZE = 5000
 
 /** What a pipeline learns from its examples: the spelling corrector, the classifier, the words used. */
-interface Training { corrector: Corrector; classifier: IntentClassifier; words: string[] }
+interface Training {
+  corrector: Corrector
+  classifier: IntentClassifier
+  words: string[]
+}
 
 /**
  * Most publishes change facts (a floor, an opening time), not the examples or the names: training
@@ -32,7 +42,9 @@ const packFingerprints = new WeakMap<LanguagePack, string>()
 function packFingerprint(pack: LanguagePack): string {
   let fingerprint = packFingerprints.get(pack)
   if (!fingerprint) {
-    fingerprint = createHash('sha256').update(JSON.stringify([pack.spec, pack.resources, pack.dictionaryId ?? null])).digest('base64url')
+    fingerprint = createHash('sha256')
+      .update(JSON.stringify([pack.spec, pack.resources, pack.dictionaryId ?? null]))
+      .digest('base64url')
     packFingerprints.set(pack, fingerprint)
   }
   return fingerprint
@@ -43,8 +55,17 @@ function packFingerprint(pack: LanguagePack): string {
  * Names count with their types, and the segmenter's whole user dictionary counts (it holds the names
  * of every knowledge version this process has seen).
  */
-function trainingKey(pack: LanguagePack, names: string[], vocabulary: string[], triageWords: string[], intents: KnowledgeBase['intents']): string {
-  const hash = createHash('sha256').update(`${codeFingerprint()}\u0000${packFingerprint(pack)}\u0000${names.join('\u0001')}\u0000${vocabulary.join('\u0001')}\u0000${userWords().join('\u0001')}\u0000${triageWords.join('\u0001')}`)
+function trainingKey(
+  pack: LanguagePack,
+  names: string[],
+  vocabulary: string[],
+  triageWords: string[],
+  intents: KnowledgeBase['intents'],
+): string {
+  const parts = [codeFingerprint(), packFingerprint(pack), names, vocabulary, userWords(), triageWords]
+  const hash = createHash('sha256').update(
+    parts.map((p) => (Array.isArray(p) ? p.join('\u0001') : p)).join('\u0000'),
+  )
   for (const i of intents) hash.update(`\u0002${i.id}\u0003${i.examples.join('\u0001')}`)
   return hash.digest('base64url')
 }
@@ -60,7 +81,11 @@ function restore(pack: LanguagePack, key: string, corrector: Corrector): Trainin
   const stored = pack.trainings?.load(key)
   if (!stored) return undefined
   try {
-    return { corrector, classifier: IntentClassifier.fromState(stored.classifier), words: stored.words.map(String) }
+    return {
+      corrector,
+      classifier: IntentClassifier.fromState(stored.classifier),
+      words: stored.words.map(String),
+    }
   } catch {
     return undefined
   }
@@ -116,7 +141,10 @@ export class NluPipeline {
 
   readonly language: LanguageSpec
 
-  constructor(readonly kb: KnowledgeBase, pack: LanguagePack) {
+  constructor(
+    readonly kb: KnowledgeBase,
+    pack: LanguagePack,
+  ) {
     const { spec: language, resources } = pack
     this.language = language
     this.entities = new EntityExtractor(kb, resources.timeWords)
@@ -131,17 +159,23 @@ export class NluPipeline {
     const reused = trainings.get(key)
     // A spaced language's spelling is corrected towards every word its data uses; Chinese typos are
     // mostly same-sound characters, corrected towards the knowledge's names by pinyin.
-    const corrector = reused?.corrector ?? (spaced
-      ? new SpellingCorrector({
-        targets: [...vocabulary, ...ruleWords(resources), ...triageWords],
-        known: [...kb.intents.flatMap((i) => i.examples), ...resources.stopwords],
-        ...(pack.dictionary ? { dictionary: pack.dictionary() } : {}),
-      })
-      : new HomophoneCorrector(vocabulary))
+    const corrector =
+      reused?.corrector ??
+      (spaced
+        ? new SpellingCorrector({
+            targets: [...vocabulary, ...ruleWords(resources), ...triageWords],
+            known: [...kb.intents.flatMap((i) => i.examples), ...resources.stopwords],
+            ...(pack.dictionary ? { dictionary: pack.dictionary() } : {}),
+          })
+        : new HomophoneCorrector(vocabulary))
     this.normalise = createNormaliser(resources.typos, corrector)
     this.followUpPattern = new RegExp(language.dialogue.followUp, 'u')
     this.fillers = new RegExp(language.dialogue.fillers, 'gu')
-    this.safety = new SafetyDetector({ emergency: resources.emergency, selfHarm: resources.selfHarm, negation: resources.negation })
+    this.safety = new SafetyDetector({
+      emergency: resources.emergency,
+      selfHarm: resources.selfHarm,
+      negation: resources.negation,
+    })
     this.human = new HumanRequestDetector(resources.humanRequest, this.safety.negation)
     this.complaint = new ComplaintDetector(resources.complaint, this.safety.negation)
     this.medicalDetector = new MedicalAdviceDetector(resources.medical, this.safety.negation)
@@ -150,14 +184,29 @@ export class NluPipeline {
     const training = reused ?? loaded ?? this.train(kb, corrector, pack, key)
     this.training = reused ? 'reused' : loaded ? 'loaded' : 'trained'
     remember(key, training)
-    this.known = new Set([...vocabulary, ...resources.genericNouns, ...Object.values(resources.timeWords).flat(), ...training.words])
+    this.known = new Set([
+      ...vocabulary,
+      ...resources.genericNouns,
+      ...Object.values(resources.timeWords).flat(),
+      ...training.words,
+    ])
     this.classifier = training.classifier
   }
 
   private train(kb: KnowledgeBase, corrector: Corrector, pack: LanguagePack, key: string): Training {
-    const normalised = kb.intents.map((intent) => ({ intent: intent.id, texts: intent.examples.map((ex) => this.normalise(ex)) }))
-    const data = normalised.flatMap(({ intent, texts }) => texts.map((text) => ({ intent, features: extractFeatures(text, this.entities.extract(text).mentions, this.scheme).features })))
-    const words = this.scheme.spaced ? normalised.flatMap(({ texts }) => texts.flatMap((t) => t.split(/[^\p{L}']+/u))) : []
+    const normalised = kb.intents.map((intent) => ({
+      intent: intent.id,
+      texts: intent.examples.map((ex) => this.normalise(ex)),
+    }))
+    const data = normalised.flatMap(({ intent, texts }) =>
+      texts.map((text) => ({
+        intent,
+        features: extractFeatures(text, this.entities.extract(text).mentions, this.scheme).features,
+      })),
+    )
+    const words = this.scheme.spaced
+      ? normalised.flatMap(({ texts }) => texts.flatMap((t) => t.split(/[^\p{L}']+/u)))
+      : []
     const classifier = new IntentClassifier(data)
     pack.trainings?.save(key, { classifier: classifier.state(), words })
     return { corrector, classifier, words }
@@ -169,7 +218,11 @@ export class NluPipeline {
    */
   analyse(text: string): Analysis {
     const hit = this.cache.get(text)
-    if (hit) { this.cache.delete(text); this.cache.set(text, hit); return hit }
+    if (hit) {
+      this.cache.delete(text)
+      this.cache.set(text, hit)
+      return hit
+    }
     const analysis = this.analyseUncached(text)
     this.cache.set(text, analysis)
     if (this.cache.size > ANALYSIS_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!)
@@ -189,7 +242,11 @@ export class NluPipeline {
     // unmasked text; a spaced language's names are whole words, and its rules expect them masked.
     const medical = this.medicalDetector.detect(masked, this.scheme.spaced ? masked : normalised)
     return {
-      normalised, tokens, entities, sentiment, routing: this.medicalDetector.isRouting(masked),
+      normalised,
+      tokens,
+      entities,
+      sentiment,
+      routing: this.medicalDetector.isRouting(masked),
       followUp: this.followUpPattern.test(normalised),
       remainder: maskMentions(normalised, entities.mentions, '').replace(this.fillers, ''),
       short: [...normalised].length <= this.language.dialogue.shortFollowUp,
@@ -199,20 +256,40 @@ export class NluPipeline {
       ...(medical ? { medical } : {}),
       ranked: this.classifier.classify(features),
       nearest: (intent: string) => this.classifier.nearest(features, intent),
-      unknownNouns: () => this.scheme.tokenizer.nouns(masked.replace(/□/g, ' ')).filter((w) => [...w].length >= 2 && !this.known.has(w) && !this.stopwords.has(w)),
+      unknownNouns: () =>
+        this.scheme.tokenizer
+          .nouns(masked.replace(/□/g, ' '))
+          .filter((w) => [...w].length >= 2 && !this.known.has(w) && !this.stopwords.has(w)),
     }
   }
 
   /** The symptom a message mentions, for the department hint; kept with the (cached) analysis. */
   symptomOf(analysis: Analysis): string | undefined {
-    if (!this.symptoms.has(analysis)) this.symptoms.set(analysis, analysis.medical?.symptom ?? this.medicalDetector.symptom(maskMentions(analysis.normalised, analysis.entities.mentions)))
+    if (!this.symptoms.has(analysis)) {
+      this.symptoms.set(
+        analysis,
+        analysis.medical?.symptom ??
+          this.medicalDetector.symptom(maskMentions(analysis.normalised, analysis.entities.mentions)),
+      )
+    }
     return this.symptoms.get(analysis)
   }
 }
 
 /** Words of the safety and routing rules, so a misspelt "unconcious" is corrected to a word they know. */
 function ruleWords(r: NluResources): string[] {
-  const sets = [r.selfHarm, r.humanRequest, r.complaint.triggers, ...Object.values(r.emergency.categories), ...Object.values(r.complaint.categories),
-    ...Object.values(r.medical.questionPatterns ?? {}), r.medical.symptoms, r.medical.symptomQuestionCues]
-  return sets.flatMap((set) => [...(set?.terms ?? []).map(String), ...(set?.patterns ?? []).flatMap((p) => p.replace(/\\[a-z]/gi, ' ').match(/[a-z]{5,}/g) ?? [])])
+  const sets = [
+    r.selfHarm,
+    r.humanRequest,
+    r.complaint.triggers,
+    ...Object.values(r.emergency.categories),
+    ...Object.values(r.complaint.categories),
+    ...Object.values(r.medical.questionPatterns ?? {}),
+    r.medical.symptoms,
+    r.medical.symptomQuestionCues,
+  ]
+  return sets.flatMap((set) => [
+    ...(set?.terms ?? []).map(String),
+    ...(set?.patterns ?? []).flatMap((p) => p.replace(/\\[a-z]/gi, ' ').match(/[a-z]{5,}/g) ?? []),
+  ])
 }

@@ -26,7 +26,7 @@ export interface NluResources {
 
 export function loadNluResources(intentsDir: string, lang = 'zh'): NluResources {
   const file = (...p: string[]) => path.join(intentsDir, lang, ...p)
-  const optional = <T>(f: string, dflt: T): T => (existsSync(f) ? readYaml<T>(f) ?? dflt : dflt)
+  const optional = <T>(f: string, dflt: T): T => (existsSync(f) ? (readYaml<T>(f) ?? dflt) : dflt)
   return {
     emergency: readYaml(file('detectors', 'emergency.yaml')),
     selfHarm: readYaml(file('detectors', 'self_harm.yaml')),
@@ -35,11 +35,14 @@ export function loadNluResources(intentsDir: string, lang = 'zh'): NluResources 
     complaint: readYaml(file('detectors', 'complaint.yaml')),
     medical: readYaml(file('detectors', 'medical_advice.yaml')),
     sentiment: readYaml(file('lexicons', 'sentiment.yaml')),
-    typos: optional<{ corrections?: Record<string, string> }>(file('lexicons', 'typos.yaml'), {}).corrections ?? {},
+    typos:
+      optional<{ corrections?: Record<string, string> }>(file('lexicons', 'typos.yaml'), {}).corrections ??
+      {},
     timeWords: optional(file('lexicons', 'time-words.yaml'), {}),
     stopwords: optional<{ words?: string[] }>(file('lexicons', 'stopwords.yaml'), {}).words ?? [],
     domainWords: optional<{ words?: string[] }>(file('lexicons', 'domain-words.yaml'), {}).words ?? [],
-    genericNouns: optional<{ genericNouns?: string[] }>(file('lexicons', 'domain-words.yaml'), {}).genericNouns ?? [],
+    genericNouns:
+      optional<{ genericNouns?: string[] }>(file('lexicons', 'domain-words.yaml'), {}).genericNouns ?? [],
   }
 }
 
@@ -57,16 +60,23 @@ export interface LanguagePack {
   readonly trainings?: TrainingStore
 }
 
-export async function loadLanguagePacks(intentsDir: string, options: { trainingDir?: string } = {}): Promise<Map<string, LanguagePack>> {
+export async function loadLanguagePacks(
+  intentsDir: string,
+  options: { trainingDir?: string } = {},
+): Promise<Map<string, LanguagePack>> {
   const trainings = options.trainingDir ? new TrainingStore(options.trainingDir) : undefined
   const packs = new Map<string, LanguagePack>()
   for (const code of availableLanguages(intentsDir)) {
     const spec = loadLanguageSpec(intentsDir, code)
-    const words = spec.dictionary ? await dictionaryFile(spec.dictionary, path.join(intentsDir, code)) : undefined
+    const words = spec.dictionary
+      ? await dictionaryFile(spec.dictionary, path.join(intentsDir, code))
+      : undefined
     let resources: NluResources | undefined
     packs.set(code, {
       spec,
-      get resources() { return (resources ??= loadNluResources(intentsDir, code)) },
+      get resources() {
+        return (resources ??= loadNluResources(intentsDir, code))
+      },
       ...(words ? { dictionary: () => readDictionary(words), dictionaryId: dictionaryId(words) } : {}),
       ...(trainings ? { trainings } : {}),
     })
@@ -77,7 +87,7 @@ export async function loadLanguagePacks(intentsDir: string, options: { trainingD
 /** The word list's file: an npm package's default export (word-list), or a file under intents/<code>/. */
 async function dictionaryFile(name: string, languageDir: string): Promise<string> {
   if (name.startsWith('.') || name.startsWith('/')) return path.resolve(languageDir, name)
-  return String((await import(name) as { default: unknown }).default)
+  return String(((await import(name)) as { default: unknown }).default)
 }
 
 /** A word list file as it is now: an edit changes its modification time even if not its size. */
@@ -92,7 +102,12 @@ const dictionaries = new Map<string, ReadonlySet<string>>()
 function readDictionary(file: string): ReadonlySet<string> {
   let words = dictionaries.get(file)
   if (!words) {
-    words = new Set(readFileSync(file, 'utf8').split('\n').map((w) => w.trim().toLowerCase()).filter(Boolean))
+    words = new Set(
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .map((w) => w.trim().toLowerCase())
+        .filter(Boolean),
+    )
     dictionaries.set(file, words)
   }
   return words

@@ -58,5 +58,8 @@ const NOUN = /^(n|ns|nt|nz|ng)$/
 /** The nouns of a text (jieba's part-of-speech tags), for telling what a question is about. */
 export function nouns(text: string): string[] {
   loadJieba()
-  return nodejieba.tag(text).filter((t) => NOUN.test(t.tag)).map((t) => t.word)
+  return nodejieba
+    .tag(text)
+    .filter((t) => NOUN.test(t.tag))
+    .map((t) => t.word)
 }

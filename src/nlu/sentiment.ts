@@ -26,8 +26,12 @@ export class SentimentAnalyser {
   private readonly window: number
 
   constructor(lex: SentimentLexicon) {
-    for (const [w, s] of Object.entries(lex.positive ?? {})) this.words.set(normaliseName(w), Math.abs(Number(s)))
-    for (const [w, s] of Object.entries(lex.negative ?? {})) this.words.set(normaliseName(w), -Math.abs(Number(s)))
+    for (const [w, s] of Object.entries(lex.positive ?? {})) {
+      this.words.set(normaliseName(w), Math.abs(Number(s)))
+    }
+    for (const [w, s] of Object.entries(lex.negative ?? {})) {
+      this.words.set(normaliseName(w), -Math.abs(Number(s)))
+    }
     this.lexicon = new TermIndex(this.words.keys())
     this.window = lex.window ?? 4
     this.negators = [...(lex.negators ?? [])].sort((a, b) => b.length - a.length)

@@ -2,7 +2,10 @@ import { DamerauLevenshteinDistance } from 'natural/lib/natural/distance/levensh
 import type { Corrector } from './normalise.js'
 
 const WORD = /[a-z]+/g
-/** Without a dictionary, shorter words are left alone: at one edit from "test", "fest", "text" and "best" are all words. */
+/**
+ * Without a dictionary, shorter words are left alone: at one edit from "test", "fest", "text" and
+ * "best" are all words.
+ */
 const MIN_LENGTH = 5
 /** With one, a short non-word ("opne", "flor") is a typo; at four letters, one edit is still specific. */
 const MIN_LENGTH_WITH_DICTIONARY = 4
@@ -42,20 +45,29 @@ export class SpellingCorrector implements Corrector {
     for (const w of targetWords) this.keep.add(w)
     for (const w of dataWords) {
       // A data word that is not a dictionary word and occurs once is more likely a typo than a term.
-      if (!dictionary || dictionary.has(w) || this.count.get(w)! > 1) { this.keep.add(w); if (dictionary) candidates.add(w) }
+      if (!dictionary || dictionary.has(w) || this.count.get(w)! > 1) {
+        this.keep.add(w)
+        if (dictionary) candidates.add(w)
+      }
     }
     this.minLength = dictionary ? MIN_LENGTH_WITH_DICTIONARY : MIN_LENGTH
     for (const w of candidates) {
       if (w.length < this.minLength - 1) continue
-      for (const key of new Set([w, ...oneDeleted(w)])) this.deletes.set(key, [...(this.deletes.get(key) ?? []), w])
+      for (const key of new Set([w, ...oneDeleted(w)])) {
+        this.deletes.set(key, [...(this.deletes.get(key) ?? []), w])
+      }
     }
     this.dictionary = dictionary
   }
 
-  has(word: string): boolean { return this.keep.has(word) }
+  has(word: string): boolean {
+    return this.keep.has(word)
+  }
 
   correct(text: string): string {
-    return text.replace(WORD, (w) => (w.length < this.minLength || this.keep.has(w) || this.dictionary?.has(w) ? w : this.best(w) ?? w))
+    return text.replace(WORD, (w) =>
+      w.length < this.minLength || this.keep.has(w) || this.dictionary?.has(w) ? w : (this.best(w) ?? w),
+    )
   }
 
   private best(word: string): string | undefined {
@@ -66,7 +78,9 @@ export class SpellingCorrector implements Corrector {
         const distance = DamerauLevenshteinDistance(word, candidate, { restricted: true })
         if (distance > limit) continue
         const count = this.count.get(candidate)!
-        if (!best || distance < best.distance || (distance === best.distance && count > best.count)) best = { word: candidate, distance, count }
+        if (!best || distance < best.distance || (distance === best.distance && count > best.count)) {
+          best = { word: candidate, distance, count }
+        }
       }
     }
     return best?.word

@@ -9,11 +9,15 @@ export interface TermMatch {
 
 // Keyed by UTF-16 code unit: a number hashes at once, while text[i] of a Chinese character is a new
 // string to allocate and hash, for every character of every message in every detector.
-interface TrieNode { next: Map<number, TrieNode>; term?: string }
+interface TrieNode {
+  next: Map<number, TrieNode>
+  term?: string
+}
 
 /** a-z and 0-9, by code unit: this runs for every character of a message. */
 const isWordCode = (c: number) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57)
-const isWordChar = (text: string, at: number) => at >= 0 && at < text.length && isWordCode(text.charCodeAt(at))
+const isWordChar = (text: string, at: number) =>
+  at >= 0 && at < text.length && isWordCode(text.charCodeAt(at))
 
 /**
  * Finds dictionary terms in a text, leftmost and longest first, in one walk of a character trie.
@@ -26,14 +30,20 @@ export class TermIndex {
   private readonly root: TrieNode = { next: new Map() }
   readonly size: number
 
-  constructor(terms: Iterable<string>, private readonly options: { plural?: boolean } = {}) {
+  constructor(
+    terms: Iterable<string>,
+    private readonly options: { plural?: boolean } = {},
+  ) {
     const unique = new Set([...terms].filter(Boolean))
     for (const term of unique) {
       let node = this.root
       for (let k = 0; k < term.length; k++) {
         const unit = term.charCodeAt(k)
         let child = node.next.get(unit)
-        if (!child) { child = { next: new Map() }; node.next.set(unit, child) }
+        if (!child) {
+          child = { next: new Map() }
+          node.next.set(unit, child)
+        }
         node = child
       }
       node.term = term
@@ -46,7 +56,10 @@ export class TermIndex {
     let i = 0
     while (i < text.length) {
       const found = this.longestAt(text, i)
-      if (found) { out.push(found); i = found.end } else i++
+      if (found) {
+        out.push(found)
+        i = found.end
+      } else i++
     }
     return out
   }
@@ -60,7 +73,10 @@ export class TermIndex {
   replace(text: string, by: (match: TermMatch) => string): string {
     let out = ''
     let at = 0
-    for (const m of this.matches(text)) { out += text.slice(at, m.start) + by(m); at = m.end }
+    for (const m of this.matches(text)) {
+      out += text.slice(at, m.start) + by(m)
+      at = m.end
+    }
     return out + text.slice(at)
   }
 
@@ -71,7 +87,7 @@ export class TermIndex {
     // Every term starting here starts with text[start]: inside a Latin word, none may match.
     if (isWordChar(text, start) && isWordChar(text, start - 1)) return undefined
     let best: TermMatch | undefined
-    for (let i = start; node; ) {
+    for (let i = start; node;) {
       if (node.term) {
         const end = this.endOf(text, node.term, i + 1)
         if (end >= 0) best = { term: node.term, text: text.slice(start, end), start, end }

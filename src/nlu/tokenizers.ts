@@ -30,13 +30,18 @@ const TOKEN = /\p{Script=Han}+|[\p{L}\p{N}]+(?:'[\p{L}]+)*/gu
  * "opening" and "open" are one feature. Chinese names in them ("where is 心内科") still go to jieba.
  */
 export function wordTokenizer(stopwords: Set<string>, known: () => Set<string>): Tokenizer {
-  const split = (text: string) => execAll(TOKEN, text).flatMap((m) => (HAN_RUN.test(m[0]) ? segment(m[0]) : [m[0]]))
+  const split = (text: string) =>
+    execAll(TOKEN, text).flatMap((m) => (HAN_RUN.test(m[0]) ? segment(m[0]) : [m[0]]))
   return {
     // Stopwords go as typed, before stemming turns "pls" into "pl".
-    words: (text) => split(text).filter((w) => !stopwords.has(w)).map((w) => (HAN_RUN.test(w) ? w : stemLatin(w.replace(/'/g, '')))),
+    words: (text) =>
+      split(text)
+        .filter((w) => !stopwords.has(w))
+        .map((w) => (HAN_RUN.test(w) ? w : stemLatin(w.replace(/'/g, '')))),
     // Without a tagger, a noun is a longer word that is neither a stopword nor any word the language
     // data knows: "cafeteria" in "when does the cafeteria open".
-    nouns: (text) => split(text).filter((w) => !HAN_RUN.test(w) && w.length >= 4 && !stopwords.has(w) && !known().has(w)),
+    nouns: (text) =>
+      split(text).filter((w) => !HAN_RUN.test(w) && w.length >= 4 && !stopwords.has(w) && !known().has(w)),
     addWords: addUserWords,
   }
 }

@@ -1,12 +1,24 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ClassifierState } from './classifier.js'
 
 /** What a language's training produced, as plain data. */
-export interface StoredTraining { classifier: ClassifierState; words: string[] }
+export interface StoredTraining {
+  classifier: ClassifierState
+  words: string[]
+}
 
 /** Trainings kept on disk: the live version's languages, a draft's, and a few before them. */
 const KEPT = 12
@@ -30,7 +42,12 @@ export class TrainingStore {
     }
     // Used now: pruning keeps the trainings used last, the live version's among them (a read-only
     // disk just keeps the old time).
-    try { const now = new Date(); utimesSync(this.file(key), now, now) } catch { /* read-only */ }
+    try {
+      const now = new Date()
+      utimesSync(this.file(key), now, now)
+    } catch {
+      /* read-only */
+    }
     return training
   }
 
@@ -71,7 +88,9 @@ export function codeFingerprint(): string {
   const hash = createHash('sha256')
   const here = path.dirname(fileURLToPath(import.meta.url))
   const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       const p = path.join(dir, entry.name)
       if (entry.isDirectory()) walk(p)
       else if (/\.[jt]s$/.test(entry.name)) hash.update(entry.name).update(readFileSync(p))
@@ -79,7 +98,9 @@ export function codeFingerprint(): string {
   }
   walk(here)
   // The segmenter, the readings and script conversion of Chinese, and English stemming and spelling.
-  for (const pkg of ['nodejieba', 'pinyin-pro', 'opencc-js', 'natural', 'word-list']) hash.update(`${pkg}@${packageVersion(pkg)}`)
+  for (const pkg of ['nodejieba', 'pinyin-pro', 'opencc-js', 'natural', 'word-list']) {
+    hash.update(`${pkg}@${packageVersion(pkg)}`)
+  }
   code = hash.digest('base64url')
   return code
 }
@@ -89,9 +110,14 @@ function packageVersion(name: string): string {
   let dir = path.dirname(createRequire(import.meta.url).resolve(name))
   for (;;) {
     try {
-      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string }
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+        name?: string
+        version?: string
+      }
       if (pkg.name === name) return pkg.version ?? ''
-    } catch { /* not this folder */ }
+    } catch {
+      /* not this folder */
+    }
     const up = path.dirname(dir)
     if (up === dir) return ''
     dir = up

@@ -4,7 +4,12 @@ import type { Config } from '../config.js'
 import { Bot } from '../dialogue/bot.js'
 import { createBrain, type BotBrain } from '../dialogue/brain.js'
 import { loadServiceLevels, nextShift, type ServiceLevels } from '../handoff/service-levels.js'
-import { buildKnowledgeBase, readKnowledgeSource, withShippedDefaults, type KnowledgeSource } from '../knowledge-base/load.js'
+import {
+  buildKnowledgeBase,
+  readKnowledgeSource,
+  withShippedDefaults,
+  type KnowledgeSource,
+} from '../knowledge-base/load.js'
 import { KB_TOPIC, KnowledgeService } from '../knowledge-base/publishing.js'
 import type { LanguageSpec } from '../nlu/language.js'
 import { loadLanguagePacks } from '../nlu/resources.js'
@@ -12,68 +17,123 @@ import { loadLanguagePacks } from '../nlu/resources.js'
 const WARM_AFTER_LISTEN_MS = 1000
 
 declare module 'fastify' {
-  interface FastifyInstance { languages: LanguageSpec[]; brain: () => BotBrain; bot: Bot; serviceLevels: ServiceLevels; knowledge: KnowledgeService; knowledgeVersion: () => number }
+  interface FastifyInstance {
+    languages: LanguageSpec[]
+    brain: () => BotBrain
+    bot: Bot
+    serviceLevels: ServiceLevels
+    knowledge: KnowledgeService
+    knowledgeVersion: () => number
+  }
 }
 
 /**
  * Loads the knowledge (the latest published version, else knowledge/ and intents/), trains the
  * classifier, and exposes the bot every channel uses. A publish replaces `live` in one assignment.
  */
-export default fp<{ config: Config }>(async (app, { config }) => {
-  const started = performance.now()
-  // Trainings are kept in DATA_DIR: a restart on the same knowledge loads them instead of training.
-  const packs = await loadLanguagePacks(config.intentsDir, { trainingDir: path.join(config.dataDir, 'trainings') })
-  const published = await app.stores.knowledge.latest()
-  const shipped = readKnowledgeSource(config.knowledgeDir, config.intentsDir)
-  const source: KnowledgeSource = published?.source ?? shipped
-  let live = { brain: createBrain(buildKnowledgeBase(withShippedDefaults(source, shipped)), packs, config.timezone), source, version: published?.version ?? 0 }
-  app.log.info({ ms: Math.round(performance.now() - started), languages: live.brain.codes, training: live.brain.nlu.training }, 'knowledge loaded')
-  // The other languages train after the service is up; a message in one of them meanwhile trains it.
-  const warm = (brain: BotBrain, version: number, codes?: string[]) => {
-    brain.warm(codes).then((languages) => {
-      for (const [code, nlu] of languages) {
-        const examples = nlu.kb.intents.reduce((n, i) => n + i.examples.length, 0)
-        app.log.info({ version, language: code, training: nlu.training, intents: nlu.kb.intents.length, examples, untranslated: nlu.kb.untranslated.length, foldAccuracy: Number(nlu.classifier.calibration.foldAccuracy.toFixed(3)) }, 'classifier trained')
+export default fp<{ config: Config }>(
+  async (app, { config }) => {
+    const started = performance.now()
+    // Trainings are kept in DATA_DIR: a restart on the same knowledge loads them instead of training.
+    const packs = await loadLanguagePacks(config.intentsDir, {
+      trainingDir: path.join(config.dataDir, 'trainings'),
+    })
+    const published = await app.stores.knowledge.latest()
+    const shipped = readKnowledgeSource(config.knowledgeDir, config.intentsDir)
+    const source: KnowledgeSource = published?.source ?? shipped
+    let live = {
+      brain: createBrain(buildKnowledgeBase(withShippedDefaults(source, shipped)), packs, config.timezone),
+      source,
+      version: published?.version ?? 0,
+    }
+    app.log.info(
+      {
+        ms: Math.round(performance.now() - started),
+        languages: live.brain.codes,
+        training: live.brain.nlu.training,
+      },
+      'knowledge loaded',
+    )
+    // The other languages train after the service is up; a message in one of them meanwhile trains it.
+    const warm = (brain: BotBrain, version: number, codes?: string[]) => {
+      brain.warm(codes).then(
+        (languages) => {
+          for (const [code, nlu] of languages) {
+            const examples = nlu.kb.intents.reduce((n, i) => n + i.examples.length, 0)
+            app.log.info(
+              {
+                version,
+                language: code,
+                training: nlu.training,
+                intents: nlu.kb.intents.length,
+                examples,
+                untranslated: nlu.kb.untranslated.length,
+                foldAccuracy: Number(nlu.classifier.calibration.foldAccuracy.toFixed(3)),
+              },
+              'classifier trained',
+            )
+          }
+        },
+        (err) => app.log.error({ err, version }, 'could not train a language'),
+      )
+    }
+    // A second after listening: the first health checks and messages are answered at once instead of
+    // waiting behind ~0.7 s of training (a message in another language meanwhile trains it on the spot).
+    let warming: NodeJS.Timeout | undefined
+    app.addHook('onListen', async () => {
+      warming = setTimeout(() => warm(live.brain, live.version), WARM_AFTER_LISTEN_MS).unref()
+    })
+    app.addHook('onClose', async () => clearTimeout(warming))
+    app.decorate('brain', () => live.brain)
+    // The languages the bot speaks: data in intents/ and a knowledge locale (the widget offers these).
+    app.decorate(
+      'languages',
+      live.brain.codes.map((code) => packs.get(code)!.spec),
+    )
+    app.decorate('knowledgeVersion', () => live.version)
+
+    const knowledge = new KnowledgeService(
+      app.stores,
+      packs,
+      config.timezone,
+      shipped,
+      {
+        get: () => live,
+        swap: (brain, src, version) => {
+          // The languages in use are trained again (mostly reused: the examples rarely change); the others
+          // stay untrained until a message in them comes.
+          const inUse = live.brain.trained()
+          live = { brain, source: src, version }
+          app.log.info({ version }, 'knowledge version live')
+          warm(brain, version, inUse)
+        },
+      },
+      app.clock,
+    )
+    app.decorate('knowledge', knowledge)
+    const off = await app.stores.events.subscribe(KB_TOPIC, (event) => {
+      const version = (event as { version?: number }).version
+      if (version) {
+        knowledge
+          .follow(version)
+          .catch((err) => app.log.error({ err, version }, 'could not load a published version'))
       }
-    }, (err) => app.log.error({ err, version }, 'could not train a language'))
-  }
-  // A second after listening: the first health checks and messages are answered at once instead of
-  // waiting behind ~0.7 s of training (a message in another language meanwhile trains it on the spot).
-  let warming: NodeJS.Timeout | undefined
-  app.addHook('onListen', async () => { warming = setTimeout(() => warm(live.brain, live.version), WARM_AFTER_LISTEN_MS).unref() })
-  app.addHook('onClose', async () => clearTimeout(warming))
-  app.decorate('brain', () => live.brain)
-  // The languages the bot speaks: data in intents/ and a knowledge locale (the widget offers these).
-  app.decorate('languages', live.brain.codes.map((code) => packs.get(code)!.spec))
-  app.decorate('knowledgeVersion', () => live.version)
+    })
+    app.addHook('onClose', async () => {
+      await off().catch(() => undefined)
+    })
 
-  const knowledge = new KnowledgeService(app.stores, packs, config.timezone, shipped, {
-    get: () => live,
-    swap: (brain, src, version) => {
-      // The languages in use are trained again (mostly reused: the examples rarely change); the others
-      // stay untrained until a message in them comes.
-      const inUse = live.brain.trained()
-      live = { brain, source: src, version }
-      app.log.info({ version }, 'knowledge version live')
-      warm(brain, version, inUse)
-    },
-  }, app.clock)
-  app.decorate('knowledge', knowledge)
-  const off = await app.stores.events.subscribe(KB_TOPIC, (event) => {
-    const version = (event as { version?: number }).version
-    if (version) knowledge.follow(version).catch((err) => app.log.error({ err, version }, 'could not load a published version'))
-  })
-  app.addHook('onClose', async () => { await off().catch(() => undefined) })
-
-  const levels = loadServiceLevels(path.join(config.knowledgeDir, 'service-levels.yaml'))
-  app.decorate('serviceLevels', levels)
-  // Whether a person can answer now; if not, when the next shift starts (told to the patient).
-  const availability = async (now: Date) => {
-    // Unknown while storage is down: the patient is not told that nobody is on duty.
-    const presence = await app.stores.agents.presence().catch(() => undefined)
-    if (!presence) return { online: true }
-    if (Object.values(presence).some((p) => p.presence === 'online')) return { online: true }
-    return { online: false, opensAt: nextShift(levels, now, config.timezone) }
-  }
-  app.decorate('bot', new Bot(() => live.brain, app.stores, config.nlu, availability, levels, app.clock))
-}, { name: 'brain', dependencies: ['stores'] })
+    const levels = loadServiceLevels(path.join(config.knowledgeDir, 'service-levels.yaml'))
+    app.decorate('serviceLevels', levels)
+    // Whether a person can answer now; if not, when the next shift starts (told to the patient).
+    const availability = async (now: Date) => {
+      // Unknown while storage is down: the patient is not told that nobody is on duty.
+      const presence = await app.stores.agents.presence().catch(() => undefined)
+      if (!presence) return { online: true }
+      if (Object.values(presence).some((p) => p.presence === 'online')) return { online: true }
+      return { online: false, opensAt: nextShift(levels, now, config.timezone) }
+    }
+    app.decorate('bot', new Bot(() => live.brain, app.stores, config.nlu, availability, levels, app.clock))
+  },
+  { name: 'brain', dependencies: ['stores'] },
+)

@@ -6,34 +6,62 @@ import { HandoffService } from '../handoff/service.js'
 import { readYaml } from '../knowledge-base/load.js'
 import type { LocaleSource } from '../knowledge-base/locale.js'
 
-export interface CannedReply { id: string; label: string; text: string; lang: string }
+export interface CannedReply {
+  id: string
+  label: string
+  text: string
+  lang: string
+}
 
 declare module 'fastify' {
-  interface FastifyInstance { handoff: HandoffService; cannedReplies: () => CannedReply[] }
+  interface FastifyInstance {
+    handoff: HandoffService
+    cannedReplies: () => CannedReply[]
+  }
 }
 
 /** The human side of a handoff: the agents' service, the hospital's clocks and canned replies. */
-export default fp<{ config: Config }>(async (app, { config }) => {
-  // Read from the live knowledge each time, so a published wording change applies at once.
-  // In the patient's language: the ticket remembers it.
-  const messages = (lang?: string) => {
-    const { composer } = app.brain().language(lang)
-    const rate = composer.text('handoff', 'askRating')
-    return { handBack: composer.join(composer.text('handoff', 'handBack'), rate), closed: composer.join(composer.text('handoff', 'closed'), rate) }
-  }
-  app.decorate('handoff', new HandoffService(app.stores, app.serviceLevels, messages, app.clock))
-  const canned = readYaml<{ replies: Array<{ id: string; label: string; text: string }> }>(path.join(config.knowledgeDir, 'canned-replies.yaml'))
-  // Each language's canned replies, so an agent answers an English-speaking patient in English.
-  const localCanned = app.brain().codes.slice(1).map((code) => {
-    const file = path.join(config.knowledgeDir, 'locales', `${code}.yaml`)
-    return { code, replies: existsSync(file) ? readYaml<LocaleSource>(file).canned ?? {} : {} }
-  })
-  app.decorate('cannedReplies', () => {
-    const brain = app.brain()
-    const base = canned.replies.map((r) => ({ ...r, text: brain.composer.render(r.text), lang: brain.composer.language }))
-    const local = localCanned.flatMap(({ code, replies }) => Object.entries(replies).map(([id, r]) => ({
-      id, label: r.label ?? id, text: brain.language(code).composer.render(r.text), lang: code,
-    })))
-    return [...base, ...local]
-  })
-}, { name: 'handoff', dependencies: ['stores', 'brain'] })
+export default fp<{ config: Config }>(
+  async (app, { config }) => {
+    // Read from the live knowledge each time, so a published wording change applies at once.
+    // In the patient's language: the ticket remembers it.
+    const messages = (lang?: string) => {
+      const { composer } = app.brain().language(lang)
+      const rate = composer.text('handoff', 'askRating')
+      return {
+        handBack: composer.join(composer.text('handoff', 'handBack'), rate),
+        closed: composer.join(composer.text('handoff', 'closed'), rate),
+      }
+    }
+    app.decorate('handoff', new HandoffService(app.stores, app.serviceLevels, messages, app.clock))
+    const canned = readYaml<{ replies: Array<{ id: string; label: string; text: string }> }>(
+      path.join(config.knowledgeDir, 'canned-replies.yaml'),
+    )
+    // Each language's canned replies, so an agent answers an English-speaking patient in English.
+    const localCanned = app
+      .brain()
+      .codes.slice(1)
+      .map((code) => {
+        const file = path.join(config.knowledgeDir, 'locales', `${code}.yaml`)
+        return { code, replies: existsSync(file) ? (readYaml<LocaleSource>(file).canned ?? {}) : {} }
+      })
+    app.decorate('cannedReplies', () => {
+      const brain = app.brain()
+      const base = canned.replies.map((r) => ({
+        ...r,
+        text: brain.composer.render(r.text),
+        lang: brain.composer.language,
+      }))
+      const local = localCanned.flatMap(({ code, replies }) =>
+        Object.entries(replies).map(([id, r]) => ({
+          id,
+          label: r.label ?? id,
+          text: brain.language(code).composer.render(r.text),
+          lang: code,
+        })),
+      )
+      return [...base, ...local]
+    })
+  },
+  { name: 'handoff', dependencies: ['stores', 'brain'] },
+)

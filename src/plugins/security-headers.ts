@@ -6,8 +6,16 @@ import fp from 'fastify-plugin'
  * Written out once: @fastify/helmet rebuilt them on every request, ~6% of a chat request's CPU here.
  */
 const CSP = [
-  "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:", "connect-src 'self'",
-  "font-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
 ].join('; ')
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
@@ -24,6 +32,12 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
   'x-permitted-cross-domain-policies': 'none',
 })
 
-export default fp(async (app) => {
-  app.addHook('onRequest', (_req, reply, done) => { reply.headers(SECURITY_HEADERS); done() })
-}, { name: 'security-headers' })
+export default fp(
+  async (app) => {
+    app.addHook('onRequest', (_req, reply, done) => {
+      reply.headers(SECURITY_HEADERS)
+      done()
+    })
+  },
+  { name: 'security-headers' },
+)

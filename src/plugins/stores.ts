@@ -6,20 +6,36 @@ import type { Stores } from '../storage/types.js'
 import { SessionTokens } from '../auth/session-token.js'
 
 declare module 'fastify' {
-  interface FastifyInstance { stores: Stores; sessionTokens: SessionTokens }
+  interface FastifyInstance {
+    stores: Stores
+    sessionTokens: SessionTokens
+  }
 }
 
 /** Storage chosen by config: Redis when REDIS_URL is set, else the embedded journal in DATA_DIR. */
-export default fp<{ config: Config; stores?: Stores }>(async (app, { config, stores }) => {
-  // With Redis, writes it cannot take wait in DATA_DIR until it is back (storage/outbox.ts).
-  let reported = 0
-  const redisError = (err: Error) => { if (Date.now() - reported > 10_000) { reported = Date.now(); app.log.warn({ err: err.message }, 'Redis connection error (reported every 10 s at most)') } }
-  // ioredis is loaded only when Redis is configured (~80 ms of start-up otherwise).
-  const redis = async (url: string) => (await import('../storage/redis.js')).openRedisStores(url, config.redisPrefix, redisError, app.clock)
-  const chosen = stores ?? (config.redisUrl ? withOutbox(await redis(config.redisUrl), config.dataDir, app.log) : openEmbeddedStores(config.dataDir, app.clock))
-  app.decorate('stores', chosen)
-  app.decorate('sessionTokens', new SessionTokens(config.sessionSecret ?? await chosen.secret()))
-  app.log.info({ storage: chosen.kind }, 'storage ready')
-  // Injected stores belong to the caller (tests reuse them across app restarts).
-  if (!stores) app.addHook('onClose', async () => chosen.close())
-}, { name: 'stores' })
+export default fp<{ config: Config; stores?: Stores }>(
+  async (app, { config, stores }) => {
+    // With Redis, writes it cannot take wait in DATA_DIR until it is back (storage/outbox.ts).
+    let reported = 0
+    const redisError = (err: Error) => {
+      if (Date.now() - reported > 10_000) {
+        reported = Date.now()
+        app.log.warn({ err: err.message }, 'Redis connection error (reported every 10 s at most)')
+      }
+    }
+    // ioredis is loaded only when Redis is configured (~80 ms of start-up otherwise).
+    const redis = async (url: string) =>
+      (await import('../storage/redis.js')).openRedisStores(url, config.redisPrefix, redisError, app.clock)
+    const chosen =
+      stores ??
+      (config.redisUrl
+        ? withOutbox(await redis(config.redisUrl), config.dataDir, app.log)
+        : openEmbeddedStores(config.dataDir, app.clock))
+    app.decorate('stores', chosen)
+    app.decorate('sessionTokens', new SessionTokens(config.sessionSecret ?? (await chosen.secret())))
+    app.log.info({ storage: chosen.kind }, 'storage ready')
+    // Injected stores belong to the caller (tests reuse them across app restarts).
+    if (!stores) app.addHook('onClose', async () => chosen.close())
+  },
+  { name: 'stores' },
+)

@@ -22,114 +22,260 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
   const actor = (req: { agent?: { username: string } }) => req.agent!.username
   const invalid = (err: unknown) => {
     if (!(err instanceof KnowledgeInvalidError)) return err
-    const e = new Errors.KnowledgeInvalid(`${err.problems.length} problem(s): ${err.problems.slice(0, 3).join('; ')}`) as Error & { details?: string[] }
+    const e = new Errors.KnowledgeInvalid(
+      `${err.problems.length} problem(s): ${err.problems.slice(0, 3).join('; ')}`,
+    ) as Error & { details?: string[] }
     e.details = err.problems
     return e
   }
 
-  app.get('/api/admin/knowledge', { schema: { tags, summary: 'The live version and the draft (the whole knowledge as JSON)' } }, async () => ({ version: app.knowledgeVersion(), draft: await app.knowledge.draft() }))
-  app.get('/api/admin/knowledge/versions', { schema: { tags } }, async () => ({ versions: await app.stores.knowledge.list() }))
-  app.put('/api/admin/knowledge/draft/:section', {
-    // A section is the whole list (all intents with their examples is ~150 KB); patients' 16 KB limit is not for this.
-    bodyLimit: 4 * 1024 * 1024,
-    schema: {
-      tags, summary: 'Replace one section of the draft',
-      params: Type.Object({ section: Type.Union(SECTIONS.map((s) => Type.Literal(s))) }),
-      body: Type.Object({ value: Type.Unknown() }),
+  app.get(
+    '/api/admin/knowledge',
+    { schema: { tags, summary: 'The live version and the draft (the whole knowledge as JSON)' } },
+    async () => ({ version: app.knowledgeVersion(), draft: await app.knowledge.draft() }),
+  )
+  app.get('/api/admin/knowledge/versions', { schema: { tags } }, async () => ({
+    versions: await app.stores.knowledge.list(),
+  }))
+  app.put(
+    '/api/admin/knowledge/draft/:section',
+    {
+      // A section is the whole list (all intents with their examples is ~150 KB); patients' 16 KB
+      // limit is not for this.
+      bodyLimit: 4 * 1024 * 1024,
+      schema: {
+        tags,
+        summary: 'Replace one section of the draft',
+        params: Type.Object({ section: Type.Union(SECTIONS.map((s) => Type.Literal(s))) }),
+        body: Type.Object({ value: Type.Unknown() }),
+      },
     },
-  }, async (req) => {
-    try { return await app.knowledge.edit({ [req.params.section as Section]: req.body.value }, actor(req)) } catch (err) { throw invalid(err) }
-  })
-  app.delete('/api/admin/knowledge/draft', { schema: { tags } }, async (req) => { await app.knowledge.discardDraft(actor(req)); return { ok: true } })
-  app.post('/api/admin/knowledge/draft/try', {
-    schema: { tags, summary: 'What the draft and the live bot answer to a question', body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 2000 }), now: Type.Optional(Type.String({ format: 'date-time' })), lang: Type.Optional(LanguageCode) }) },
-  }, async (req) => {
-    const now = req.body.now ? new Date(req.body.now) : app.clock()
-    const { text, lang } = req.body
-    try {
-      return { draft: previewReply(await app.knowledge.draftBrain(), text, config.nlu, now, lang), live: previewReply(app.brain(), text, config.nlu, now, lang) }
-    } catch (err) { throw invalid(err) }
-  })
-  app.get('/api/admin/knowledge/untranslated', {
-    schema: { tags, summary: 'Per language, what the live knowledge shows in Chinese because it has no translation yet (facts edited since, new answers)' },
-  }, async () => {
-    const brain = app.brain()
-    return { languages: Object.fromEntries(brain.codes.slice(1).map((code) => [code, brain.knowledge.get(code)!.untranslated])) }
-  })
-  app.get('/api/admin/knowledge/draft/accuracy', { schema: { tags, summary: 'Held-out intent accuracy of the draft and of the live version' } }, async () => app.knowledge.accuracy())
-  app.post('/api/admin/knowledge/publish', { schema: { tags, body: Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })) }) } }, async (req) => {
-    try { return await app.knowledge.publish(actor(req), req.body.note) } catch (err) { throw invalid(err) }
-  })
-  app.post('/api/admin/knowledge/rollback', { schema: { tags, body: Type.Object({ version: Type.Integer({ minimum: 1 }) }) } }, async (req) => {
-    try { return await app.knowledge.rollback(req.body.version, actor(req)) } catch (err) { throw invalid(err) }
-  })
-  app.get('/api/admin/unanswered', {
-    schema: {
-      tags, summary: 'What patients asked that the bot could not answer, grouped and counted (default: last 7 days)',
-      querystring: Type.Object({ from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) }),
-    },
-  }, async (req) => {
-    const to = req.query.to ? new Date(req.query.to) : app.clock()
-    const from = req.query.from ? new Date(req.query.from) : new Date(to.getTime() - 7 * 86_400_000)
-    return { groups: await unansweredQuestions(app.stores, { from, to }) }
-  })
-  app.post('/api/admin/unanswered/add-example', {
-    schema: {
-      tags, summary: 'One click: add a question to an intent\'s examples in the draft (a new intent when it does not exist yet)',
-      body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 300 }), intent: Type.String({ pattern: '^[a-z][a-z0-9_]{1,63}$' }), answer: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })) }),
-    },
-  }, async (req) => {
-    const draft = (await app.knowledge.draft()).source
-    const intents = draft.intents.map((i) => ({ ...i, examples: [...i.examples] }))
-    const target = intents.find((i) => i.id === req.body.intent)
-    try {
-      if (target) {
-        target.examples.push(req.body.text)
-        return await app.knowledge.edit({ intents }, actor(req))
+    async (req) => {
+      try {
+        return await app.knowledge.edit({ [req.params.section as Section]: req.body.value }, actor(req))
+      } catch (err) {
+        throw invalid(err)
       }
-      // A new FAQ: its first example and its answer, both in the draft, validated together.
-      if (!req.body.answer) throw new KnowledgeInvalidError([`intent ${req.body.intent} does not exist: give "answer" to create it as a new FAQ`])
-      intents.push({ id: req.body.intent, description: req.body.text, examples: [req.body.text] })
-      const templates = { ...draft.templates, intents: { ...draft.templates.intents, [req.body.intent]: req.body.answer } }
-      return await app.knowledge.edit({ intents, templates }, actor(req))
-    } catch (err) { throw invalid(err) }
+    },
+  )
+  app.delete('/api/admin/knowledge/draft', { schema: { tags } }, async (req) => {
+    await app.knowledge.discardDraft(actor(req))
+    return { ok: true }
   })
+  app.post(
+    '/api/admin/knowledge/draft/try',
+    {
+      schema: {
+        tags,
+        summary: 'What the draft and the live bot answer to a question',
+        body: Type.Object({
+          text: Type.String({ minLength: 1, maxLength: 2000 }),
+          now: Type.Optional(Type.String({ format: 'date-time' })),
+          lang: Type.Optional(LanguageCode),
+        }),
+      },
+    },
+    async (req) => {
+      const now = req.body.now ? new Date(req.body.now) : app.clock()
+      const { text, lang } = req.body
+      try {
+        return {
+          draft: previewReply(await app.knowledge.draftBrain(), text, config.nlu, now, lang),
+          live: previewReply(app.brain(), text, config.nlu, now, lang),
+        }
+      } catch (err) {
+        throw invalid(err)
+      }
+    },
+  )
+  app.get(
+    '/api/admin/knowledge/untranslated',
+    {
+      schema: {
+        tags,
+        summary:
+          'Per language, what the live knowledge shows in Chinese because it has no translation yet ' +
+          '(facts edited since, new answers)',
+      },
+    },
+    async () => {
+      const brain = app.brain()
+      return {
+        languages: Object.fromEntries(
+          brain.codes.slice(1).map((code) => [code, brain.knowledge.get(code)!.untranslated]),
+        ),
+      }
+    },
+  )
+  app.get(
+    '/api/admin/knowledge/draft/accuracy',
+    { schema: { tags, summary: 'Held-out intent accuracy of the draft and of the live version' } },
+    async () => app.knowledge.accuracy(),
+  )
+  app.post(
+    '/api/admin/knowledge/publish',
+    { schema: { tags, body: Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })) }) } },
+    async (req) => {
+      try {
+        return await app.knowledge.publish(actor(req), req.body.note)
+      } catch (err) {
+        throw invalid(err)
+      }
+    },
+  )
+  app.post(
+    '/api/admin/knowledge/rollback',
+    { schema: { tags, body: Type.Object({ version: Type.Integer({ minimum: 1 }) }) } },
+    async (req) => {
+      try {
+        return await app.knowledge.rollback(req.body.version, actor(req))
+      } catch (err) {
+        throw invalid(err)
+      }
+    },
+  )
+  app.get(
+    '/api/admin/unanswered',
+    {
+      schema: {
+        tags,
+        summary:
+          'What patients asked that the bot could not answer, grouped and counted (default: last 7 days)',
+        querystring: Type.Object({
+          from: Type.Optional(Type.String({ format: 'date-time' })),
+          to: Type.Optional(Type.String({ format: 'date-time' })),
+        }),
+      },
+    },
+    async (req) => {
+      const to = req.query.to ? new Date(req.query.to) : app.clock()
+      const from = req.query.from ? new Date(req.query.from) : new Date(to.getTime() - 7 * 86_400_000)
+      return { groups: await unansweredQuestions(app.stores, { from, to }) }
+    },
+  )
+  app.post(
+    '/api/admin/unanswered/add-example',
+    {
+      schema: {
+        tags,
+        summary:
+          "One click: add a question to an intent's examples in the draft (a new intent when it does not exist yet)",
+        body: Type.Object({
+          text: Type.String({ minLength: 1, maxLength: 300 }),
+          intent: Type.String({ pattern: '^[a-z][a-z0-9_]{1,63}$' }),
+          answer: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+        }),
+      },
+    },
+    async (req) => {
+      const draft = (await app.knowledge.draft()).source
+      const intents = draft.intents.map((i) => ({ ...i, examples: [...i.examples] }))
+      const target = intents.find((i) => i.id === req.body.intent)
+      try {
+        if (target) {
+          target.examples.push(req.body.text)
+          return await app.knowledge.edit({ intents }, actor(req))
+        }
+        // A new FAQ: its first example and its answer, both in the draft, validated together.
+        if (!req.body.answer) {
+          throw new KnowledgeInvalidError([
+            `intent ${req.body.intent} does not exist: give "answer" to create it as a new FAQ`,
+          ])
+        }
+        intents.push({ id: req.body.intent, description: req.body.text, examples: [req.body.text] })
+        const templates = {
+          ...draft.templates,
+          intents: { ...draft.templates.intents, [req.body.intent]: req.body.answer },
+        }
+        return await app.knowledge.edit({ intents, templates }, actor(req))
+      } catch (err) {
+        throw invalid(err)
+      }
+    },
+  )
   // The same YAML files as knowledge/ and intents/zh/, as one JSON bundle {files: {path: text}}:
   // `node dist/scripts/knowledge-files.js` writes them to folders for git.
-  app.get('/api/admin/knowledge/export', { schema: { tags, summary: 'The draft (or a version) as the YAML files of knowledge/ and intents/', querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }) } }, async (req) => {
-    const source = req.query.version ? (await app.stores.knowledge.get(req.query.version))?.source : (await app.knowledge.draft()).source
-    if (!source) throw new Errors.NotFound(`version ${req.query.version} does not exist`)
-    return { files: filesFromSource(source) }
-  })
-  app.post('/api/admin/knowledge/import', {
-    bodyLimit: 8 * 1024 * 1024,
-    schema: { tags, summary: 'Replace the draft with YAML files in the export format', body: Type.Object({ files: Type.Record(Type.String(), Type.String()) }) },
-  }, async (req) => {
-    try {
-      const source = sourceFromFiles(req.body.files)
-      return await app.knowledge.edit({ ...source }, actor(req))
-    } catch (err) {
-      if (err instanceof KnowledgeError) throw invalid(new KnowledgeInvalidError(err.problems))
-      throw invalid(err)
-    }
-  })
-  app.get('/api/admin/knowledge/export/:table', { schema: { tags, summary: 'A table of the draft as CSV for Excel', params: Type.Object({ table: Type.Union(CSV_TABLES.map((t) => Type.Literal(t))) }) } }, async (req, reply) => {
-    reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${req.params.table}.csv"`)
-    return toCsv((await app.knowledge.draft()).source, req.params.table as CsvTable)
-  })
-  app.put('/api/admin/knowledge/import/:table', {
-    bodyLimit: 8 * 1024 * 1024,
-    schema: { tags, summary: 'Replace a section of the draft from a CSV table (as exported)', params: Type.Object({ table: Type.Union(CSV_TABLES.map((t) => Type.Literal(t))) }) },
-  }, async (req) => {
-    if (typeof req.body !== 'string') throw new Errors.InvalidRequest('send the CSV as text/csv')
-    try {
-      return await app.knowledge.edit(fromCsv((await app.knowledge.draft()).source, req.params.table as CsvTable, req.body), actor(req))
-    } catch (err) {
-      if (err instanceof CsvError) throw invalid(new KnowledgeInvalidError([`${req.params.table}.csv: ${err.message}`]))
-      throw invalid(err)
-    }
-  })
-  app.get('/api/admin/audit', { schema: { tags, summary: 'Admin actions, newest first' } }, async () => ({ entries: await app.stores.knowledge.auditLog() }))
+  app.get(
+    '/api/admin/knowledge/export',
+    {
+      schema: {
+        tags,
+        summary: 'The draft (or a version) as the YAML files of knowledge/ and intents/',
+        querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }),
+      },
+    },
+    async (req) => {
+      const source = req.query.version
+        ? (await app.stores.knowledge.get(req.query.version))?.source
+        : (await app.knowledge.draft()).source
+      if (!source) throw new Errors.NotFound(`version ${req.query.version} does not exist`)
+      return { files: filesFromSource(source) }
+    },
+  )
+  app.post(
+    '/api/admin/knowledge/import',
+    {
+      bodyLimit: 8 * 1024 * 1024,
+      schema: {
+        tags,
+        summary: 'Replace the draft with YAML files in the export format',
+        body: Type.Object({ files: Type.Record(Type.String(), Type.String()) }),
+      },
+    },
+    async (req) => {
+      try {
+        const source = sourceFromFiles(req.body.files)
+        return await app.knowledge.edit({ ...source }, actor(req))
+      } catch (err) {
+        if (err instanceof KnowledgeError) throw invalid(new KnowledgeInvalidError(err.problems))
+        throw invalid(err)
+      }
+    },
+  )
+  app.get(
+    '/api/admin/knowledge/export/:table',
+    {
+      schema: {
+        tags,
+        summary: 'A table of the draft as CSV for Excel',
+        params: Type.Object({ table: Type.Union(CSV_TABLES.map((t) => Type.Literal(t))) }),
+      },
+    },
+    async (req, reply) => {
+      reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${req.params.table}.csv"`)
+      return toCsv((await app.knowledge.draft()).source, req.params.table as CsvTable)
+    },
+  )
+  app.put(
+    '/api/admin/knowledge/import/:table',
+    {
+      bodyLimit: 8 * 1024 * 1024,
+      schema: {
+        tags,
+        summary: 'Replace a section of the draft from a CSV table (as exported)',
+        params: Type.Object({ table: Type.Union(CSV_TABLES.map((t) => Type.Literal(t))) }),
+      },
+    },
+    async (req) => {
+      if (typeof req.body !== 'string') throw new Errors.InvalidRequest('send the CSV as text/csv')
+      try {
+        return await app.knowledge.edit(
+          fromCsv((await app.knowledge.draft()).source, req.params.table as CsvTable, req.body),
+          actor(req),
+        )
+      } catch (err) {
+        if (err instanceof CsvError) {
+          throw invalid(new KnowledgeInvalidError([`${req.params.table}.csv: ${err.message}`]))
+        }
+        throw invalid(err)
+      }
+    },
+  )
+  app.get('/api/admin/audit', { schema: { tags, summary: 'Admin actions, newest first' } }, async () => ({
+    entries: await app.stores.knowledge.auditLog(),
+  }))
 }
 
 export default adminKnowledgeRoutes

@@ -13,10 +13,19 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // several instances share the count.
   const attempt = (key: string) => app.stores.rates.hit(key, SIGN_INS_PER_MINUTE, 60_000)
   app.post('/api/auth/login', { schema: { tags: ['auth'], body: LoginBody } }, async (req) => {
-    const wait = (await attempt(`sign-in:ip:${req.ip}`)) || (await attempt(`sign-in:user:${req.body.username}`))
+    const wait =
+      (await attempt(`sign-in:ip:${req.ip}`)) || (await attempt(`sign-in:user:${req.body.username}`))
     if (wait) throw new Errors.RateLimited(`${Math.ceil(wait / 1000)} seconds`)
-    const result = await signIn(app.stores.agents, req.body.username, req.body.password, app.clock().getTime())
-    if (!result) { req.log.info({ username: req.body.username }, 'sign-in failed'); throw new Errors.BadCredentials() }
+    const result = await signIn(
+      app.stores.agents,
+      req.body.username,
+      req.body.password,
+      app.clock().getTime(),
+    )
+    if (!result) {
+      req.log.info({ username: req.body.username }, 'sign-in failed')
+      throw new Errors.BadCredentials()
+    }
     await app.stores.agents.setPresence(result.agent.id, 'online', app.clock().toISOString())
     return result
   })

@@ -4,9 +4,15 @@ import type { FastifyRequest } from 'fastify'
 import { Errors } from '../errors.js'
 
 /** The conversation's token (from the chat reply or the WebSocket "ready"), in a header or the query. */
-function requireSessionToken(req: FastifyRequest<{ Params: { sessionId: string }; Querystring: { token?: string } }>) {
+function requireSessionToken(
+  req: FastifyRequest<{ Params: { sessionId: string }; Querystring: { token?: string } }>,
+) {
   const token = (req.headers['x-session-token'] as string | undefined) ?? req.query.token
-  if (!req.server.sessionTokens.valid(req.params.sessionId, token)) throw new Errors.Forbidden('this conversation needs its session token (X-Session-Token), given with each chat reply')
+  if (!req.server.sessionTokens.valid(req.params.sessionId, token)) {
+    throw new Errors.Forbidden(
+      'this conversation needs its session token (X-Session-Token), given with each chat reply',
+    )
+  }
 }
 
 /**
@@ -14,36 +20,53 @@ function requireSessionToken(req: FastifyRequest<{ Params: { sessionId: string }
  * client can poll for the agent's reply. Added to the contract, nothing in it changed.
  */
 const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/api/chat/:sessionId/messages', {
-    schema: {
-      tags: ['chat'],
-      summary: 'Messages from agents (and handoff notices) in this conversation, after `after`',
-      params: Type.Object({ sessionId: Type.String({ minLength: 1, maxLength: 128 }) }),
-      querystring: Type.Object({ after: Type.Optional(Type.String({ format: 'date-time' })), token: Type.Optional(Type.String()) }),
+  app.get(
+    '/api/chat/:sessionId/messages',
+    {
+      schema: {
+        tags: ['chat'],
+        summary: 'Messages from agents (and handoff notices) in this conversation, after `after`',
+        params: Type.Object({ sessionId: Type.String({ minLength: 1, maxLength: 128 }) }),
+        querystring: Type.Object({
+          after: Type.Optional(Type.String({ format: 'date-time' })),
+          token: Type.Optional(Type.String()),
+        }),
+      },
     },
-  }, async (req) => {
-    requireSessionToken(req)
-    const after = req.query.after ? Date.parse(req.query.after) : 0
-    const entries = await app.stores.transcripts.list(req.params.sessionId)
-    return { messages: entries.filter((e) => (e.role === 'agent' || e.role === 'system') && Date.parse(e.at) > after).map((e) => ({ role: e.role, text: e.text, at: e.at })) }
-  })
+    async (req) => {
+      requireSessionToken(req)
+      const after = req.query.after ? Date.parse(req.query.after) : 0
+      const entries = await app.stores.transcripts.list(req.params.sessionId)
+      return {
+        messages: entries
+          .filter((e) => (e.role === 'agent' || e.role === 'system') && Date.parse(e.at) > after)
+          .map((e) => ({ role: e.role, text: e.text, at: e.at })),
+      }
+    },
+  )
 
-  app.get('/api/chat/:sessionId/history', {
-    schema: {
-      tags: ['chat'],
-      summary: 'The conversation so far (the widget restores it after a reload)',
-      params: Type.Object({ sessionId: Type.String({ minLength: 1, maxLength: 128 }) }),
-      querystring: Type.Object({ token: Type.Optional(Type.String()) }),
+  app.get(
+    '/api/chat/:sessionId/history',
+    {
+      schema: {
+        tags: ['chat'],
+        summary: 'The conversation so far (the widget restores it after a reload)',
+        params: Type.Object({ sessionId: Type.String({ minLength: 1, maxLength: 128 }) }),
+        querystring: Type.Object({ token: Type.Optional(Type.String()) }),
+      },
     },
-  }, async (req) => {
-    requireSessionToken(req)
-    const entries = await app.stores.transcripts.list(req.params.sessionId)
-    const session = await app.stores.sessions.get(req.params.sessionId)
-    return {
-      messages: entries.slice(-200).map((e) => ({ role: e.role, text: e.text, at: e.at, ...(e.action ? { action: e.action } : {}) })),
-      handoff: session?.state.handoff ?? null,
-    }
-  })
+    async (req) => {
+      requireSessionToken(req)
+      const entries = await app.stores.transcripts.list(req.params.sessionId)
+      const session = await app.stores.sessions.get(req.params.sessionId)
+      return {
+        messages: entries
+          .slice(-200)
+          .map((e) => ({ role: e.role, text: e.text, at: e.at, ...(e.action ? { action: e.action } : {}) })),
+        handoff: session?.state.handoff ?? null,
+      }
+    },
+  )
 }
 
 export default patientRoutes

@@ -5,8 +5,21 @@ import path from 'node:path'
 import { Journal } from './journal.js'
 import { systemClock, type Clock } from '../clock.js'
 import { MemoryRates } from './rates.js'
-import { TicketConflictError, TicketNotFoundError, type Agent, type AuditEntry, type AuthToken, type EventBus, type KnowledgeDraft, type KnowledgeVersion, type Presence, type SessionRecord, type Stores, type Ticket, type TranscriptEntry } from './types.js'
-
+import {
+  TicketConflictError,
+  TicketNotFoundError,
+  type Agent,
+  type AuditEntry,
+  type AuthToken,
+  type EventBus,
+  type KnowledgeDraft,
+  type KnowledgeVersion,
+  type Presence,
+  type SessionRecord,
+  type Stores,
+  type Ticket,
+  type TranscriptEntry,
+} from './types.js'
 
 /** One journal for every collection, so a message's writes share one write and one fsync. */
 type JournalRecord =
@@ -35,17 +48,22 @@ export function openEmbeddedStores(dataDir: string, clock: Clock = systemClock):
   const presence: Record<string, { presence: Presence; at: string }> = {}
   const addEntries = (sessionId: string, entries: TranscriptEntry[]) => {
     const list = transcripts.get(sessionId)
-    if (list) list.push(...entries); else transcripts.set(sessionId, [...entries])
+    if (list) list.push(...entries)
+    else transcripts.set(sessionId, [...entries])
   }
   const live = (): JournalRecord[] => [
-      ...versions.map((version) => ({ c: 'kb-version' as const, version })),
-      ...(draft ? [{ c: 'kb-draft' as const, draft }] : []),
-      ...audit.map((entry) => ({ c: 'audit' as const, entry })),
-      ...[...agents.values()].map((agent) => ({ c: 'agent' as const, agent })),
-      ...[...tokens.values()].filter((t) => Date.parse(t.expiresAt) > clock().getTime()).map((token) => ({ c: 'token' as const, token })),
-      ...[...tickets.values()].map((ticket) => ({ c: 'ticket' as const, ticket })),
-      ...[...sessions.values()].map((record) => ({ c: 'session' as const, record })),
-      ...[...transcripts].flatMap(([sessionId, entries]) => entries.map((entry) => ({ c: 'transcript' as const, sessionId, entry }))),
+    ...versions.map((version) => ({ c: 'kb-version' as const, version })),
+    ...(draft ? [{ c: 'kb-draft' as const, draft }] : []),
+    ...audit.map((entry) => ({ c: 'audit' as const, entry })),
+    ...[...agents.values()].map((agent) => ({ c: 'agent' as const, agent })),
+    ...[...tokens.values()]
+      .filter((t) => Date.parse(t.expiresAt) > clock().getTime())
+      .map((token) => ({ c: 'token' as const, token })),
+    ...[...tickets.values()].map((ticket) => ({ c: 'ticket' as const, ticket })),
+    ...[...sessions.values()].map((record) => ({ c: 'session' as const, record })),
+    ...[...transcripts].flatMap(([sessionId, entries]) =>
+      entries.map((entry) => ({ c: 'transcript' as const, sessionId, entry })),
+    ),
   ]
   const journal = Journal.open<JournalRecord>(
     path.join(dataDir, 'journal.ndjson'),
@@ -53,8 +71,10 @@ export function openEmbeddedStores(dataDir: string, clock: Clock = systemClock):
       if (r.c === 'session') sessions.set(r.record.sessionId, r.record)
       else if (r.c === 'ticket') tickets.set(r.ticket.id, r.ticket)
       else if (r.c === 'transcript') addEntries(r.sessionId, [r.entry])
-      else if (r.c === 'turn') { sessions.set(r.record.sessionId, r.record); addEntries(r.record.sessionId, r.entries) }
-      else if (r.c === 'agent') agents.set(r.agent.id, r.agent)
+      else if (r.c === 'turn') {
+        sessions.set(r.record.sessionId, r.record)
+        addEntries(r.record.sessionId, r.entries)
+      } else if (r.c === 'agent') agents.set(r.agent.id, r.agent)
       else if (r.c === 'token') tokens.set(r.token.tokenHash, r.token)
       else if (r.c === 'revoke') tokens.delete(r.tokenHash)
       else if (r.c === 'kb-version') versions.push(r.version)
@@ -68,7 +88,9 @@ export function openEmbeddedStores(dataDir: string, clock: Clock = systemClock):
     kind: 'embedded',
     dataDir,
     sessions: {
-      async get(id) { return sessions.get(id) },
+      async get(id) {
+        return sessions.get(id)
+      },
       async put(record) {
         await journal.append({ c: 'session', record })
         sessions.set(record.sessionId, record)
@@ -80,11 +102,19 @@ export function openEmbeddedStores(dataDir: string, clock: Clock = systemClock):
         await journal.append({ c: 'ticket', ticket }, { sync: true })
         tickets.set(ticket.id, ticket)
       },
-      async get(id) { return tickets.get(id) },
+      async get(id) {
+        return tickets.get(id)
+      },
       async update(id, patch) {
         const current = tickets.get(id)
         if (!current) throw new TicketNotFoundError(id)
-        const next: Ticket = { ...current, ...patch, id, createdAt: current.createdAt, updatedAt: patch.updatedAt ?? clock().toISOString() }
+        const next: Ticket = {
+          ...current,
+          ...patch,
+          id,
+          createdAt: current.createdAt,
+          updatedAt: patch.updatedAt ?? clock().toISOString(),
+        }
         await journal.append({ c: 'ticket', ticket: next }, { sync: true })
         tickets.set(id, next)
         return next
@@ -97,7 +127,13 @@ export function openEmbeddedStores(dataDir: string, clock: Clock = systemClock):
         const current = tickets.get(id)
         if (!current) throw new TicketNotFoundError(id)
         if (!from.includes(current.status)) throw new TicketConflictError(id, current.status)
-        const next: Ticket = { ...current, ...patch, id, createdAt: current.createdAt, updatedAt: patch.updatedAt ?? clock().toISOString() }
+        const next: Ticket = {
+          ...current,
+          ...patch,
+          id,
+          createdAt: current.createdAt,
+          updatedAt: patch.updatedAt ?? clock().toISOString(),
+        }
         tickets.set(id, next)
         await journal.append({ c: 'ticket', ticket: next }, { sync: true })
         return next
@@ -108,25 +144,43 @@ export function openEmbeddedStores(dataDir: string, clock: Clock = systemClock):
         await journal.append({ c: 'agent', agent }, { sync: true })
         agents.set(agent.id, agent)
       },
-      async get(id) { return agents.get(id) },
-      async byUsername(username) { return [...agents.values()].find((a) => a.username === username) },
-      async list() { return [...agents.values()] },
+      async get(id) {
+        return agents.get(id)
+      },
+      async byUsername(username) {
+        return [...agents.values()].find((a) => a.username === username)
+      },
+      async list() {
+        return [...agents.values()]
+      },
       async saveToken(token) {
         await journal.append({ c: 'token', token })
         tokens.set(token.tokenHash, token)
       },
-      async token(hash) { return tokens.get(hash) },
+      async token(hash) {
+        return tokens.get(hash)
+      },
       async revokeToken(hash) {
         tokens.delete(hash)
         await journal.append({ c: 'revoke', tokenHash: hash })
       },
-      async setPresence(agentId, p, at) { presence[agentId] = { presence: p, at } },
-      async presence() { return { ...presence } },
+      async setPresence(agentId, p, at) {
+        presence[agentId] = { presence: p, at }
+      },
+      async presence() {
+        return { ...presence }
+      },
     },
     knowledge: {
-      async latest() { return versions.at(-1) },
-      async get(n) { return versions.find((v) => v.version === n) },
-      async list() { return versions.map(({ source: _source, ...info }) => info) },
+      async latest() {
+        return versions.at(-1)
+      },
+      async get(n) {
+        return versions.find((v) => v.version === n)
+      },
+      async list() {
+        return versions.map(({ source: _source, ...info }) => info)
+      },
       // Numbered and recorded in the same turn of the event loop: two publishes never share a number.
       async publish(v) {
         const version: KnowledgeVersion = { ...v, version: (versions.at(-1)?.version ?? 0) + 1 }
@@ -134,7 +188,9 @@ export function openEmbeddedStores(dataDir: string, clock: Clock = systemClock):
         await journal.append({ c: 'kb-version', version }, { sync: true })
         return version
       },
-      async draft() { return draft },
+      async draft() {
+        return draft
+      },
       async saveDraft(d) {
         draft = d
         await journal.append({ c: 'kb-draft', draft: d ?? null }, { sync: true })
@@ -143,7 +199,9 @@ export function openEmbeddedStores(dataDir: string, clock: Clock = systemClock):
         audit.push(entry)
         await journal.append({ c: 'audit', entry }, { sync: true })
       },
-      async auditLog(limit = 200) { return audit.slice(-limit).reverse() },
+      async auditLog(limit = 200) {
+        return audit.slice(-limit).reverse()
+      },
     },
     privacy: {
       async forget(sessionId) {
@@ -165,9 +223,15 @@ export function openEmbeddedStores(dataDir: string, clock: Clock = systemClock):
         for (const [id, list] of transcripts) {
           const kept = list.filter((e) => Date.parse(e.at) >= before.getTime())
           entries += list.length - kept.length
-          if (kept.length) transcripts.set(id, kept); else transcripts.delete(id)
+          if (kept.length) transcripts.set(id, kept)
+          else transcripts.delete(id)
         }
-        for (const [id, s] of sessions) if (Date.parse(s.updatedAt) < before.getTime() && !transcripts.has(id)) { sessions.delete(id); idle++ }
+        for (const [id, s] of sessions) {
+          if (Date.parse(s.updatedAt) < before.getTime() && !transcripts.has(id)) {
+            sessions.delete(id)
+            idle++
+          }
+        }
         if (entries || idle) await journal.rewrite(live())
         return { transcriptEntries: entries, sessions: idle }
       },
@@ -180,8 +244,12 @@ export function openEmbeddedStores(dataDir: string, clock: Clock = systemClock):
         await Promise.all(entries.map((entry) => journal.append({ c: 'transcript', sessionId, entry })))
         addEntries(sessionId, entries)
       },
-      async list(sessionId) { return [...(transcripts.get(sessionId) ?? [])] },
-      async sessionIds() { return [...transcripts.keys()] },
+      async list(sessionId) {
+        return [...(transcripts.get(sessionId) ?? [])]
+      },
+      async sessionIds() {
+        return [...transcripts.keys()]
+      },
     },
     async secret() {
       const file = path.join(dataDir, 'session-secret')
@@ -202,10 +270,14 @@ export function localEvents(): EventBus {
   const emitter = new EventEmitter()
   emitter.setMaxListeners(0)
   return {
-    async publish(topic, event) { emitter.emit(topic, event) },
+    async publish(topic, event) {
+      emitter.emit(topic, event)
+    },
     async subscribe(topic, handler) {
       emitter.on(topic, handler)
-      return async () => { emitter.off(topic, handler) }
+      return async () => {
+        emitter.off(topic, handler)
+      }
     },
   }
 }

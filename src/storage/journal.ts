@@ -1,6 +1,16 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  fsync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs'
 import path from 'node:path'
 
 /**
@@ -20,19 +30,37 @@ export class Journal<T> {
   private timer: NodeJS.Timeout | undefined
   private closed = false
 
-  private constructor(readonly file: string, private fd: number, private readonly syncIntervalMs: number) {}
+  private constructor(
+    readonly file: string,
+    private fd: number,
+    private readonly syncIntervalMs: number,
+  ) {}
 
   /** Opens (creating) the log and replays it; `compact` returns the records that are still live. */
-  static open<T>(file: string, replay: (record: T) => void, compact: () => T[], syncIntervalMs = 100): Journal<T> {
+  static open<T>(
+    file: string,
+    replay: (record: T) => void,
+    compact: () => T[],
+    syncIntervalMs = 100,
+  ): Journal<T> {
     mkdirSync(path.dirname(file), { recursive: true })
     if (existsSync(file)) {
       for (const line of readFileSync(file, 'utf8').split('\n')) {
         if (!line) continue
-        try { replay(JSON.parse(line) as T) } catch { /* torn tail of a crashed write: drop it */ }
+        try {
+          replay(JSON.parse(line) as T)
+        } catch {
+          /* torn tail of a crashed write: drop it */
+        }
       }
       const tmp = `${file}.tmp`
       const fd = openSync(tmp, 'w')
-      writeSync(fd, compact().map((r) => JSON.stringify(r) + '\n').join(''))
+      writeSync(
+        fd,
+        compact()
+          .map((r) => JSON.stringify(r) + '\n')
+          .join(''),
+      )
       fsyncSync(fd)
       closeSync(fd)
       renameSync(tmp, file)
@@ -45,8 +73,15 @@ export class Journal<T> {
   append(record: T, options: { sync?: boolean } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`journal ${this.file} is closed`))
     return new Promise((resolve, reject) => {
-      this.pending.push({ line: JSON.stringify(record) + '\n', sync: !!options.sync, done: (err) => (err ? reject(err) : resolve()) })
-      if (!this.scheduled) { this.scheduled = true; setImmediate(() => this.flush()) }
+      this.pending.push({
+        line: JSON.stringify(record) + '\n',
+        sync: !!options.sync,
+        done: (err) => (err ? reject(err) : resolve()),
+      })
+      if (!this.scheduled) {
+        this.scheduled = true
+        setImmediate(() => this.flush())
+      }
     })
   }
 
@@ -71,7 +106,12 @@ export class Journal<T> {
 
   /** fsync within the interval: written data reaches the disk without an fsync per write. */
   private syncSoon(): void {
-    if (!this.timer) this.timer = setTimeout(() => { this.timer = undefined; this.syncNow([]) }, this.syncIntervalMs)
+    if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined
+        this.syncNow([])
+      }, this.syncIntervalMs)
+    }
   }
 
   private waiting: Array<(err?: Error) => void> = []
@@ -113,7 +153,10 @@ export class Journal<T> {
   async close(): Promise<void> {
     if (this.closed) return
     while (this.scheduled || this.pending.length) await nextTurn()
-    if (this.timer) { clearTimeout(this.timer); this.timer = undefined }
+    if (this.timer) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+    }
     while (this.syncing) await delay(1)
     this.closed = true
     fsyncSync(this.fd)
@@ -122,5 +165,11 @@ export class Journal<T> {
 }
 
 function syncDir(dir: string): void {
-  try { const fd = openSync(dir, 'r'); fsyncSync(fd); closeSync(fd) } catch { /* not supported on every platform */ }
+  try {
+    const fd = openSync(dir, 'r')
+    fsyncSync(fd)
+    closeSync(fd)
+  } catch {
+    /* not supported on every platform */
+  }
 }

@@ -1,7 +1,16 @@
 import path from 'node:path'
 import { Journal } from './journal.js'
 import { MemoryRates } from './rates.js'
-import { TicketNotFoundError, type Agent, type AuthToken, type SessionRecord, type Stores, type Ticket, type TicketStore, type TranscriptEntry } from './types.js'
+import {
+  TicketNotFoundError,
+  type Agent,
+  type AuthToken,
+  type SessionRecord,
+  type Stores,
+  type Ticket,
+  type TicketStore,
+  type TranscriptEntry,
+} from './types.js'
 
 /** What waits on this instance's disk for shared storage to come back, in the order it happened. */
 type Pending =
@@ -10,9 +19,16 @@ type Pending =
   | { op: 'update'; id: string; patch: Partial<Omit<Ticket, 'id' | 'createdAt'>> }
   | { op: 'replayed'; count: number }
 
-export interface OutboxLog { warn(obj: object, msg: string): void; info(obj: object, msg: string): void }
+export interface OutboxLog {
+  warn(obj: object, msg: string): void
+  info(obj: object, msg: string): void
+}
 
-export interface OutboxStatus { pending: number; replayed: number; failedWrites: number }
+export interface OutboxStatus {
+  pending: number
+  replayed: number
+  failedWrites: number
+}
 
 const RETRY_MS = 1000
 /** After a failure, reads skip shared storage this long instead of each waiting for its timeout. */
@@ -30,12 +46,20 @@ const SESSIONS_KEPT = 10_000
  * shown in this instance's queue meanwhile, so agents see them. Replay is at-least-once: a crash
  * mid-replay may write a transcript entry twice, never lose one.
  */
-export function withOutbox(shared: Stores, dataDir: string, log: OutboxLog): Stores & { outbox: () => OutboxStatus } {
+export function withOutbox(
+  shared: Stores,
+  dataDir: string,
+  log: OutboxLog,
+): Stores & { outbox: () => OutboxStatus } {
   const waiting: Pending[] = []
-  const journal = Journal.open<Pending>(path.join(dataDir, 'outbox.ndjson'), (r) => {
-    if (r.op === 'replayed') waiting.splice(0, r.count)
-    else waiting.push(r)
-  }, () => waiting)
+  const journal = Journal.open<Pending>(
+    path.join(dataDir, 'outbox.ndjson'),
+    (r) => {
+      if (r.op === 'replayed') waiting.splice(0, r.count)
+      else waiting.push(r)
+    },
+    () => waiting,
+  )
   const sessions = new Map<string, SessionRecord>()
   const local = new MemoryRates()
   const status = { replayed: 0, failedWrites: 0 }
@@ -43,7 +67,9 @@ export function withOutbox(shared: Stores, dataDir: string, log: OutboxLog): Sto
   let replaying: Promise<void> | undefined
   let downUntil = 0
   const down = () => Date.now() < downUntil
-  const failed = () => { downUntil = Date.now() + DOWN_MS }
+  const failed = () => {
+    downUntil = Date.now() + DOWN_MS
+  }
 
   const remember = (record: SessionRecord) => {
     sessions.delete(record.sessionId)
@@ -54,13 +80,25 @@ export function withOutbox(shared: Stores, dataDir: string, log: OutboxLog): Sto
     if (err !== undefined) {
       status.failedWrites++
       failed()
-      if (!waiting.length) log.warn({ err: String(err) }, 'shared storage unavailable: keeping writes on this instance until it returns')
+      if (!waiting.length) {
+        log.warn(
+          { err: String(err) },
+          'shared storage unavailable: keeping writes on this instance until it returns',
+        )
+      }
     }
     waiting.push(item)
     await journal.append(item, { sync: item.op !== 'turn' })
     schedule()
   }
-  const schedule = () => { if (!timer) timer = setTimeout(() => { timer = undefined; void replay() }, RETRY_MS) }
+  const schedule = () => {
+    if (!timer) {
+      timer = setTimeout(() => {
+        timer = undefined
+        void replay()
+      }, RETRY_MS)
+    }
+  }
 
   // Replays in order; stops at the first failure and tries again later.
   const replay = () => {
@@ -69,8 +107,10 @@ export function withOutbox(shared: Stores, dataDir: string, log: OutboxLog): Sto
       try {
         for (const item of [...waiting]) {
           if (item.op === 'turn') await shared.recordTurn(item.session, item.entries)
-          else if (item.op === 'ticket') { await shared.tickets.create(item.ticket); await shared.events.publish('queue', { type: 'ticket', action: 'handoff', ticket: item.ticket }) }
-          else if (item.op === 'update') {
+          else if (item.op === 'ticket') {
+            await shared.tickets.create(item.ticket)
+            await shared.events.publish('queue', { type: 'ticket', action: 'handoff', ticket: item.ticket })
+          } else if (item.op === 'update') {
             // A change to a ticket that is gone (deleted on a patient's request) can never be applied.
             await shared.tickets.update(item.id, item.patch).catch((err) => {
               if (!(err instanceof TicketNotFoundError)) throw err
@@ -79,7 +119,9 @@ export function withOutbox(shared: Stores, dataDir: string, log: OutboxLog): Sto
           }
           done++
         }
-      } catch { failed() }
+      } catch {
+        failed()
+      }
       if (done) {
         waiting.splice(0, done)
         status.replayed += done
@@ -87,8 +129,16 @@ export function withOutbox(shared: Stores, dataDir: string, log: OutboxLog): Sto
         log.info({ replayed: done, pending: waiting.length }, 'writes kept during a storage outage replayed')
       }
       // New writes queue while replaying: go on at once while replay makes progress.
-      if (waiting.length) { if (done) setImmediate(() => { void replay() }); else schedule() }
-    })().finally(() => { replaying = undefined })
+      if (waiting.length) {
+        if (done) {
+          setImmediate(() => {
+            void replay()
+          })
+        } else schedule()
+      }
+    })().finally(() => {
+      replaying = undefined
+    })
     return replaying
   }
   if (waiting.length) schedule()
@@ -96,7 +146,11 @@ export function withOutbox(shared: Stores, dataDir: string, log: OutboxLog): Sto
   /** A write goes straight through while nothing waits; else it queues behind what waits. */
   const write = async (item: Exclude<Pending, { op: 'replayed' }>, direct: () => Promise<unknown>) => {
     if (waiting.length || down()) return keep(item)
-    try { await direct() } catch (err) { await keep(item, err) }
+    try {
+      await direct()
+    } catch (err) {
+      await keep(item, err)
+    }
   }
 
   const pendingTicket = (id: string): Ticket | undefined => {
@@ -107,7 +161,8 @@ export function withOutbox(shared: Stores, dataDir: string, log: OutboxLog): Sto
     }
     return ticket
   }
-  const pendingTickets = (): Ticket[] => waiting.flatMap((i) => (i.op === 'ticket' ? [pendingTicket(i.ticket.id)!] : []))
+  const pendingTickets = (): Ticket[] =>
+    waiting.flatMap((i) => (i.op === 'ticket' ? [pendingTicket(i.ticket.id)!] : []))
 
   const tickets: TicketStore = {
     create: (ticket) => write({ op: 'ticket', ticket }, () => shared.tickets.create(ticket)),
@@ -117,18 +172,26 @@ export function withOutbox(shared: Stores, dataDir: string, log: OutboxLog): Sto
     async update(id, patch) {
       const local = pendingTicket(id)
       if (!local && !waiting.length && !down()) {
-        try { return await shared.tickets.update(id, patch) } catch (err) {
+        try {
+          return await shared.tickets.update(id, patch)
+        } catch (err) {
           if (err instanceof TicketNotFoundError) throw err
           await keep({ op: 'update', id, patch }, err)
           return { ...({ id } as Ticket), ...patch }
         }
       }
       await keep({ op: 'update', id, patch })
-      return { ...(local ?? (await shared.tickets.get(id).catch(() => undefined)) ?? ({ id } as Ticket)), ...patch }
+      return {
+        ...(local ?? (await shared.tickets.get(id).catch(() => undefined)) ?? ({ id } as Ticket)),
+        ...patch,
+      }
     },
     async list(filter = {}) {
       const local = pendingTickets().filter((t) => !filter.status || filter.status.includes(t.status))
-      const remote = await shared.tickets.list(filter).catch((err) => { if (!local.length) throw err; return [] })
+      const remote = await shared.tickets.list(filter).catch((err) => {
+        if (!local.length) throw err
+        return []
+      })
       const seen = new Set(local.map((t) => t.id))
       return [...remote.filter((t) => !seen.has(t.id)), ...local]
     },
@@ -138,13 +201,22 @@ export function withOutbox(shared: Stores, dataDir: string, log: OutboxLog): Sto
   // Signed-in agents keep working through an outage: their last successful look-ups are reused.
   const tokens = new Map<string, AuthToken | undefined>()
   const agents = new Map<string, Agent | undefined>()
-  const cached = <T>(cache: Map<string, T>, read: (key: string) => Promise<T>) => async (key: string): Promise<T> => {
-    if (!down()) {
-      try { const value = await read(key); cache.set(key, value); return value } catch (err) { failed(); if (!cache.has(key)) throw err }
+  const cached =
+    <T>(cache: Map<string, T>, read: (key: string) => Promise<T>) =>
+    async (key: string): Promise<T> => {
+      if (!down()) {
+        try {
+          const value = await read(key)
+          cache.set(key, value)
+          return value
+        } catch (err) {
+          failed()
+          if (!cache.has(key)) throw err
+        }
+      }
+      if (!cache.has(key)) throw new Error('Connection is closed.')
+      return cache.get(key) as T
     }
-    if (!cache.has(key)) throw new Error('Connection is closed.')
-    return cache.get(key) as T
-  }
 
   return {
     ...shared,
@@ -152,19 +224,27 @@ export function withOutbox(shared: Stores, dataDir: string, log: OutboxLog): Sto
       ...shared.agents,
       token: cached(tokens, (hash) => shared.agents.token(hash)),
       get: cached(agents, (id) => shared.agents.get(id)),
-      async revokeToken(hash) { tokens.delete(hash); await shared.agents.revokeToken(hash) },
+      async revokeToken(hash) {
+        tokens.delete(hash)
+        await shared.agents.revokeToken(hash)
+      },
     },
     tickets,
     sessions: {
       async get(id) {
         const local = sessions.get(id)
         // A turn still waiting to be replayed is newer than what shared storage holds.
-        if (local && (down() || waiting.some((i) => i.op === 'turn' && i.session.sessionId === id))) return local
+        if (local && (down() || waiting.some((i) => i.op === 'turn' && i.session.sessionId === id))) {
+          return local
+        }
         if (down()) return undefined
         try {
           const remote = await shared.sessions.get(id)
           return local && (!remote || local.updatedAt > remote.updatedAt) ? local : remote
-        } catch { failed(); return local }
+        } catch {
+          failed()
+          return local
+        }
       },
       async put(record) {
         remember(record)
@@ -177,7 +257,9 @@ export function withOutbox(shared: Stores, dataDir: string, log: OutboxLog): Sto
     },
     events: {
       // Consoles re-read the queue when they reconnect: a lost notification is not a lost ticket.
-      async publish(topic, event) { await shared.events.publish(topic, event).catch(() => undefined) },
+      async publish(topic, event) {
+        await shared.events.publish(topic, event).catch(() => undefined)
+      },
       subscribe: (topic, handler) => shared.events.subscribe(topic, handler),
     },
     rates: {
@@ -186,12 +268,19 @@ export function withOutbox(shared: Stores, dataDir: string, log: OutboxLog): Sto
       // every write to the outbox.
       async hit(key, max, windowMs) {
         if (down()) return local.hit(key, max, windowMs)
-        try { return await shared.rates.hit(key, max, windowMs) } catch { return local.hit(key, max, windowMs) }
+        try {
+          return await shared.rates.hit(key, max, windowMs)
+        } catch {
+          return local.hit(key, max, windowMs)
+        }
       },
     },
     outbox: () => ({ pending: waiting.length, ...status }),
     async close() {
-      if (timer) { clearTimeout(timer); timer = undefined }
+      if (timer) {
+        clearTimeout(timer)
+        timer = undefined
+      }
       await replaying
       if (waiting.length) await replay()
       await journal.close()

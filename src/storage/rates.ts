@@ -17,7 +17,10 @@ export class MemoryRates implements RateStore {
     this.longest = Math.max(this.longest, windowMs)
     this.sweep(now)
     const recent = (this.hits.get(key) ?? []).filter((t) => now - t < windowMs)
-    if (recent.length >= max) { this.hits.set(key, recent); return windowMs - (now - recent[0]!) }
+    if (recent.length >= max) {
+      this.hits.set(key, recent)
+      return windowMs - (now - recent[0]!)
+    }
     recent.push(now)
     this.hits.set(key, recent)
     return 0

@@ -2,7 +2,23 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { redisKeys } from './redis-keys.js'
-import { TicketConflictError, TicketNotFoundError, type Agent, type AuditEntry, type AuthToken, type KnowledgeDraft, type KnowledgeVersion, type KnowledgeVersionInfo, type EventBus, type Presence, type SessionRecord, type Stores, type Ticket, type TicketStore, type TranscriptEntry } from './types.js'
+import {
+  TicketConflictError,
+  TicketNotFoundError,
+  type Agent,
+  type AuditEntry,
+  type AuthToken,
+  type KnowledgeDraft,
+  type KnowledgeVersion,
+  type KnowledgeVersionInfo,
+  type EventBus,
+  type Presence,
+  type SessionRecord,
+  type Stores,
+  type Ticket,
+  type TicketStore,
+  type TranscriptEntry,
+} from './types.js'
 import { systemClock, type Clock } from '../clock.js'
 
 // Read-modify-write of a ticket in one step, so two instances updating it never lose a change.
@@ -56,21 +72,36 @@ type RedisWithCommands = Redis & {
 }
 
 class RedisTickets implements TicketStore {
-  constructor(private readonly redis: RedisWithCommands, private readonly keys: ReturnType<typeof redisKeys>, private readonly clock: Clock) {}
+  constructor(
+    private readonly redis: RedisWithCommands,
+    private readonly keys: ReturnType<typeof redisKeys>,
+    private readonly clock: Clock,
+  ) {}
   async create(ticket: Ticket) {
-    await this.redis.multi().set(this.keys.ticket(ticket.id), JSON.stringify(ticket)).zadd(this.keys.ticketIndex(), String(Date.parse(ticket.createdAt)), ticket.id).exec()
+    await this.redis
+      .multi()
+      .set(this.keys.ticket(ticket.id), JSON.stringify(ticket))
+      .zadd(this.keys.ticketIndex(), String(Date.parse(ticket.createdAt)), ticket.id)
+      .exec()
   }
   async get(id: string) {
     const raw = await this.redis.get(this.keys.ticket(id))
     return raw ? (JSON.parse(raw) as Ticket) : undefined
   }
   async update(id: string, patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>) {
-    const out = await this.redis.ndUpdateTicket(this.keys.ticket(id), JSON.stringify({ ...patch, updatedAt: patch.updatedAt ?? this.clock().toISOString() }))
+    const out = await this.redis.ndUpdateTicket(
+      this.keys.ticket(id),
+      JSON.stringify({ ...patch, updatedAt: patch.updatedAt ?? this.clock().toISOString() }),
+    )
     if (!out) throw new TicketNotFoundError(id)
     return JSON.parse(out) as Ticket
   }
   async transition(id: string, from: Ticket['status'][], patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>) {
-    const [result, value] = await this.redis.ndTransitionTicket(this.keys.ticket(id), JSON.stringify(from), JSON.stringify({ ...patch, updatedAt: patch.updatedAt ?? this.clock().toISOString() }))
+    const [result, value] = await this.redis.ndTransitionTicket(
+      this.keys.ticket(id),
+      JSON.stringify(from),
+      JSON.stringify({ ...patch, updatedAt: patch.updatedAt ?? this.clock().toISOString() }),
+    )
     if (result === 'missing') throw new TicketNotFoundError(id)
     if (result === 'conflict') throw new TicketConflictError(id, value as Ticket['status'])
     return JSON.parse(value!) as Ticket
@@ -80,16 +111,30 @@ class RedisTickets implements TicketStore {
     const ids = await this.redis.zrange(this.keys.ticketIndex(), '0', '-1')
     if (!ids.length) return []
     const raws = await this.redis.mget(ids.map((id) => this.keys.ticket(id)))
-    return raws.filter((r): r is string => !!r).map((r) => JSON.parse(r) as Ticket).filter((t) => !filter.status || filter.status.includes(t.status))
+    return raws
+      .filter((r): r is string => !!r)
+      .map((r) => JSON.parse(r) as Ticket)
+      .filter((t) => !filter.status || filter.status.includes(t.status))
   }
 }
 
 /** Redis storage (REDIS_URL): shared by every instance behind a load balancer. */
-export async function openRedisStores(url: string, prefix = 'nd:', onError: (err: Error) => void = () => undefined, clock: Clock = systemClock): Promise<Stores> {
+export async function openRedisStores(
+  url: string,
+  prefix = 'nd:',
+  onError: (err: Error) => void = () => undefined,
+  clock: Clock = systemClock,
+): Promise<Stores> {
   // A command fails at once when Redis is gone (no offline queue, 2 s at most when it hangs), and a
   // failed one is never re-sent by ioredis on reconnect: the outbox (outbox.ts) keeps and replays
   // what could not be written, so a re-send would write it twice.
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 2000, enableOfflineQueue: false, autoResendUnfulfilledCommands: false }) as RedisWithCommands
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2000,
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+  }) as RedisWithCommands
   redis.defineCommand('ndUpdateTicket', { numberOfKeys: 1, lua: UPDATE_TICKET })
   redis.defineCommand('ndTransitionTicket', { numberOfKeys: 1, lua: TRANSITION_TICKET })
   redis.defineCommand('ndHitRate', { numberOfKeys: 1, lua: HIT_RATE })
@@ -111,38 +156,55 @@ export async function openRedisStores(url: string, prefix = 'nd:', onError: (err
     for (const h of set) h(event)
   })
   const events: EventBus = {
-    async publish(topic, event) { await redis.publish(keys.topic(topic), JSON.stringify(event)) },
+    async publish(topic, event) {
+      await redis.publish(keys.topic(topic), JSON.stringify(event))
+    },
     async subscribe(topic, handler) {
       const channel = keys.topic(topic)
       let set = handlers.get(channel)
-      if (!set) { set = new Set(); handlers.set(channel, set); await subscriber.subscribe(channel) }
+      if (!set) {
+        set = new Set()
+        handlers.set(channel, set)
+        await subscriber.subscribe(channel)
+      }
       set.add(handler)
       return async () => {
         set!.delete(handler)
         // After close() there is nothing left to unsubscribe from (a socket may close after the store).
-        if (!set!.size && !closed) { handlers.delete(channel); await subscriber.unsubscribe(channel) }
+        if (!set!.size && !closed) {
+          handlers.delete(channel)
+          await subscriber.unsubscribe(channel)
+        }
       }
     },
   }
   return {
     kind: 'redis',
     rates: {
-      async hit(key, max, windowMs) { return Number(await redis.ndHitRate(keys.rate(key), max, windowMs, randomBytes(6).toString('hex'))) },
+      async hit(key, max, windowMs) {
+        return Number(await redis.ndHitRate(keys.rate(key), max, windowMs, randomBytes(6).toString('hex')))
+      },
     },
     sessions: {
       async get(id) {
         const raw = await redis.get(keys.session(id))
         return raw ? (JSON.parse(raw) as SessionRecord) : undefined
       },
-      async put(record) { await redis.set(keys.session(record.sessionId), JSON.stringify(record)) },
+      async put(record) {
+        await redis.set(keys.session(record.sessionId), JSON.stringify(record))
+      },
     },
     tickets,
     transcripts: {
       async append(sessionId, entries) {
-        if (entries.length) await redis.rpush(keys.transcript(sessionId), ...entries.map((e) => JSON.stringify(e)))
+        if (entries.length) {
+          await redis.rpush(keys.transcript(sessionId), ...entries.map((e) => JSON.stringify(e)))
+        }
       },
       async list(sessionId) {
-        return (await redis.lrange(keys.transcript(sessionId), 0, -1)).map((r) => JSON.parse(r) as TranscriptEntry)
+        return (await redis.lrange(keys.transcript(sessionId), 0, -1)).map(
+          (r) => JSON.parse(r) as TranscriptEntry,
+        )
       },
       async sessionIds() {
         const ids: string[] = []
@@ -163,16 +225,25 @@ export async function openRedisStores(url: string, prefix = 'nd:', onError: (err
     },
     async recordTurn(record, entries) {
       const tx = redis.multi().set(keys.session(record.sessionId), JSON.stringify(record))
-      if (entries.length) tx.rpush(keys.transcript(record.sessionId), ...entries.map((e) => JSON.stringify(e)))
+      if (entries.length) {
+        tx.rpush(keys.transcript(record.sessionId), ...entries.map((e) => JSON.stringify(e)))
+      }
       await tx.exec()
     },
     agents: {
       async create(agent: Agent) {
         const claimed = await redis.hsetnx(keys.agentByUsername(), agent.username, agent.id)
         if (!claimed) throw new Error(`username ${agent.username} is taken`)
-        await redis.multi().set(keys.agent(agent.id), JSON.stringify(agent)).sadd(keys.agentIndex(), agent.id).exec()
+        await redis
+          .multi()
+          .set(keys.agent(agent.id), JSON.stringify(agent))
+          .sadd(keys.agentIndex(), agent.id)
+          .exec()
       },
-      async get(id) { const raw = await redis.get(keys.agent(id)); return raw ? (JSON.parse(raw) as Agent) : undefined },
+      async get(id) {
+        const raw = await redis.get(keys.agent(id))
+        return raw ? (JSON.parse(raw) as Agent) : undefined
+      },
       async byUsername(username) {
         const id = await redis.hget(keys.agentByUsername(), username)
         return id ? this.get(id) : undefined
@@ -180,45 +251,84 @@ export async function openRedisStores(url: string, prefix = 'nd:', onError: (err
       async list() {
         const ids = await redis.smembers(keys.agentIndex())
         if (!ids.length) return []
-        return (await redis.mget(ids.map((id) => keys.agent(id)))).filter((r): r is string => !!r).map((r) => JSON.parse(r) as Agent)
+        return (await redis.mget(ids.map((id) => keys.agent(id))))
+          .filter((r): r is string => !!r)
+          .map((r) => JSON.parse(r) as Agent)
       },
       async saveToken(token: AuthToken) {
         const ttl = Math.max(1, Date.parse(token.expiresAt) - clock().getTime())
         await redis.set(keys.token(token.tokenHash), JSON.stringify(token), 'PX', ttl)
       },
-      async token(hash) { const raw = await redis.get(keys.token(hash)); return raw ? (JSON.parse(raw) as AuthToken) : undefined },
-      async revokeToken(hash) { await redis.del(keys.token(hash)) },
-      async setPresence(agentId, presence: Presence, at) { await redis.hset(keys.presence(), agentId, JSON.stringify({ presence, at })) },
+      async token(hash) {
+        const raw = await redis.get(keys.token(hash))
+        return raw ? (JSON.parse(raw) as AuthToken) : undefined
+      },
+      async revokeToken(hash) {
+        await redis.del(keys.token(hash))
+      },
+      async setPresence(agentId, presence: Presence, at) {
+        await redis.hset(keys.presence(), agentId, JSON.stringify({ presence, at }))
+      },
       async presence() {
         const all = await redis.hgetall(keys.presence())
-        return Object.fromEntries(Object.entries(all).map(([id, v]) => [id, JSON.parse(v) as { presence: Presence; at: string }]))
+        return Object.fromEntries(
+          Object.entries(all).map(([id, v]) => [id, JSON.parse(v) as { presence: Presence; at: string }]),
+        )
       },
     },
     knowledge: {
       async latest() {
-        const n = Number(await redis.get(keys.kbCounter()) ?? 0)
+        const n = Number((await redis.get(keys.kbCounter())) ?? 0)
         return n ? this.get(n) : undefined
       },
-      async get(n) { const raw = await redis.get(keys.kbVersion(n)); return raw ? (JSON.parse(raw) as KnowledgeVersion) : undefined },
-      async list() { return (await redis.lrange(keys.kbVersions(), 0, -1)).map((r) => JSON.parse(r) as KnowledgeVersionInfo) },
+      async get(n) {
+        const raw = await redis.get(keys.kbVersion(n))
+        return raw ? (JSON.parse(raw) as KnowledgeVersion) : undefined
+      },
+      async list() {
+        return (await redis.lrange(keys.kbVersions(), 0, -1)).map(
+          (r) => JSON.parse(r) as KnowledgeVersionInfo,
+        )
+      },
       async publish(v) {
         // INCR hands out the number atomically across instances.
         const version: KnowledgeVersion = { ...v, version: await redis.incr(keys.kbCounter()) }
         const { source: _source, ...info } = version
-        await redis.multi().set(keys.kbVersion(version.version), JSON.stringify(version)).rpush(keys.kbVersions(), JSON.stringify(info)).exec()
+        await redis
+          .multi()
+          .set(keys.kbVersion(version.version), JSON.stringify(version))
+          .rpush(keys.kbVersions(), JSON.stringify(info))
+          .exec()
         return version
       },
-      async draft() { const raw = await redis.get(keys.kbDraft()); return raw ? (JSON.parse(raw) as KnowledgeDraft) : undefined },
-      async saveDraft(d) { if (d) await redis.set(keys.kbDraft(), JSON.stringify(d)); else await redis.del(keys.kbDraft()) },
-      async audit(entry: AuditEntry) { await redis.rpush(keys.audit(), JSON.stringify(entry)) },
-      async auditLog(limit = 200) { return (await redis.lrange(keys.audit(), -limit, -1)).map((r) => JSON.parse(r) as AuditEntry).reverse() },
+      async draft() {
+        const raw = await redis.get(keys.kbDraft())
+        return raw ? (JSON.parse(raw) as KnowledgeDraft) : undefined
+      },
+      async saveDraft(d) {
+        if (d) await redis.set(keys.kbDraft(), JSON.stringify(d))
+        else await redis.del(keys.kbDraft())
+      },
+      async audit(entry: AuditEntry) {
+        await redis.rpush(keys.audit(), JSON.stringify(entry))
+      },
+      async auditLog(limit = 200) {
+        return (await redis.lrange(keys.audit(), -limit, -1))
+          .map((r) => JSON.parse(r) as AuditEntry)
+          .reverse()
+      },
     },
     privacy: {
       async forget(sessionId) {
         const transcriptEntries = await redis.llen(keys.transcript(sessionId))
         await redis.del(keys.transcript(sessionId), keys.session(sessionId))
         const mine = (await tickets.list()).filter((t) => t.sessionId === sessionId)
-        for (const t of mine) await redis.set(keys.ticket(t.id), JSON.stringify({ ...t, sessionId: 'forgotten', detail: {}, updatedAt: clock().toISOString() }))
+        for (const t of mine) {
+          await redis.set(
+            keys.ticket(t.id),
+            JSON.stringify({ ...t, sessionId: 'forgotten', detail: {}, updatedAt: clock().toISOString() }),
+          )
+        }
         return { transcriptEntries, tickets: mine.length }
       },
       async prune(before) {
@@ -236,7 +346,10 @@ export async function openRedisStores(url: string, prefix = 'nd:', onError: (err
             entries += all.length - kept.length
             const tx = redis.multi().del(key)
             if (kept.length) tx.rpush(key, ...kept.map((e) => JSON.stringify(e)))
-            else { tx.del(keys.session(key.slice(head.length))); sessionsGone++ }
+            else {
+              tx.del(keys.session(key.slice(head.length)))
+              sessionsGone++
+            }
             await tx.exec()
           }
         } while (cursor !== '0')

@@ -30,11 +30,18 @@ export interface Ticket {
 }
 
 export class TicketNotFoundError extends Error {
-  constructor(readonly ticketId: string) { super(`ticket ${ticketId} not found`) }
+  constructor(readonly ticketId: string) {
+    super(`ticket ${ticketId} not found`)
+  }
 }
 
 export class TicketConflictError extends Error {
-  constructor(readonly ticketId: string, readonly status: TicketStatus) { super(`ticket ${ticketId} is ${status}`) }
+  constructor(
+    readonly ticketId: string,
+    readonly status: TicketStatus,
+  ) {
+    super(`ticket ${ticketId} is ${status}`)
+  }
 }
 
 export const ROLES = ['agent', 'admin'] as const
@@ -42,8 +49,19 @@ export type Role = (typeof ROLES)[number]
 export const PRESENCE = ['online', 'away', 'offline'] as const
 export type Presence = (typeof PRESENCE)[number]
 
-export interface Agent { id: string; username: string; displayName: string; role: Role; passwordHash: string; createdAt: string }
-export interface AuthToken { tokenHash: string; agentId: string; expiresAt: string }
+export interface Agent {
+  id: string
+  username: string
+  displayName: string
+  role: Role
+  passwordHash: string
+  createdAt: string
+}
+export interface AuthToken {
+  tokenHash: string
+  agentId: string
+  expiresAt: string
+}
 
 /** Agents and admins, their sign-in tokens and whether they are on duty. */
 export interface AgentStore {
@@ -58,10 +76,26 @@ export interface AgentStore {
   presence(): Promise<Record<string, { presence: Presence; at: string }>>
 }
 
-export interface KnowledgeVersion { version: number; author: string; at: string; note?: string; changes: string[]; source: KnowledgeSource }
+export interface KnowledgeVersion {
+  version: number
+  author: string
+  at: string
+  note?: string
+  changes: string[]
+  source: KnowledgeSource
+}
 export type KnowledgeVersionInfo = Omit<KnowledgeVersion, 'source'>
-export interface KnowledgeDraft { source: KnowledgeSource; author: string; at: string }
-export interface AuditEntry { at: string; actor: string; action: string; detail: Record<string, unknown> }
+export interface KnowledgeDraft {
+  source: KnowledgeSource
+  author: string
+  at: string
+}
+export interface AuditEntry {
+  at: string
+  actor: string
+  action: string
+  detail: Record<string, unknown>
+}
 
 /** Published versions of the knowledge base (history, rollback), the shared draft, the audit log. */
 export interface KnowledgeStore {
@@ -122,7 +156,11 @@ export interface TicketStore {
   update(id: string, patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>): Promise<Ticket>
   list(filter?: { status?: TicketStatus[] }): Promise<Ticket[]>
   /** Compare-and-set: applies `patch` only if the ticket's status is one of `from` (atomic). */
-  transition(id: string, from: TicketStatus[], patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>): Promise<Ticket>
+  transition(
+    id: string,
+    from: TicketStatus[],
+    patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>,
+  ): Promise<Ticket>
 }
 
 export interface TranscriptStore {

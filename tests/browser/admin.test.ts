@@ -13,10 +13,15 @@ run('knowledge admin page in a real browser', () => {
   let base: string
 
   beforeAll(async () => {
-    ;({ app, base } = await listeningApp(testConfig({ admin: { username: 'web.admin', password: 'admin-web-2026' } })))
+    ;({ app, base } = await listeningApp(
+      testConfig({ admin: { username: 'web.admin', password: 'admin-web-2026' } }),
+    ))
     browser = await launch()
   })
-  afterAll(async () => { await browser?.close(); await app?.close() })
+  afterAll(async () => {
+    await browser?.close()
+    await app?.close()
+  })
 
   it('changes 心内科 floor, tries it in the draft, publishes, and the chat answers the new floor within 1 s', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
@@ -28,7 +33,9 @@ run('knowledge admin page in a real browser', () => {
     // An invalid edit first: the page shows the field error and nothing is saved.
     await page.getByLabel('心血管内科 别名').fill('心内科、骨科')
     await page.getByRole('button', { name: '保存到草稿' }).first().click()
-    await expect.poll(() => page.locator('#errors').textContent()).toContain('alias "骨科" is used by both place cardiology and place orthopedics')
+    await expect
+      .poll(() => page.locator('#errors').textContent())
+      .toContain('alias "骨科" is used by both place cardiology and place orthopedics')
 
     await page.reload()
     await page.getByLabel('心血管内科 楼层').fill('9')
@@ -44,7 +51,9 @@ run('knowledge admin page in a real browser', () => {
     await page.getByLabel('发布说明').fill('心内科搬到9楼')
     await page.getByRole('button', { name: '发布草稿' }).click()
     let asked = 0
-    await expect.poll(async () => (await chat(app, `admin-web-${++asked}`, '心内科在几楼')).reply).toContain('9楼')
+    await expect
+      .poll(async () => (await chat(app, `admin-web-${++asked}`, '心内科在几楼')).reply)
+      .toContain('9楼')
     await expect.poll(() => page.locator('#version').textContent()).toContain('线上版本 1')
 
     await page.getByRole('button', { name: '版本与审计' }).click()

@@ -15,12 +15,24 @@ export async function launch(): Promise<Browser> {
   mkdirSync(artifacts, { recursive: true })
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   })
 }
 
 /** The app listening on a free loopback port, and its base URL, for a real browser to open. */
-export async function listeningApp(config: Config, deps: AppDeps = {}): Promise<{ app: FastifyInstance; base: string }> {
+export async function listeningApp(
+  config: Config,
+  deps: AppDeps = {},
+): Promise<{ app: FastifyInstance; base: string }> {
   const app = await buildApp(config, { logger: false, ...deps })
   await app.listen({ host: '127.0.0.1', port: 0 })
   // Every language trained now, not a second later in the middle of a timed step.

@@ -17,11 +17,21 @@ run('agent console in a real browser', () => {
   let base: string
 
   beforeAll(async () => {
-    ;({ app, base } = await listeningApp(testConfig({ admin: { username: 'chief', password: 'night-shift-2026' } })))
-    await createAccount(app.stores.agents, { username: 'nurse.li', displayName: '李护士', password: 'li-night-2026', role: 'agent' })
+    ;({ app, base } = await listeningApp(
+      testConfig({ admin: { username: 'chief', password: 'night-shift-2026' } }),
+    ))
+    await createAccount(app.stores.agents, {
+      username: 'nurse.li',
+      displayName: '李护士',
+      password: 'li-night-2026',
+      role: 'agent',
+    })
     browser = await launch()
   })
-  afterAll(async () => { await browser?.close(); await app?.close() })
+  afterAll(async () => {
+    await browser?.close()
+    await app?.close()
+  })
 
   it('signs in, takes the urgent ticket first, replies into the patient conversation, hands back', async () => {
     await chat(app, 'browser-normal', '转人工')
@@ -51,7 +61,9 @@ run('agent console in a real browser', () => {
     await page.locator('#transcript li.agent').waitFor()
     await page.screenshot({ path: path.join(artifacts, 'console.png'), fullPage: true })
 
-    await expect.poll(() => received.find((m) => m.type === 'agent')?.text).toBe('我是值班护士，请立即拨打120，我们已通知急诊。')
+    await expect
+      .poll(() => received.find((m) => m.type === 'agent')?.text)
+      .toBe('我是值班护士，请立即拨打120，我们已通知急诊。')
     await page.getByRole('button', { name: '交还智能助手' }).click()
     await expect.poll(() => received.some((m) => m.type === 'system')).toBe(true)
     expect((await app.stores.tickets.get(urgent.handoff!.ticketId))?.status).toBe('resolved')
@@ -59,7 +71,7 @@ run('agent console in a real browser', () => {
     patient.close()
   })
 
-  it('tags an English-speaking patient\'s ticket and offers the quick replies in English', async () => {
+  it("tags an English-speaking patient's ticket and offers the quick replies in English", async () => {
     const english = await chat(app, 'browser-english', 'I want to talk to a real person please')
     expect(english.handoff?.ticketId).toBeTruthy()
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })

@@ -30,13 +30,18 @@ run('web widget in a real browser', () => {
     await start()
     browser = await launch()
   })
-  afterAll(async () => { await browser?.close(); await app?.close() })
+  afterAll(async () => {
+    await browser?.close()
+    await app?.close()
+  })
 
   /** The demo site with the widget opened, on a phone-sized page if asked, the language chosen before if given. */
   async function openWidget(options: { phone?: boolean; storedLang?: string } = {}) {
     const page = await browser.newPage(options.phone ? { viewport: { width: 360, height: 740 } } : {})
     await page.goto(`${base}/`)
-    if (options.storedLang) await page.evaluate((lang) => localStorage.setItem('nd-lang', lang), options.storedLang)
+    if (options.storedLang) {
+      await page.evaluate((lang) => localStorage.setItem('nd-lang', lang), options.storedLang)
+    }
     await page.getByRole('button', { name: '在线咨询' }).click()
     return page
   }
@@ -55,7 +60,9 @@ run('web widget in a real browser', () => {
     await page.screenshot({ path: path.join(artifacts, 'widget-mobile.png') })
 
     // The host page's CSS (red 40px buttons) does not reach into the widget.
-    const sendColor = await page.getByRole('button', { name: '发送', exact: true }).evaluate((b) => getComputedStyle(b).backgroundColor)
+    const sendColor = await page
+      .getByRole('button', { name: '发送', exact: true })
+      .evaluate((b) => getComputedStyle(b).backgroundColor)
     expect(sendColor).not.toBe('rgb(255, 0, 0)')
 
     await page.reload()
@@ -67,10 +74,16 @@ run('web widget in a real browser', () => {
 
     // The server goes away and comes back on the same port and data: the widget reconnects by itself.
     await app.close()
-    await expect.poll(() => page.getByRole('status').first().textContent(), { timeout: 10_000 }).toContain('网络连接中断')
+    await expect
+      .poll(() => page.getByRole('status').first().textContent(), { timeout: 10_000 })
+      .toContain('网络连接中断')
     await start()
-    await expect.poll(() => page.getByRole('status').first().textContent(), { timeout: 15_000 }).toContain('已重新连接')
-    await expect.poll(() => page.getByRole('status').first().textContent(), { timeout: 5_000 }).toContain('已转人工')
+    await expect
+      .poll(() => page.getByRole('status').first().textContent(), { timeout: 15_000 })
+      .toContain('已重新连接')
+    await expect
+      .poll(() => page.getByRole('status').first().textContent(), { timeout: 5_000 })
+      .toContain('已转人工')
     await page.getByLabel('输入您的问题').fill('还在吗')
     await page.getByRole('button', { name: '发送', exact: true }).click()
     await expect.poll(() => page.getByRole('log').textContent()).toContain('请稍候')

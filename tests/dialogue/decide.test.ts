@@ -3,8 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chat, testApp } from '../helpers.js'
 
 let app: FastifyInstance
-beforeAll(async () => { app = await testApp() })
-afterAll(async () => { await app?.close() })
+beforeAll(async () => {
+  app = await testApp()
+})
+afterAll(async () => {
+  await app?.close()
+})
 
 describe('dialogue decisions', () => {
   it('two fallbacks in a row offer a person, the third hands off', async () => {
@@ -68,7 +72,11 @@ describe('dialogue decisions', () => {
     expect(english.reply).toContain('5 yuan')
     const deposit = await chat(app, 'price-wheelchair', '轮椅押金多少钱')
     expect(deposit.reply).toContain('200元')
-    for (const [id, text] of [['price-reg', '挂号费多少钱'], ['price-mri', 'how much is an MRI'], ['price-admit', '住院押金多少']]) {
+    for (const [id, text] of [
+      ['price-reg', '挂号费多少钱'],
+      ['price-mri', 'how much is an MRI'],
+      ['price-admit', '住院押金多少'],
+    ]) {
       const res = await chat(app, id!, text!)
       expect(res.action, text).toBe('fallback')
       expect(res.reply, text).not.toMatch(/\d+\s*(元|yuan)/)

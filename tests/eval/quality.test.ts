@@ -11,20 +11,44 @@ import { root } from '../nlu-fixture.js'
  * public dev sample (>= 95%, every emergency, no medical answer), and the same bar for our own sets.
  */
 const sets = [
-  { name: 'own held-out (tests/eval/heldout.jsonl)', file: path.join(root, 'tests/eval/heldout.jsonl'), min: 0.93 },
-  { name: 'sealed held-out (tests/eval/sealed.jsonl)', file: path.join(root, 'tests/eval/sealed.jsonl'), min: 0.85 },
+  {
+    name: 'own held-out (tests/eval/heldout.jsonl)',
+    file: path.join(root, 'tests/eval/heldout.jsonl'),
+    min: 0.93,
+  },
+  {
+    name: 'sealed held-out (tests/eval/sealed.jsonl)',
+    file: path.join(root, 'tests/eval/sealed.jsonl'),
+    min: 0.85,
+  },
   // Foreign patients writing English: issue 8's bar.
-  { name: 'English held-out (tests/eval/en-heldout.jsonl)', file: path.join(root, 'tests/eval/en-heldout.jsonl'), min: 0.9 },
+  {
+    name: 'English held-out (tests/eval/en-heldout.jsonl)',
+    file: path.join(root, 'tests/eval/en-heldout.jsonl'),
+    min: 0.9,
+  },
   // Beside the project when it is checked out with ../shared (CI); a clone on its own skips it.
-  { name: 'shared dev sample (../shared/eval/dev.jsonl)', file: path.resolve(root, '../shared/eval/dev.jsonl'), min: 0.95 },
+  {
+    name: 'shared dev sample (../shared/eval/dev.jsonl)',
+    file: path.resolve(root, '../shared/eval/dev.jsonl'),
+    min: 0.95,
+  },
 ].filter((s) => existsSync(s.file))
 
 let app: FastifyInstance
-beforeAll(async () => { app = await testApp() })
-afterAll(async () => { await app?.close() })
+beforeAll(async () => {
+  app = await testApp()
+})
+afterAll(async () => {
+  await app?.close()
+})
 
 const ask: Ask = async (sessionId, text, now) => {
-  const res = await app.inject({ method: 'POST', url: '/api/chat', payload: { sessionId, text, ...(now ? { now } : {}) } })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/chat',
+    payload: { sessionId, text, ...(now ? { now } : {}) },
+  })
   return res.statusCode === 200 ? res.json() : { action: `http${res.statusCode}`, reply: res.body }
 }
 

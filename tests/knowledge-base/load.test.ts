@@ -14,7 +14,12 @@ function editedCopy(file: string, edit: (text: string) => string): string {
 }
 
 function problems(dir: string, intents = intentsDir): string[] {
-  try { loadKnowledgeBase(dir, intents); return [] } catch (e) { return e instanceof KnowledgeError ? e.problems : [String(e)] }
+  try {
+    loadKnowledgeBase(dir, intents)
+    return []
+  } catch (e) {
+    return e instanceof KnowledgeError ? e.problems : [String(e)]
+  }
 }
 
 describe('knowledge base', () => {
@@ -26,18 +31,44 @@ describe('knowledge base', () => {
   })
 
   it('rejects edits with errors that name the field', () => {
-    expect(problems(editedCopy('places.yaml', (t) => t.replace('building: 门诊楼, floor: 2, hours: outpatient, aliases: [心内科', 'building: 门诊大厦, floor: 2, hours: outpatient, aliases: [心内科'))))
-      .toContain('places[7] (cardiology).building: unknown building "门诊大厦" (known: 门诊楼, 医技楼, 住院楼, 急诊楼)')
-    expect(problems(editedCopy('schedules.yaml', (t) => t.replace('from: "18:00", to: "21:00"', 'from: "晚上6点", to: "21:00"'))))
-      .toEqual([expect.stringContaining('schedules.night_clinic.rules[0]: malformed time "晚上6点"')])
-    expect(problems(editedCopy('answers.yaml', (t) => t.replace('{{hospital.wifi}}', '{{hospital.wlan}}'))))
-      .toEqual(['answers.intents.wifi: {{hospital.wlan}} is not a known fact'])
-    expect(problems(editedCopy('answers.yaml', (t) => t.replace(/ {2}caregiver: ".*"/, '  caregiver: ""'))))
-      .toEqual(['answers.intents.caregiver: empty answer'])
-    expect(problems(editedCopy('exams.yaml', (t) => t.replace('place: endoscopy\n    preparation:\n      - 检查前禁食', 'place: endoscopy_room\n    preparation:\n      - 检查前禁食'))))
-      .toEqual(['exams.gastroscopy.place: unknown place "endoscopy_room"'])
-    expect(problems(editedCopy('answers.yaml', (t) => t.replace(/ {2}money: .*/, "  money: '\\d+(元'"))))
-      .toEqual([expect.stringContaining('calendar.money: not a valid regular expression')])
+    expect(
+      problems(
+        editedCopy('places.yaml', (t) =>
+          t.replace(
+            'building: 门诊楼, floor: 2, hours: outpatient, aliases: [心内科',
+            'building: 门诊大厦, floor: 2, hours: outpatient, aliases: [心内科',
+          ),
+        ),
+      ),
+    ).toContain(
+      'places[7] (cardiology).building: unknown building "门诊大厦" (known: 门诊楼, 医技楼, 住院楼, 急诊楼)',
+    )
+    expect(
+      problems(
+        editedCopy('schedules.yaml', (t) =>
+          t.replace('from: "18:00", to: "21:00"', 'from: "晚上6点", to: "21:00"'),
+        ),
+      ),
+    ).toEqual([expect.stringContaining('schedules.night_clinic.rules[0]: malformed time "晚上6点"')])
+    expect(
+      problems(editedCopy('answers.yaml', (t) => t.replace('{{hospital.wifi}}', '{{hospital.wlan}}'))),
+    ).toEqual(['answers.intents.wifi: {{hospital.wlan}} is not a known fact'])
+    expect(
+      problems(editedCopy('answers.yaml', (t) => t.replace(/ {2}caregiver: ".*"/, '  caregiver: ""'))),
+    ).toEqual(['answers.intents.caregiver: empty answer'])
+    expect(
+      problems(
+        editedCopy('exams.yaml', (t) =>
+          t.replace(
+            'place: endoscopy\n    preparation:\n      - 检查前禁食',
+            'place: endoscopy_room\n    preparation:\n      - 检查前禁食',
+          ),
+        ),
+      ),
+    ).toEqual(['exams.gastroscopy.place: unknown place "endoscopy_room"'])
+    expect(
+      problems(editedCopy('answers.yaml', (t) => t.replace(/ {2}money: .*/, "  money: '\\d+(元'"))),
+    ).toEqual([expect.stringContaining('calendar.money: not a valid regular expression')])
   })
 
   it('rejects the same example in two intents', () => {
@@ -45,6 +76,8 @@ describe('knowledge base', () => {
     cpSync(intentsDir, intents, { recursive: true })
     const p = path.join(intents, 'zh', 'wifi.yaml')
     writeFileSync(p, readFileSync(p, 'utf8') + '  - 心内科在几楼\n')
-    expect(problems(knowledgeDir, intents)).toContain('intents.wifi.examples: "心内科在几楼" is also an example of place_location')
+    expect(problems(knowledgeDir, intents)).toContain(
+      'intents.wifi.examples: "心内科在几楼" is also an example of place_location',
+    )
   })
 })

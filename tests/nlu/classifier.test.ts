@@ -8,10 +8,15 @@ const f = (...words: string[]) => new Map(words.map((w) => [w, 1]))
 
 describe('intent classifier', () => {
   it('ranks the intent whose examples share the distinctive words', () => {
-    const clf = new IntentClassifier([
-      { intent: 'parking', features: f('停车', '收费') }, { intent: 'parking', features: f('停车场', '在哪') },
-      { intent: 'visiting', features: f('探视', '时间') }, { intent: 'visiting', features: f('探视', '几点') },
-    ], { calibrate: false })
+    const clf = new IntentClassifier(
+      [
+        { intent: 'parking', features: f('停车', '收费') },
+        { intent: 'parking', features: f('停车场', '在哪') },
+        { intent: 'visiting', features: f('探视', '时间') },
+        { intent: 'visiting', features: f('探视', '几点') },
+      ],
+      { calibrate: false },
+    )
     expect(clf.classify(f('停车', '多少钱'))[0]?.intent).toBe('parking')
     expect(clf.classify(f('探视', '几点'))[0]?.intent).toBe('visiting')
   })

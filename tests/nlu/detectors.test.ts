@@ -4,8 +4,12 @@ import { parseYaml } from '../../src/knowledge-base/yaml.js'
 import { describe, expect, it } from 'vitest'
 import { demoPipeline, root } from '../nlu-fixture.js'
 
-interface Fixture { positive: Array<string | { text: string; category?: string; level?: number }>; negative: string[] }
-const fixtureFor = (file: string) => parseYaml(readFileSync(path.join(root, 'tests/fixtures', file), 'utf8')) as Record<string, Fixture>
+interface Fixture {
+  positive: Array<string | { text: string; category?: string; level?: number }>
+  negative: string[]
+}
+const fixtureFor = (file: string) =>
+  parseYaml(readFileSync(path.join(root, 'tests/fixtures', file), 'utf8')) as Record<string, Fixture>
 const text = (p: Fixture['positive'][number]) => (typeof p === 'string' ? p : p.text)
 
 const detectorsOf = (lang: string): Record<string, (t: string) => boolean> => {
@@ -25,8 +29,12 @@ const analyse = (t: string) => demoPipeline().analyse(t)
 
 describe.each(Object.keys(detected))('%s detector', (name) => {
   const fx = fixtures[name]!
-  it.each(fx.positive.map(text))('catches: %s', (t) => { expect(detected[name]!(t)).toBe(true) })
-  it.each(fx.negative)('leaves alone: %s', (t) => { expect(detected[name]!(t)).toBe(false) })
+  it.each(fx.positive.map(text))('catches: %s', (t) => {
+    expect(detected[name]!(t)).toBe(true)
+  })
+  it.each(fx.negative)('leaves alone: %s', (t) => {
+    expect(detected[name]!(t)).toBe(false)
+  })
 })
 
 describe('negation and categories', () => {
@@ -55,6 +63,10 @@ describe('negation and categories', () => {
 
 describe.each(Object.entries(fixtureFor('detectors.en.yaml')))('English %s detector', (name, fx) => {
   const detect = detectorsOf('en')[name]!
-  it.each(fx.positive.map(text))('catches: %s', (t) => { expect(detect(t)).toBe(true) })
-  it.each(fx.negative)('leaves alone: %s', (t) => { expect(detect(t)).toBe(false) })
+  it.each(fx.positive.map(text))('catches: %s', (t) => {
+    expect(detect(t)).toBe(true)
+  })
+  it.each(fx.negative)('leaves alone: %s', (t) => {
+    expect(detect(t)).toBe(false)
+  })
 })

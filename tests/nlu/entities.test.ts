@@ -10,7 +10,11 @@ describe('entity extraction', () => {
     expect(entities('ICU在哪').place?.ids).toEqual(['icu'])
   })
   it('resolves a word that means several places to all of them', () => {
-    expect(entities('药房几点关门').place?.ids).toEqual(['outpatient_pharmacy', 'tcm_pharmacy', 'emergency_pharmacy'])
+    expect(entities('药房几点关门').place?.ids).toEqual([
+      'outpatient_pharmacy',
+      'tcm_pharmacy',
+      'emergency_pharmacy',
+    ])
   })
   it('reads two adjacent place words as the more specific one', () => {
     expect(entities('肾内科门诊在几楼').place?.ids).toEqual(['nephrology'])

@@ -4,11 +4,19 @@ import { TermIndex } from '../../src/nlu/terms.js'
 import { lastWordIndex } from '../../src/nlu/detectors/matcher.js'
 import { SpellingCorrector } from '../../src/nlu/spelling.js'
 
-const spec = (code: string, tokenizer: LanguageSpec['tokenizer'], scripts: string[]): LanguageSpec =>
-  ({ code, name: code, tokenizer, scripts, dialogue: { followUp: '^$', fillers: '^$', shortFollowUp: 10 } })
+const spec = (code: string, tokenizer: LanguageSpec['tokenizer'], scripts: string[]): LanguageSpec => ({
+  code,
+  name: code,
+  tokenizer,
+  scripts,
+  dialogue: { followUp: '^$', fillers: '^$', shortFollowUp: 10 },
+})
 
 describe('language detection', () => {
-  const detector = new LanguageDetector([spec('zh', 'jieba', ['Han']), spec('en', 'words', ['Latin'])], new Set(['ct', 'mri', 'b', 'icu']))
+  const detector = new LanguageDetector(
+    [spec('zh', 'jieba', ['Han']), spec('en', 'words', ['Latin'])],
+    new Set(['ct', 'mri', 'b', 'icu']),
+  )
 
   it('tells Chinese from English, with names both use left out', () => {
     expect(detector.detect('心内科在几楼')).toEqual(['zh'])
@@ -78,8 +86,26 @@ describe('spelling correction', () => {
   })
 
   it('with a dictionary, corrects non-words towards words of the data, a one-off typo in the data included', () => {
-    const dictionary = new Set(['where', 'is', 'the', 'open', 'opened', 'wound', 'found', 'round', 'clinic', 'skin', 'what', 'floor', 'when'])
-    const speller = new SpellingCorrector({ targets, known: ['when is it open', 'skin clinc what floor', 'skin clinic', 'where is the found'], dictionary })
+    const dictionary = new Set([
+      'where',
+      'is',
+      'the',
+      'open',
+      'opened',
+      'wound',
+      'found',
+      'round',
+      'clinic',
+      'skin',
+      'what',
+      'floor',
+      'when',
+    ])
+    const speller = new SpellingCorrector({
+      targets,
+      known: ['when is it open', 'skin clinc what floor', 'skin clinic', 'where is the found'],
+      dictionary,
+    })
     expect(speller.correct('pharmacy opne yet')).toBe('pharmacy open yet')
     expect(speller.correct('eye clinc')).toBe('eye clinic')
     expect(speller.correct('a round wound')).toBe('a round wound')

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { createNormaliser, HomophoneCorrector } from '../../src/nlu/normalise.js'
 
-const normalise = createNormaliser({ 新内科: '心内科', b朝: 'b超' }, new HomophoneCorrector(['胃镜', '核磁共振', '心内科', '皮肤科', '妇科', '探视']))
+const normalise = createNormaliser(
+  { 新内科: '心内科', b朝: 'b超' },
+  new HomophoneCorrector(['胃镜', '核磁共振', '心内科', '皮肤科', '妇科', '探视']),
+)
 
 describe('normalise', () => {
   it('folds full-width forms and case (NFKC)', () => {

@@ -3,7 +3,13 @@ import { SentimentAnalyser } from '../../src/nlu/sentiment.js'
 import { demoPipeline } from '../nlu-fixture.js'
 
 describe('sentiment', () => {
-  const lex = new SentimentAnalyser({ negative: { 差: 0.6, 火大: 0.8 }, positive: { 满意: 0.8 }, negators: ['不', '没有'], degree: { 太: 1.8, 有点: 0.6 }, intensifiers: { '!': 1.2 } })
+  const lex = new SentimentAnalyser({
+    negative: { 差: 0.6, 火大: 0.8 },
+    positive: { 满意: 0.8 },
+    negators: ['不', '没有'],
+    degree: { 太: 1.8, 有点: 0.6 },
+    intensifiers: { '!': 1.2 },
+  })
 
   it('scores in [-1, 1], degree adverbs and negators change it', () => {
     expect(lex.score('心内科在几楼')).toBe(0)

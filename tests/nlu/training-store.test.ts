@@ -14,28 +14,60 @@ import { freePort } from '../server-process.js'
 
 const server = path.resolve(import.meta.dirname, '../../dist/src/server.js')
 let runs = 0
-const questions = ['心内科在几楼', '做胃镜要空腹吗', '探视时间', '停车怎么收费', '今天股市涨了吗', '转人工', '牙疼挂什么科']
+const questions = [
+  '心内科在几楼',
+  '做胃镜要空腹吗',
+  '探视时间',
+  '停车怎么收费',
+  '今天股市涨了吗',
+  '转人工',
+  '牙疼挂什么科',
+]
 
 /** Runs the compiled server on `dataDir` until healthy; returns its start-up log line and some replies. */
 async function run(dataDir: string): Promise<{ training: string; replies: unknown[] }> {
   const port = await freePort()
-  const child = spawn(process.execPath, [server], { env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info', RATE_LIMIT: 'off', REDIS_URL: '' }, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [server], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      RATE_LIMIT: 'off',
+      REDIS_URL: '',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   let log = ''
-  child.stdout.on('data', (d) => { log += String(d) })
+  child.stdout.on('data', (d) => {
+    log += String(d)
+  })
   try {
     for (let i = 0; i < 300; i++) {
-      try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break } catch { /* starting */ }
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break
+      } catch {
+        /* starting */
+      }
       await delay(50)
     }
     const replies = []
     for (const text of questions) {
-      const res = await fetch(`http://127.0.0.1:${port}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sessionId: `s${++runs}-${text}`, text }) })
-      const { reply, action, intent, confidence } = await res.json() as Record<string, unknown>
+      const res = await fetch(`http://127.0.0.1:${port}/api/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sessionId: `s${++runs}-${text}`, text }),
+      })
+      const { reply, action, intent, confidence } = (await res.json()) as Record<string, unknown>
       replies.push({ reply, action, intent, confidence })
     }
     child.kill('SIGTERM')
     await once(child, 'exit')
-    const loaded = log.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; training?: string }).find((l) => l.msg === 'knowledge loaded')
+    const loaded = log
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { msg: string; training?: string })
+      .find((l) => l.msg === 'knowledge loaded')
     return { training: loaded?.training ?? 'unknown', replies }
   } finally {
     child.kill('SIGKILL')
@@ -45,8 +77,19 @@ async function run(dataDir: string): Promise<{ training: string; replies: unknow
 describe('trainings kept between runs', () => {
   it('a classifier restored from its state ranks and compares every message as the trained one does', () => {
     // Characters and pairs as features: enough to train on the shipped examples without the pipeline.
-    const featuresOf = (text: string) => new Map([...text].flatMap((c, i, all) => [[`c:${c}`, 1], [`b:${c}${all[i + 1] ?? ''}`, 1]] as Array<[string, number]>))
-    const data = demoPipeline().kb.intents.flatMap((i) => i.examples.map((ex) => ({ intent: i.id, features: featuresOf(ex) })))
+    const featuresOf = (text: string) =>
+      new Map(
+        [...text].flatMap(
+          (c, i, all) =>
+            [
+              [`c:${c}`, 1],
+              [`b:${c}${all[i + 1] ?? ''}`, 1],
+            ] as Array<[string, number]>,
+        ),
+      )
+    const data = demoPipeline().kb.intents.flatMap((i) =>
+      i.examples.map((ex) => ({ intent: i.id, features: featuresOf(ex) })),
+    )
     const trained = new IntentClassifier(data)
     const restored = IntentClassifier.fromState(JSON.parse(JSON.stringify(trained.state())))
     expect(restored.calibration).toEqual(trained.calibration)
@@ -58,7 +101,7 @@ describe('trainings kept between runs', () => {
     }
   })
 
-  it('reuses a training only with the same segmenter dictionary (it holds every version\'s names)', () => {
+  it("reuses a training only with the same segmenter dictionary (it holds every version's names)", () => {
     const kb = demoPipeline().kb
     expect(new NluPipeline(kb, languagePack()).training).toBe('reused')
     addUserWords(['夜间测试专用词'])
@@ -88,7 +131,12 @@ describe('trainings kept between runs', () => {
     expect(second.training).toBe('loaded')
     expect(second.replies).toEqual(first.replies)
     // A damaged file (here whole JSON, but not a whole training) is trained again, not trusted.
-    for (const f of kept) writeFileSync(path.join(dataDir, 'trainings', f), '{"classifier": {"intents": ["parking"]}, "words": []}')
+    for (const f of kept) {
+      writeFileSync(
+        path.join(dataDir, 'trainings', f),
+        '{"classifier": {"intents": ["parking"]}, "words": []}',
+      )
+    }
     const third = await run(dataDir)
     expect(third.training).toBe('trained')
     expect(third.replies).toEqual(first.replies)

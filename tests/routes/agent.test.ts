@@ -8,7 +8,9 @@ beforeAll(async () => {
   app = await testApp({ admin: { username: 'chief', password: 'night-shift-2026' } })
   admin = (await login('chief', 'night-shift-2026')).token
 })
-afterAll(async () => { await app?.close() })
+afterAll(async () => {
+  await app?.close()
+})
 
 async function login(username: string, password: string) {
   const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } })
@@ -21,22 +23,39 @@ const call = (token: string, method: 'GET' | 'POST' | 'PUT', url: string, payloa
 
 describe('agents and admins', () => {
   it('creates the first admin from the environment and lets an admin add agents', async () => {
-    const res = await call(admin, 'POST', '/api/admin/agents', { username: 'nurse.wang', displayName: '王护士', password: 'wang-2026-night', role: 'agent' })
+    const res = await call(admin, 'POST', '/api/admin/agents', {
+      username: 'nurse.wang',
+      displayName: '王护士',
+      password: 'wang-2026-night',
+      role: 'agent',
+    })
     expect(res.statusCode).toBe(201)
     expect(res.json()).not.toHaveProperty('passwordHash')
-    const weak = await call(admin, 'POST', '/api/admin/agents', { username: 'nurse.zhao', password: '1234567890', role: 'agent' })
+    const weak = await call(admin, 'POST', '/api/admin/agents', {
+      username: 'nurse.zhao',
+      password: '1234567890',
+      role: 'agent',
+    })
     expect(weak.statusCode).toBe(400)
     expect(weak.json().error.message).toMatch(/mix letters/)
   })
 
   it('rejects a wrong password, a missing token and the wrong role', async () => {
-    const bad = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'chief', password: 'guess-guess-1' } })
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'chief', password: 'guess-guess-1' },
+    })
     expect(bad.statusCode).toBe(401)
     expect(bad.json().error.code).toBe('ND_BAD_CREDENTIALS')
     expect((await app.inject({ method: 'GET', url: '/api/agent/queue' })).statusCode).toBe(401)
     expect((await call('not-a-token', 'GET', '/api/agent/queue')).statusCode).toBe(401)
     const agent = await login('nurse.wang', 'wang-2026-night')
-    const denied = await call(agent.token, 'POST', '/api/admin/agents', { username: 'x.y.z', password: 'abcdefgh-123', role: 'admin' })
+    const denied = await call(agent.token, 'POST', '/api/admin/agents', {
+      username: 'x.y.z',
+      password: 'abcdefgh-123',
+      role: 'admin',
+    })
     expect(denied.statusCode).toBe(403)
   })
 
@@ -52,28 +71,61 @@ describe('working a handed-off conversation', () => {
     const normal = await chat(app, 'p-normal', '转人工')
     const urgent = await chat(app, 'p-urgent', '我爸胸口剧痛喘不上气')
     const { token, agent } = await login('nurse.wang', 'wang-2026-night')
-    const queue = (await call(token, 'GET', '/api/agent/queue')).json().tickets as Array<{ id: string; priority: string; clocks: Array<{ name: string }> }>
+    const queue = (await call(token, 'GET', '/api/agent/queue')).json().tickets as Array<{
+      id: string
+      priority: string
+      clocks: Array<{ name: string }>
+    }>
     const ids = queue.map((t) => t.id)
     expect(ids.indexOf(urgent.handoff!.ticketId)).toBeLessThan(ids.indexOf(normal.handoff!.ticketId))
-    expect(queue.find((t) => t.id === urgent.handoff!.ticketId)?.clocks.map((c) => c.name)).toContain('firstResponse')
+    expect(queue.find((t) => t.id === urgent.handoff!.ticketId)?.clocks.map((c) => c.name)).toContain(
+      'firstResponse',
+    )
 
     const id = urgent.handoff!.ticketId
-    const [a, b] = await Promise.all([call(token, 'POST', `/api/agent/tickets/${id}/claim`), call(admin, 'POST', `/api/agent/tickets/${id}/claim`)])
+    const [a, b] = await Promise.all([
+      call(token, 'POST', `/api/agent/tickets/${id}/claim`),
+      call(admin, 'POST', `/api/agent/tickets/${id}/claim`),
+    ])
     expect([a.statusCode, b.statusCode].sort()).toEqual([200, 409])
     const winner = a.statusCode === 200 ? token : admin
     const loser = winner === token ? admin : token
-    expect((await call(loser, 'POST', `/api/agent/tickets/${id}/reply`, { text: '我也来' })).statusCode).toBe(403)
+    expect((await call(loser, 'POST', `/api/agent/tickets/${id}/reply`, { text: '我也来' })).statusCode).toBe(
+      403,
+    )
 
     const view = (await call(winner, 'GET', `/api/agent/tickets/${id}`)).json()
     expect(view.transcript[0]).toMatchObject({ role: 'patient', text: '我爸胸口剧痛喘不上气' })
     expect(view.transcript[1].reason).toBe('emergency')
 
     const before = new Date(Date.now() - 1000).toISOString()
-    expect((await call(winner, 'POST', `/api/agent/tickets/${id}/reply`, { text: '请马上拨打120，我们已通知急诊。' })).json().firstResponseAt).toBeTruthy()
-    const polled = (await app.inject({ method: 'GET', url: `/api/chat/p-urgent/messages?after=${before}`, headers: { 'x-session-token': urgent.sessionToken! } })).json()
+    expect(
+      (
+        await call(winner, 'POST', `/api/agent/tickets/${id}/reply`, {
+          text: '请马上拨打120，我们已通知急诊。',
+        })
+      ).json().firstResponseAt,
+    ).toBeTruthy()
+    const polled = (
+      await app.inject({
+        method: 'GET',
+        url: `/api/chat/p-urgent/messages?after=${before}`,
+        headers: { 'x-session-token': urgent.sessionToken! },
+      })
+    ).json()
     expect((await app.inject({ method: 'GET', url: `/api/chat/p-urgent/messages` })).statusCode).toBe(403)
-    expect((await app.inject({ method: 'GET', url: `/api/chat/p-urgent/messages`, headers: { 'x-session-token': normal.sessionToken! } })).statusCode).toBe(403)
-    expect(polled.messages).toEqual([expect.objectContaining({ role: 'agent', text: '请马上拨打120，我们已通知急诊。' })])
+    expect(
+      (
+        await app.inject({
+          method: 'GET',
+          url: `/api/chat/p-urgent/messages`,
+          headers: { 'x-session-token': normal.sessionToken! },
+        })
+      ).statusCode,
+    ).toBe(403)
+    expect(polled.messages).toEqual([
+      expect.objectContaining({ role: 'agent', text: '请马上拨打120，我们已通知急诊。' }),
+    ])
 
     expect((await call(winner, 'POST', `/api/agent/tickets/${id}/handback`)).json().status).toBe('resolved')
     const again = await chat(app, 'p-urgent', '心内科在几楼')
@@ -97,8 +149,16 @@ describe('working a handed-off conversation', () => {
   })
 
   it('tells the patient honestly when nobody is on duty, and keeps a callback number', async () => {
-    await app.stores.agents.setPresence((await app.stores.agents.byUsername('nurse.wang'))!.id, 'offline', new Date().toISOString())
-    await app.stores.agents.setPresence((await app.stores.agents.byUsername('chief'))!.id, 'offline', new Date().toISOString())
+    await app.stores.agents.setPresence(
+      (await app.stores.agents.byUsername('nurse.wang'))!.id,
+      'offline',
+      new Date().toISOString(),
+    )
+    await app.stores.agents.setPresence(
+      (await app.stores.agents.byUsername('chief'))!.id,
+      'offline',
+      new Date().toISOString(),
+    )
     const res = await chat(app, 'p-night', '转人工', '2026-11-24T02:00:00+08:00')
     expect(res.reply).toContain('现在没有值班人员在线')
     expect(res.reply).toContain('今天 7:30')
@@ -115,7 +175,10 @@ describe('working a handed-off conversation', () => {
     const escalated = (await call(token, 'POST', `/api/agent/tickets/${t}/escalate`)).json()
     expect(escalated.detail.escalatedTo).toBe('医务处')
     const after = (await call(token, 'GET', `/api/agent/tickets/${t}`)).json().ticket.clocks
-    expect(after.find((c: { name: string }) => c.name === 'escalation')).toMatchObject({ met: true, breached: false })
+    expect(after.find((c: { name: string }) => c.name === 'escalation')).toMatchObject({
+      met: true,
+      breached: false,
+    })
   })
 
   it('serves canned replies from the knowledge base', async () => {
@@ -132,12 +195,20 @@ describe('satisfaction 1-5 when a conversation ends', () => {
     await call(token, 'POST', `/api/agent/tickets/${t}/claim`)
     await call(token, 'POST', `/api/agent/tickets/${t}/reply`, { text: '您好，请问什么事？' })
     await call(token, 'POST', `/api/agent/tickets/${t}/handback`)
-    const polled = (await app.inject({ method: 'GET', url: '/api/chat/p-rate-low/messages', headers: { 'x-session-token': first.sessionToken! } })).json().messages
+    const polled = (
+      await app.inject({
+        method: 'GET',
+        url: '/api/chat/p-rate-low/messages',
+        headers: { 'x-session-token': first.sessionToken! },
+      })
+    ).json().messages
     expect(polled.at(-1).text).toContain('回复1-5')
     const rated = await chat(app, 'p-rate-low', '2分')
     expect(rated.reply).toContain('科室主任')
     expect((await app.stores.tickets.get(t))?.rating).toBe(2)
-    const followUp = (await app.stores.tickets.list()).find((x) => x.reason === 'satisfaction_follow_up' && x.detail.ratedTicket === t)
+    const followUp = (await app.stores.tickets.list()).find(
+      (x) => x.reason === 'satisfaction_follow_up' && x.detail.ratedTicket === t,
+    )
     expect(followUp).toMatchObject({ owner: '科室主任', priority: 'high', status: 'queued' })
   })
 

@@ -4,8 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chat, testApp } from '../helpers.js'
 
 let app: FastifyInstance
-beforeAll(async () => { app = await testApp() })
-afterAll(async () => { await app?.close() })
+beforeAll(async () => {
+  app = await testApp()
+})
+afterAll(async () => {
+  await app?.close()
+})
 
 describe('POST /api/chat', () => {
   it('answers a basic question with the contract fields', async () => {
@@ -70,14 +74,24 @@ describe('POST /api/chat', () => {
     const res = await chat(app, 's-pharmacies', '现在药房开着吗', '2026-11-24T03:49:00+08:00')
     expect(res.reply.match(/现在（周二 03:49）/g)).toHaveLength(1)
     expect(res.reply).toMatch(/开放的是：急诊药房在急诊楼1楼（24小时开放）/)
-    for (const closed of ['门诊西药房在门诊楼1楼（每天 8:00-17:30）', '中药房在门诊楼2楼西侧（每天 8:00-17:00）']) expect(res.reply).toContain(closed)
+    for (const closed of [
+      '门诊西药房在门诊楼1楼（每天 8:00-17:30）',
+      '中药房在门诊楼2楼西侧（每天 8:00-17:00）',
+    ]) {
+      expect(res.reply).toContain(closed)
+    }
     expect(res.reply).toContain('此时不开放')
   })
 })
 
 describe('bad input gets a clear 4xx, never a crash', () => {
   const post = (payload: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-    app.inject({ method: 'POST', url: '/api/chat', payload: typeof payload === 'string' ? payload : JSON.stringify(payload), headers })
+    app.inject({
+      method: 'POST',
+      url: '/api/chat',
+      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+      headers,
+    })
 
   it.each([
     ['missing text', { sessionId: 'a' }, 'text'],
@@ -130,46 +144,68 @@ describe('service routes', () => {
     expect(res.json()).toMatchObject({ status: 'ok', storage: 'embedded', languages: ['zh'] })
   })
 
-  it('serves the widget with every language\'s words from intents/<code>/language.yaml', async () => {
+  it("serves the widget with every language's words from intents/<code>/language.yaml", async () => {
     const res = await app.inject({ method: 'GET', url: '/widget.js' })
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toMatch(/^application\/javascript/)
     expect(res.body).toContain('"open":"在线咨询"')
     expect(res.body).toContain('"open":"Chat with us"')
     expect(() => new vm.Script(res.body)).not.toThrow()
-    const again = await app.inject({ method: 'GET', url: '/widget.js', headers: { 'if-none-match': String(res.headers.etag) } })
+    const again = await app.inject({
+      method: 'GET',
+      url: '/widget.js',
+      headers: { 'if-none-match': String(res.headers.etag) },
+    })
     expect(again.statusCode).toBe(304)
   })
 
   it('serves an OpenAPI description of the chat API', async () => {
     const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
     expect(spec.openapi).toMatch(/^3\./)
-    expect(spec.paths['/api/chat'].post.requestBody.content['application/json'].schema.required).toEqual(['sessionId', 'text'])
+    expect(spec.paths['/api/chat'].post.requestBody.content['application/json'].schema.required).toEqual([
+      'sessionId',
+      'text',
+    ])
   })
 })
 
 describe('rate limits', () => {
   it('429 with a message a person can act on when one conversation sends too fast', async () => {
-    const limited = await testApp({ rateLimit: { enabled: true, perIpPerMinute: 1000, perSessionPerMinute: 3, exemptIps: [] } })
+    const limited = await testApp({
+      rateLimit: { enabled: true, perIpPerMinute: 1000, perSessionPerMinute: 3, exemptIps: [] },
+    })
     try {
-      const send = () => limited.inject({ method: 'POST', url: '/api/chat', payload: { sessionId: 'fast', text: '你好' } })
+      const send = () =>
+        limited.inject({ method: 'POST', url: '/api/chat', payload: { sessionId: 'fast', text: '你好' } })
       for (let i = 0; i < 3; i++) expect((await send()).statusCode).toBe(200)
       const res = await send()
       expect(res.statusCode).toBe(429)
       expect(res.json().error).toMatchObject({ code: 'ND_RATE_LIMITED' })
       expect(res.json().error.message).toMatch(/wait \d+ seconds/)
-    } finally { await limited.close() }
+    } finally {
+      await limited.close()
+    }
   })
 
   it('429 per IP, loopback exempt by default', async () => {
-    const limited = await testApp({ rateLimit: { enabled: true, perIpPerMinute: 2, perSessionPerMinute: 100, exemptIps: [] } })
+    const limited = await testApp({
+      rateLimit: { enabled: true, perIpPerMinute: 2, perSessionPerMinute: 100, exemptIps: [] },
+    })
     try {
-      const send = (i: number) => limited.inject({ method: 'POST', url: '/api/chat', payload: { sessionId: `ip-${i}`, text: '你好' }, remoteAddress: '10.1.2.3' })
+      const send = (i: number) =>
+        limited.inject({
+          method: 'POST',
+          url: '/api/chat',
+          payload: { sessionId: `ip-${i}`, text: '你好' },
+          remoteAddress: '10.1.2.3',
+        })
       expect((await send(1)).statusCode).toBe(200)
       expect((await send(2)).statusCode).toBe(200)
       const res = await send(3)
       expect(res.statusCode).toBe(429)
       expect(res.json().error.code).toBe('ND_RATE_LIMITED')
-    } finally { await limited.close() }
+    } finally {
+      await limited.close()
+    }
   })
 })

@@ -4,13 +4,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testApp } from '../helpers.js'
 
 let app: FastifyInstance
-beforeAll(async () => { app = await testApp() })
-afterAll(async () => { await app?.close() })
+beforeAll(async () => {
+  app = await testApp()
+})
+afterAll(async () => {
+  await app?.close()
+})
 
 /** Opens /ws with a listener attached before the server's first frame. */
 async function connect(url: string) {
   let next!: () => Promise<any>
-  const ws = await app.injectWS(url, {}, { onInit: (socket) => { next = inbox(socket) } })
+  const ws = await app.injectWS(
+    url,
+    {},
+    {
+      onInit: (socket) => {
+        next = inbox(socket)
+      },
+    },
+  )
   return { ws, next }
 }
 
@@ -21,15 +33,25 @@ function inbox(ws: WebSocket) {
   ws.on('message', (data) => {
     const frame = JSON.parse(String(data))
     const w = waiters.shift()
-    if (w) w(frame); else frames.push(frame)
+    if (w) w(frame)
+    else frames.push(frame)
   })
-  return () => new Promise<any>((resolve) => { const f = frames.shift(); if (f) resolve(f); else waiters.push(resolve) })
+  return () =>
+    new Promise<any>((resolve) => {
+      const f = frames.shift()
+      if (f) resolve(f)
+      else waiters.push(resolve)
+    })
 }
 
 describe('WebSocket chat (/ws)', () => {
   it('greets with the session id and answers like the HTTP API', async () => {
     const { ws, next } = await connect('/ws?sessionId=ws-test-1')
-    expect(await next()).toEqual({ type: 'ready', sessionId: 'ws-test-1', sessionToken: app.sessionTokens.issue('ws-test-1') })
+    expect(await next()).toEqual({
+      type: 'ready',
+      sessionId: 'ws-test-1',
+      sessionToken: app.sessionTokens.issue('ws-test-1'),
+    })
     ws.send(JSON.stringify({ type: 'message', id: 'a1', text: '心内科在几楼' }))
     const reply = await next()
     expect(reply).toMatchObject({ type: 'reply', id: 'a1', action: 'answer', intent: 'place_location' })

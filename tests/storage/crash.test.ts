@@ -14,10 +14,15 @@ function crashTest(env: Record<string, string>, open: () => Promise<Stores>) {
     const port = await freePort()
     const first = await start(env, port)
     const tickets: string[] = []
-    const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => post(port, `crash-${i}`, i % 2 ? '转人工' : '我不想活了')))
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => post(port, `crash-${i}`, i % 2 ? '转人工' : '我不想活了')),
+    )
     first.kill('SIGKILL')
     await once(first, 'exit')
-    for (const r of replies) { expect(r.action).toBe('handoff'); tickets.push(r.handoff?.ticketId ?? '') }
+    for (const r of replies) {
+      expect(r.action).toBe('handoff')
+      tickets.push(r.handoff?.ticketId ?? '')
+    }
 
     const stores = await open()
     let ticketsLost = 0
@@ -28,7 +33,9 @@ function crashTest(env: Record<string, string>, open: () => Promise<Stores>) {
       entriesLost += 2 - (await stores.transcripts.list(`crash-${i}`)).length
     }
     await stores.close()
-    console.log(`kill -9 after 20 concurrent handoffs (${stores.kind}): tickets lost ${ticketsLost}, transcript entries lost ${entriesLost}`)
+    console.log(
+      `kill -9 after 20 concurrent handoffs (${stores.kind}): tickets lost ${ticketsLost}, transcript entries lost ${entriesLost}`,
+    )
     expect({ ticketsLost, entriesLost }).toEqual({ ticketsLost: 0, entriesLost: 0 })
 
     const second = await start(env, port)
@@ -45,12 +52,21 @@ function crashTest(env: Record<string, string>, open: () => Promise<Stores>) {
 
 describe('kill -9 loses nothing (embedded default)', () => {
   const dataDir = tempDir('nd-crash-')
-  it('keeps every acknowledged ticket, transcript and handed-off session', crashTest({ DATA_DIR: dataDir }, async () => openEmbeddedStores(dataDir)))
+  it(
+    'keeps every acknowledged ticket, transcript and handed-off session',
+    crashTest({ DATA_DIR: dataDir }, async () => openEmbeddedStores(dataDir)),
+  )
 })
 
 await describeWithRedis('kill -9 loses nothing (Redis)', () => {
   const prefix = `nd-crash-${randomBytes(4).toString('hex')}:`
   it('keeps every acknowledged ticket, transcript and handed-off session', async () => {
-    try { await crashTest({ REDIS_URL, REDIS_PREFIX: prefix, DATA_DIR: tempDir('nd-crash-r-') }, () => openRedisStores(REDIS_URL, prefix))() } finally { await dropKeys(prefix) }
+    try {
+      await crashTest({ REDIS_URL, REDIS_PREFIX: prefix, DATA_DIR: tempDir('nd-crash-r-') }, () =>
+        openRedisStores(REDIS_URL, prefix),
+      )()
+    } finally {
+      await dropKeys(prefix)
+    }
   })
 })

@@ -3,10 +3,22 @@ import { describe, expect, it } from 'vitest'
 import { TicketConflictError, type Stores, type Ticket } from '../../src/storage/types.js'
 
 /** The contract every storage implementation passes (aedes-persistence style abstract suite). */
-export function describeStore(name: string, open: () => Promise<Stores>, reopen: (s: Stores) => Promise<Stores>) {
+export function describeStore(
+  name: string,
+  open: () => Promise<Stores>,
+  reopen: (s: Stores) => Promise<Stores>,
+) {
   const ticket = (id: string, over: Partial<Ticket> = {}): Ticket => ({
-    id, sessionId: `s-${id}`, channel: 'api', reason: 'human_requested', priority: 'normal', status: 'queued',
-    detail: { evidence: '转人工' }, createdAt: new Date(Date.now() - 1000).toISOString(), updatedAt: new Date().toISOString(), ...over,
+    id,
+    sessionId: `s-${id}`,
+    channel: 'api',
+    reason: 'human_requested',
+    priority: 'normal',
+    status: 'queued',
+    detail: { evidence: '转人工' },
+    createdAt: new Date(Date.now() - 1000).toISOString(),
+    updatedAt: new Date().toISOString(),
+    ...over,
   })
 
   describe(`${name} store`, () => {
@@ -22,7 +34,9 @@ export function describeStore(name: string, open: () => Promise<Stores>, reopen:
         expect((await s.tickets.list()).map((t) => t.id).sort()).toEqual(['t1', 't2'])
         await expect(s.tickets.update('nope', { status: 'closed' })).rejects.toThrow(/not found/)
         expect(await s.tickets.get('nope')).toBeUndefined()
-      } finally { await s.close() }
+      } finally {
+        await s.close()
+      }
     })
 
     it('counts events per key in a sliding window (rate limits)', async () => {
@@ -39,36 +53,63 @@ export function describeStore(name: string, open: () => Promise<Stores>, reopen:
         const short = `${key}-short`
         expect(await s.rates.hit(short, 1, 200)).toBe(0)
         await expect.poll(() => s.rates.hit(short, 1, 200)).toBe(0)
-      } finally { await s.close() }
+      } finally {
+        await s.close()
+      }
     })
 
     it('claims atomically: of ten concurrent claims exactly one wins', async () => {
       const s = await open()
       try {
         await s.tickets.create(ticket('race'))
-        const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => s.tickets.transition('race', ['queued'], { status: 'assigned', assignee: `agent-${i}` })))
+        const results = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) =>
+            s.tickets.transition('race', ['queued'], { status: 'assigned', assignee: `agent-${i}` }),
+          ),
+        )
         const won = results.filter((r) => r.status === 'fulfilled')
         expect(won).toHaveLength(1)
         const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
-        expect(lost.every((r) => r.reason instanceof TicketConflictError && r.reason.status === 'assigned')).toBe(true)
-        expect((await s.tickets.get('race'))?.assignee).toBe((won[0] as PromiseFulfilledResult<Ticket>).value.assignee)
-        await expect(s.tickets.transition('nope', ['queued'], { status: 'assigned' })).rejects.toThrow(/not found/)
-      } finally { await s.close() }
+        expect(
+          lost.every((r) => r.reason instanceof TicketConflictError && r.reason.status === 'assigned'),
+        ).toBe(true)
+        expect((await s.tickets.get('race'))?.assignee).toBe(
+          (won[0] as PromiseFulfilledResult<Ticket>).value.assignee,
+        )
+        await expect(s.tickets.transition('nope', ['queued'], { status: 'assigned' })).rejects.toThrow(
+          /not found/,
+        )
+      } finally {
+        await s.close()
+      }
     })
 
     it('keeps agents, sign-in tokens and presence', async () => {
       const s = await open()
       try {
-        await s.agents.create({ id: 'a1', username: 'nurse.li', displayName: '李护士', role: 'agent', passwordHash: 'scrypt$x', createdAt: 't0' })
+        await s.agents.create({
+          id: 'a1',
+          username: 'nurse.li',
+          displayName: '李护士',
+          role: 'agent',
+          passwordHash: 'scrypt$x',
+          createdAt: 't0',
+        })
         expect((await s.agents.byUsername('nurse.li'))?.id).toBe('a1')
         expect(await s.agents.byUsername('nobody')).toBeUndefined()
-        await s.agents.saveToken({ tokenHash: 'h1', agentId: 'a1', expiresAt: new Date(Date.now() + 60_000).toISOString() })
+        await s.agents.saveToken({
+          tokenHash: 'h1',
+          agentId: 'a1',
+          expiresAt: new Date(Date.now() + 60_000).toISOString(),
+        })
         expect((await s.agents.token('h1'))?.agentId).toBe('a1')
         await s.agents.revokeToken('h1')
         expect(await s.agents.token('h1')).toBeUndefined()
         await s.agents.setPresence('a1', 'online', 't1')
         expect((await s.agents.presence()).a1).toEqual({ presence: 'online', at: 't1' })
-      } finally { await s.close() }
+      } finally {
+        await s.close()
+      }
     })
 
     it('numbers knowledge versions, keeps the draft and the audit log', async () => {
@@ -90,23 +131,55 @@ export function describeStore(name: string, open: () => Promise<Stores>, reopen:
         await s.knowledge.audit({ at: 't4', actor: 'x', action: 'publish', detail: { version: 2 } })
         await s.knowledge.audit({ at: 't5', actor: 'y', action: 'rollback', detail: {} })
         expect((await s.knowledge.auditLog()).map((e) => e.action)).toEqual(['rollback', 'publish'])
-      } finally { await s.close() }
+      } finally {
+        await s.close()
+      }
     })
 
     it('forgets one patient and prunes old transcripts (privacy)', async () => {
       const s = await open()
       try {
-        await s.tickets.create(ticket('priv', { sessionId: 'priv-1', detail: { callbackPhone: '13912345678' } }))
-        await s.recordTurn({ sessionId: 'priv-1', channel: 'web', createdAt: 't0', updatedAt: new Date().toISOString(), state: { failures: 0 } }, [{ at: new Date().toISOString(), role: 'patient', text: '我叫王小明 13912345678' }])
-        await s.recordTurn({ sessionId: 'priv-2', channel: 'web', createdAt: 't0', updatedAt: '2020-01-01T00:00:00.000Z', state: { failures: 0 } },
-          [{ at: '2020-01-01T00:00:00.000Z', role: 'patient', text: '旧消息' }, { at: new Date().toISOString(), role: 'patient', text: '新消息' }])
+        await s.tickets.create(
+          ticket('priv', { sessionId: 'priv-1', detail: { callbackPhone: '13912345678' } }),
+        )
+        await s.recordTurn(
+          {
+            sessionId: 'priv-1',
+            channel: 'web',
+            createdAt: 't0',
+            updatedAt: new Date().toISOString(),
+            state: { failures: 0 },
+          },
+          [{ at: new Date().toISOString(), role: 'patient', text: '我叫王小明 13912345678' }],
+        )
+        await s.recordTurn(
+          {
+            sessionId: 'priv-2',
+            channel: 'web',
+            createdAt: 't0',
+            updatedAt: '2020-01-01T00:00:00.000Z',
+            state: { failures: 0 },
+          },
+          [
+            { at: '2020-01-01T00:00:00.000Z', role: 'patient', text: '旧消息' },
+            { at: new Date().toISOString(), role: 'patient', text: '新消息' },
+          ],
+        )
         expect(await s.privacy.forget('priv-1')).toEqual({ transcriptEntries: 1, tickets: 1 })
         expect(await s.transcripts.list('priv-1')).toEqual([])
         expect(await s.sessions.get('priv-1')).toBeUndefined()
-        expect(await s.tickets.get('priv')).toMatchObject({ sessionId: 'forgotten', detail: {}, reason: 'human_requested' })
-        expect(await s.privacy.prune(new Date('2021-01-01T00:00:00Z'))).toMatchObject({ transcriptEntries: 1 })
+        expect(await s.tickets.get('priv')).toMatchObject({
+          sessionId: 'forgotten',
+          detail: {},
+          reason: 'human_requested',
+        })
+        expect(await s.privacy.prune(new Date('2021-01-01T00:00:00Z'))).toMatchObject({
+          transcriptEntries: 1,
+        })
         expect((await s.transcripts.list('priv-2')).map((e) => e.text)).toEqual(['新消息'])
-      } finally { await s.close() }
+      } finally {
+        await s.close()
+      }
     })
 
     it('delivers published events to subscribers', async () => {
@@ -124,38 +197,74 @@ export function describeStore(name: string, open: () => Promise<Stores>, reopen:
         await expect.poll(() => later).toEqual([{ type: 'ticket', id: 't10' }])
         expect(got).toHaveLength(1)
         await offLater()
-      } finally { await s.close() }
+      } finally {
+        await s.close()
+      }
     })
 
     it('appends and lists transcripts in order, per session', async () => {
       const s = await open()
       try {
-        await s.transcripts.append('a', [{ at: 't0', role: 'patient', text: '心内科在几楼' }, { at: 't0', role: 'bot', text: '2楼', action: 'answer' }])
+        await s.transcripts.append('a', [
+          { at: 't0', role: 'patient', text: '心内科在几楼' },
+          { at: 't0', role: 'bot', text: '2楼', action: 'answer' },
+        ])
         await s.transcripts.append('a', [{ at: 't1', role: 'patient', text: '谢谢' }])
         await s.transcripts.append('b', [{ at: 't1', role: 'patient', text: '转人工' }])
         expect((await s.transcripts.list('a')).map((e) => e.text)).toEqual(['心内科在几楼', '2楼', '谢谢'])
         expect(await s.transcripts.list('none')).toEqual([])
         expect(await s.transcripts.sessionIds()).toEqual(expect.arrayContaining(['a', 'b']))
-      } finally { await s.close() }
+      } finally {
+        await s.close()
+      }
     })
 
     it('records a turn: transcript entries and conversation state together', async () => {
       const s = await open()
       try {
-        await s.recordTurn({ sessionId: 'turn', channel: 'web', createdAt: 't0', updatedAt: 't1', state: { failures: 0, lastIntent: 'parking' } },
-          [{ at: 't1', role: 'patient', text: '停车怎么收费' }, { at: 't1', role: 'bot', text: '每小时5元', action: 'answer' }])
+        await s.recordTurn(
+          {
+            sessionId: 'turn',
+            channel: 'web',
+            createdAt: 't0',
+            updatedAt: 't1',
+            state: { failures: 0, lastIntent: 'parking' },
+          },
+          [
+            { at: 't1', role: 'patient', text: '停车怎么收费' },
+            { at: 't1', role: 'bot', text: '每小时5元', action: 'answer' },
+          ],
+        )
         expect((await s.sessions.get('turn'))?.state.lastIntent).toBe('parking')
         expect((await s.transcripts.list('turn')).map((e) => e.role)).toEqual(['patient', 'bot'])
-      } finally { await s.close() }
+      } finally {
+        await s.close()
+      }
     })
 
     it('keeps tickets, transcripts and sessions across a restart', async () => {
       const s = await open()
-      await s.agents.create({ id: 'k1', username: 'keeper', displayName: '值班长', role: 'admin', passwordHash: 'scrypt$y', createdAt: 't0' })
+      await s.agents.create({
+        id: 'k1',
+        username: 'keeper',
+        displayName: '值班长',
+        role: 'admin',
+        passwordHash: 'scrypt$y',
+        createdAt: 't0',
+      })
       await s.tickets.create(ticket('keep', { priority: 'high' }))
       await s.transcripts.append('keep-session', [{ at: 't0', role: 'patient', text: '我要投诉' }])
-      await s.sessions.put({ sessionId: 'keep-session', channel: 'web', createdAt: 't0', updatedAt: 't0', state: { failures: 1, handoff: { ticketId: 'keep', reason: 'complaint', priority: 'high' } } })
-      await s.recordTurn({ sessionId: 'turn-kept', channel: 'api', createdAt: 't0', updatedAt: 't0', state: { failures: 2 } }, [{ at: 't0', role: 'patient', text: '你好' }])
+      await s.sessions.put({
+        sessionId: 'keep-session',
+        channel: 'web',
+        createdAt: 't0',
+        updatedAt: 't0',
+        state: { failures: 1, handoff: { ticketId: 'keep', reason: 'complaint', priority: 'high' } },
+      })
+      await s.recordTurn(
+        { sessionId: 'turn-kept', channel: 'api', createdAt: 't0', updatedAt: 't0', state: { failures: 2 } },
+        [{ at: 't0', role: 'patient', text: '你好' }],
+      )
       const again = await reopen(s)
       try {
         expect(await again.tickets.get('keep')).toMatchObject({ priority: 'high' })
@@ -164,7 +273,9 @@ export function describeStore(name: string, open: () => Promise<Stores>, reopen:
         expect((await again.sessions.get('turn-kept'))?.state.failures).toBe(2)
         expect((await again.transcripts.list('turn-kept'))[0]?.text).toBe('你好')
         expect(await again.agents.byUsername('keeper')).toMatchObject({ role: 'admin' })
-      } finally { await again.close() }
+      } finally {
+        await again.close()
+      }
     })
   })
 }

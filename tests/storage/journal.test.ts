@@ -6,7 +6,11 @@ import { Journal } from '../../src/storage/journal.js'
 
 const open = (file: string) => {
   const map = new Map<string, { id: string; v: number }>()
-  const j = Journal.open<{ id: string; v: number }>(file, (r) => map.set(r.id, r), () => [...map.values()])
+  const j = Journal.open<{ id: string; v: number }>(
+    file,
+    (r) => map.set(r.id, r),
+    () => [...map.values()],
+  )
   return { j, map }
 }
 
@@ -14,7 +18,11 @@ describe('journal', () => {
   it('replays what was written, last write wins, and compacts on open', async () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'nd-journal-')), 'x.ndjson')
     const a = open(file)
-    await Promise.all([a.j.append({ id: 'a', v: 1 }), a.j.append({ id: 'b', v: 1 }), a.j.append({ id: 'a', v: 2 })])
+    await Promise.all([
+      a.j.append({ id: 'a', v: 1 }),
+      a.j.append({ id: 'b', v: 1 }),
+      a.j.append({ id: 'a', v: 2 }),
+    ])
     await a.j.close()
     const b = open(file)
     expect(b.map.get('a')?.v).toBe(2)

@@ -6,13 +6,24 @@ import { tempDir } from '../helpers.js'
 import { describeWithRedis, dropKeys, REDIS_URL } from '../redis-available.js'
 import { describeStore } from './describe-store.js'
 
-describeStore('embedded', async () => openEmbeddedStores(tempDir()), async (s) => {
-  await s.close()
-  return openEmbeddedStores(s.dataDir!)
-})
+describeStore(
+  'embedded',
+  async () => openEmbeddedStores(tempDir()),
+  async (s) => {
+    await s.close()
+    return openEmbeddedStores(s.dataDir!)
+  },
+)
 
 const prefix = `nd-test-${randomBytes(4).toString('hex')}:`
 await describeWithRedis('redis store', () => {
-  describeStore('redis', () => openRedisStores(REDIS_URL, prefix), async (s) => { await s.close(); return openRedisStores(REDIS_URL, prefix) })
+  describeStore(
+    'redis',
+    () => openRedisStores(REDIS_URL, prefix),
+    async (s) => {
+      await s.close()
+      return openRedisStores(REDIS_URL, prefix)
+    },
+  )
   afterAll(() => dropKeys(prefix))
 })

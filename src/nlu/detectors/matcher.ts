@@ -2,8 +2,15 @@ import { normaliseName } from '../normalise.js'
 import { TermIndex } from '../terms.js'
 import { execAll } from '../regex.js'
 
-export interface RuleSet { terms?: string[]; patterns?: string[] }
-export interface Match { text: string; start: number; end: number }
+export interface RuleSet {
+  terms?: string[]
+  patterns?: string[]
+}
+export interface Match {
+  text: string
+  start: number
+  end: number
+}
 
 /**
  * Literal terms and regular expressions from data. Terms in a spaced language match whole words;
@@ -14,7 +21,10 @@ export class RuleMatcher {
   private readonly terms: TermIndex
   private readonly re: RegExp | undefined
 
-  constructor(rules: RuleSet | undefined, readonly name = 'rules') {
+  constructor(
+    rules: RuleSet | undefined,
+    readonly name = 'rules',
+  ) {
     this.terms = new TermIndex((rules?.terms ?? []).map(normaliseName))
     const patterns = (rules?.patterns ?? []).map((p) => `(?:${p})`)
     this.re = patterns.length ? new RegExp(patterns.join('|'), 'gu') : undefined
@@ -22,7 +32,11 @@ export class RuleMatcher {
 
   matches(text: string): Match[] {
     const found: Match[] = this.terms.matches(text).map(({ text, start, end }) => ({ text, start, end }))
-    if (this.re) for (const m of execAll(this.re, text)) if (m[0]) found.push({ text: m[0], start: m.index!, end: m.index! + m[0].length })
+    if (this.re) {
+      for (const m of execAll(this.re, text)) {
+        if (m[0]) found.push({ text: m[0], start: m.index!, end: m.index! + m[0].length })
+      }
+    }
     if (!this.re || !this.terms.size) return found
     found.sort((a, b) => a.start - b.start || b.end - a.end)
     const out: Match[] = []
@@ -40,7 +54,11 @@ export class RuleMatcher {
   }
 }
 
-export interface NegationRules { negators: string[]; clauseBreaks: string[]; maxDistance: number }
+export interface NegationRules {
+  negators: string[]
+  clauseBreaks: string[]
+  maxDistance: number
+}
 
 /**
  * "没有胸痛" is not an emergency: a negator shortly before a match, in the same clause, cancels it.
@@ -83,7 +101,9 @@ export function lastWordIndex(text: string, word: string): number {
   let i = text.lastIndexOf(word)
   if (i < 0 || !hasLatin(word)) return i
   const isLetter = (c: string | undefined) => !!c && /[a-z']/.test(c)
-  const embedded = (at: number) => (/^[a-z]/.test(word) && isLetter(text[at - 1])) || (/[a-z]$/.test(word) && isLetter(text[at + word.length]))
+  const embedded = (at: number) =>
+    (/^[a-z]/.test(word) && isLetter(text[at - 1])) ||
+    (/[a-z]$/.test(word) && isLetter(text[at + word.length]))
   // lastIndexOf(word, -1) searches from 0 again, so stop at the start instead of looping there.
   while (i >= 0 && embedded(i)) i = i === 0 ? -1 : text.lastIndexOf(word, i - 1)
   return i
@@ -94,6 +114,9 @@ export function lastWordIndex(text: string, word: string): number {
 const latin = new Map<string, boolean>()
 function hasLatin(word: string): boolean {
   let has = latin.get(word)
-  if (has === undefined) { has = /[a-z]/.test(word); latin.set(word, has) }
+  if (has === undefined) {
+    has = /[a-z]/.test(word)
+    latin.set(word, has)
+  }
   return has
 }

@@ -1,6 +1,11 @@
 import { Negation, RuleMatcher, type RuleSet } from './matcher.js'
 
-export const COMPLAINT_CATEGORIES = ['medical_quality', 'billing', 'process_waiting', 'service_attitude'] as const
+export const COMPLAINT_CATEGORIES = [
+  'medical_quality',
+  'billing',
+  'process_waiting',
+  'service_attitude',
+] as const
 export type ComplaintCategory = (typeof COMPLAINT_CATEGORIES)[number]
 
 export interface ComplaintRules {
@@ -11,7 +16,11 @@ export interface ComplaintRules {
   defaultLevel?: number
 }
 
-export interface ComplaintFinding { category: ComplaintCategory | 'other'; level: 1 | 2 | 3; evidence: string }
+export interface ComplaintFinding {
+  category: ComplaintCategory | 'other'
+  level: 1 | 2 | 3
+  evidence: string
+}
 
 /**
  * A complaint is an explicit trigger (投诉, 举报) or a grievance about one of the hospital's complaint
@@ -24,11 +33,19 @@ export class ComplaintDetector {
   private readonly levels: Array<[number, RuleMatcher]>
   private readonly defaultLevel: number
 
-  constructor(rules: ComplaintRules, private readonly negation: Negation) {
+  constructor(
+    rules: ComplaintRules,
+    private readonly negation: Negation,
+  ) {
     this.triggers = new RuleMatcher(rules.triggers)
     this.infoRequests = new RuleMatcher(rules.infoRequests)
-    this.categories = COMPLAINT_CATEGORIES.filter((c) => rules.categories?.[c]).map((c) => [c, new RuleMatcher(rules.categories[c])])
-    this.levels = Object.entries(rules.levels ?? {}).map(([lvl, r]) => [Number(lvl), new RuleMatcher(r)] as [number, RuleMatcher]).sort((a, b) => b[0] - a[0])
+    this.categories = COMPLAINT_CATEGORIES.filter((c) => rules.categories?.[c]).map((c) => [
+      c,
+      new RuleMatcher(rules.categories[c]),
+    ])
+    this.levels = Object.entries(rules.levels ?? {})
+      .map(([lvl, r]) => [Number(lvl), new RuleMatcher(r)] as [number, RuleMatcher])
+      .sort((a, b) => b[0] - a[0])
     this.defaultLevel = rules.defaultLevel ?? 1
   }
 
@@ -38,11 +55,17 @@ export class ComplaintDetector {
     let evidence = trigger?.text
     for (const [name, matcher] of this.categories) {
       const hit = this.negation.affirmed(text, matcher.matches(text))[0]
-      if (hit) { category = name; evidence ??= hit.text; break }
+      if (hit) {
+        category = name
+        evidence ??= hit.text
+        break
+      }
     }
     if (!trigger && (category === 'other' || sentiment >= -0.2)) return undefined
     if (category === 'other' && sentiment >= -0.2 && this.infoRequests.test(text)) return undefined
-    const level = this.levels.find(([, m]) => this.negation.affirmed(text, m.matches(text)).length)?.[0] ?? this.defaultLevel
+    const level =
+      this.levels.find(([, m]) => this.negation.affirmed(text, m.matches(text)).length)?.[0] ??
+      this.defaultLevel
     const bumped = sentiment <= -0.85 ? Math.max(level, 2) : level
     return { category, level: Math.min(3, Math.max(1, bumped)) as 1 | 2 | 3, evidence: evidence ?? '' }
   }
@@ -50,7 +73,12 @@ export class ComplaintDetector {
 
 export class HumanRequestDetector {
   private readonly matcher: RuleMatcher
-  constructor(rules: RuleSet, private readonly negation: Negation) { this.matcher = new RuleMatcher(rules) }
+  constructor(
+    rules: RuleSet,
+    private readonly negation: Negation,
+  ) {
+    this.matcher = new RuleMatcher(rules)
+  }
   detect(text: string): string | undefined {
     return this.negation.affirmed(text, this.matcher.matches(text))[0]?.text
   }
@@ -64,7 +92,11 @@ export interface MedicalRules {
   routingCues?: RuleSet
 }
 
-export interface MedicalFinding { kind: string; evidence: string; symptom?: string }
+export interface MedicalFinding {
+  kind: string
+  evidence: string
+  symptom?: string
+}
 
 /** Questions only a clinician may answer: drugs, results, diagnosis, seriousness, treatment, symptoms. */
 export class MedicalAdviceDetector {
@@ -73,7 +105,10 @@ export class MedicalAdviceDetector {
   private readonly cues: RuleMatcher
   private readonly routing: RuleMatcher
 
-  constructor(rules: MedicalRules, private readonly negation: Negation) {
+  constructor(
+    rules: MedicalRules,
+    private readonly negation: Negation,
+  ) {
     this.kinds = Object.entries(rules.questionPatterns ?? {}).map(([k, r]) => [k, new RuleMatcher(r, k)])
     this.symptoms = new RuleMatcher(rules.symptoms)
     this.cues = new RuleMatcher(rules.symptomQuestionCues)

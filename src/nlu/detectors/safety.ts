@@ -6,7 +6,11 @@ export interface SafetyRules {
   negation: NegationRules
 }
 
-export interface SafetyFinding { kind: 'emergency' | 'self_harm'; category: string; evidence: string }
+export interface SafetyFinding {
+  kind: 'emergency' | 'self_harm'
+  category: string
+  evidence: string
+}
 
 /** Life-threatening situations and self-harm: checked before anything else, and they always win. */
 export class SafetyDetector {
@@ -15,7 +19,10 @@ export class SafetyDetector {
   readonly negation: Negation
 
   constructor(rules: SafetyRules) {
-    this.categories = Object.entries(rules.emergency.categories ?? {}).map(([name, r]) => [name, new RuleMatcher(r, name)])
+    this.categories = Object.entries(rules.emergency.categories ?? {}).map(([name, r]) => [
+      name,
+      new RuleMatcher(r, name),
+    ])
     this.selfHarm = new RuleMatcher(rules.selfHarm, 'self_harm')
     this.negation = new Negation(rules.negation)
   }

@@ -4,7 +4,9 @@ import { Errors } from '../../errors.js'
 import type { Agent, Role } from '../../storage/types.js'
 
 declare module 'fastify' {
-  interface FastifyRequest { agent?: Agent }
+  interface FastifyRequest {
+    agent?: Agent
+  }
 }
 
 export function bearerToken(req: FastifyRequest): string | undefined {
@@ -16,7 +18,9 @@ export function bearerToken(req: FastifyRequest): string | undefined {
 export function requireRole(...roles: Role[]) {
   return async (req: FastifyRequest) => {
     const token = bearerToken(req)
-    const agent = token ? await agentForToken(req.server.stores.agents, token, req.server.clock().getTime()) : undefined
+    const agent = token
+      ? await agentForToken(req.server.stores.agents, token, req.server.clock().getTime())
+      : undefined
     if (!agent) throw new Errors.Unauthorized()
     if (!roles.includes(agent.role)) throw new Errors.Forbidden(`this needs the ${roles.join(' or ')} role`)
     req.agent = agent

@@ -16,7 +16,9 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   // Domain errors become the API's: 404 unknown, 409 someone else moved first, 403 not yours.
   const act = async <T>(id: string, fn: () => Promise<T>): Promise<T> => {
-    try { return await fn() } catch (err) {
+    try {
+      return await fn()
+    } catch (err) {
       if (err instanceof TicketNotFoundError) throw new Errors.TicketNotFound(id)
       if (err instanceof TicketConflictError) throw new Errors.TicketConflict(id, err.status)
       if (err instanceof IllegalTransitionError) throw new Errors.TicketConflict(id, err.from)
@@ -26,34 +28,76 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.get('/api/agent/me', { schema: { tags } }, async (req) => publicAgent(req.agent!))
-  app.get('/api/agent/queue', { schema: { tags, summary: 'Open tickets, most urgent first, with their service-level clocks' } }, async () => ({ tickets: await app.handoff.queue() }))
+  app.get(
+    '/api/agent/queue',
+    { schema: { tags, summary: 'Open tickets, most urgent first, with their service-level clocks' } },
+    async () => ({ tickets: await app.handoff.queue() }),
+  )
   app.get('/api/agent/tickets/:id', { schema: { tags, params: TicketParams } }, async (req) => {
     const view = await app.handoff.view(req.params.id)
     if (!view) throw new Errors.TicketNotFound(req.params.id)
     return view
   })
-  app.post('/api/agent/tickets/:id/claim', { schema: { tags, params: TicketParams } }, (req) => act(req.params.id, () => app.handoff.claim(req.params.id, req.agent!)))
-  app.post('/api/agent/tickets/:id/reply', { schema: { tags, params: TicketParams, body: ReplyBody } }, (req) => act(req.params.id, () => app.handoff.reply(req.params.id, req.agent!, req.body.text)))
-  app.post('/api/agent/tickets/:id/transfer', { schema: { tags, params: TicketParams, body: TransferBody } }, (req) => act(req.params.id, () => app.handoff.transfer(req.params.id, req.agent!, req.body.toAgentId)))
-  app.post('/api/agent/tickets/:id/escalate', { schema: { tags, params: TicketParams, summary: 'Report to the medical affairs office (医务处)' } }, (req) => act(req.params.id, () => app.handoff.escalate(req.params.id, req.agent!)))
-  app.post('/api/agent/tickets/:id/handback', { schema: { tags, params: TicketParams } }, (req) => act(req.params.id, () => app.handoff.handBack(req.params.id, req.agent!)))
-  app.post('/api/agent/tickets/:id/close', { schema: { tags, params: TicketParams, body: CloseBody } }, (req) => act(req.params.id, () => app.handoff.close(req.params.id, req.agent!, req.body.outcome)))
+  app.post('/api/agent/tickets/:id/claim', { schema: { tags, params: TicketParams } }, (req) =>
+    act(req.params.id, () => app.handoff.claim(req.params.id, req.agent!)),
+  )
+  app.post(
+    '/api/agent/tickets/:id/reply',
+    { schema: { tags, params: TicketParams, body: ReplyBody } },
+    (req) => act(req.params.id, () => app.handoff.reply(req.params.id, req.agent!, req.body.text)),
+  )
+  app.post(
+    '/api/agent/tickets/:id/transfer',
+    { schema: { tags, params: TicketParams, body: TransferBody } },
+    (req) => act(req.params.id, () => app.handoff.transfer(req.params.id, req.agent!, req.body.toAgentId)),
+  )
+  app.post(
+    '/api/agent/tickets/:id/escalate',
+    { schema: { tags, params: TicketParams, summary: 'Report to the medical affairs office (医务处)' } },
+    (req) => act(req.params.id, () => app.handoff.escalate(req.params.id, req.agent!)),
+  )
+  app.post('/api/agent/tickets/:id/handback', { schema: { tags, params: TicketParams } }, (req) =>
+    act(req.params.id, () => app.handoff.handBack(req.params.id, req.agent!)),
+  )
+  app.post(
+    '/api/agent/tickets/:id/close',
+    { schema: { tags, params: TicketParams, body: CloseBody } },
+    (req) => act(req.params.id, () => app.handoff.close(req.params.id, req.agent!, req.body.outcome)),
+  )
   app.post('/api/agent/tickets/:id/typing', { schema: { tags, params: TicketParams } }, async (req) => {
     const t = await app.stores.tickets.get(req.params.id)
     if (!t) throw new Errors.TicketNotFound(req.params.id)
-    await app.stores.events.publish(`session:${t.sessionId}`, { type: 'typing', at: app.clock().toISOString(), ticketId: t.id })
+    await app.stores.events.publish(`session:${t.sessionId}`, {
+      type: 'typing',
+      at: app.clock().toISOString(),
+      ticketId: t.id,
+    })
     return { ok: true }
   })
   app.put('/api/agent/presence', { schema: { tags, body: PresenceBody } }, async (req) => {
     const at = app.clock().toISOString()
     await app.stores.agents.setPresence(req.agent!.id, req.body.presence, at)
-    await app.stores.events.publish(QUEUE_TOPIC, { type: 'presence', agentId: req.agent!.id, presence: req.body.presence, at })
+    await app.stores.events.publish(QUEUE_TOPIC, {
+      type: 'presence',
+      agentId: req.agent!.id,
+      presence: req.body.presence,
+      at,
+    })
     return { presence: req.body.presence, at }
   })
-  app.get('/api/agent/agents', { schema: { tags, summary: 'Colleagues and whether they are on duty (transfer targets)' } }, async () => {
-    const presence = await app.stores.agents.presence()
-    return { agents: (await app.stores.agents.list()).map((a) => ({ ...publicAgent(a), presence: presence[a.id]?.presence ?? 'offline' })) }
-  })
+  app.get(
+    '/api/agent/agents',
+    { schema: { tags, summary: 'Colleagues and whether they are on duty (transfer targets)' } },
+    async () => {
+      const presence = await app.stores.agents.presence()
+      return {
+        agents: (await app.stores.agents.list()).map((a) => ({
+          ...publicAgent(a),
+          presence: presence[a.id]?.presence ?? 'offline',
+        })),
+      }
+    },
+  )
   app.get('/api/agent/canned-replies', { schema: { tags } }, async () => ({ replies: app.cannedReplies() }))
 }
 
@@ -61,22 +105,36 @@ export default agentRoutes
 
 /** Live queue for consoles: every ticket and presence change, as it happens. */
 export const agentSocket: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/ws/agent', { websocket: true, schema: { hide: true, querystring: Type.Object({ token: Type.Optional(Type.String()) }) } }, (socket, req) => {
-    let off: (() => Promise<void>) | undefined
-    let agentId: string | undefined
-    // An open console is an agent on duty: the bot tells patients a person is there.
-    socket.on('close', () => {
-      const quiet = (err: unknown) => req.log.warn({ err }, 'console disconnect cleanup failed')
-      off?.().catch(quiet)
-      if (agentId) app.stores.agents.setPresence(agentId, 'offline', app.clock().toISOString()).catch(quiet)
-    })
-    void (async () => {
-      const agent = req.query.token ? await agentForToken(app.stores.agents, req.query.token, app.clock().getTime()) : undefined
-      if (!agent) { socket.close(4401, 'sign in first'); return }
-      agentId = agent.id
-      await app.stores.agents.setPresence(agent.id, 'online', app.clock().toISOString())
-      off = await app.stores.events.subscribe(QUEUE_TOPIC, (event) => { if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event)) })
-      socket.send(JSON.stringify({ type: 'ready', agent: publicAgent(agent) }))
-    })()
-  })
+  app.get(
+    '/ws/agent',
+    {
+      websocket: true,
+      schema: { hide: true, querystring: Type.Object({ token: Type.Optional(Type.String()) }) },
+    },
+    (socket, req) => {
+      let off: (() => Promise<void>) | undefined
+      let agentId: string | undefined
+      // An open console is an agent on duty: the bot tells patients a person is there.
+      socket.on('close', () => {
+        const quiet = (err: unknown) => req.log.warn({ err }, 'console disconnect cleanup failed')
+        off?.().catch(quiet)
+        if (agentId) app.stores.agents.setPresence(agentId, 'offline', app.clock().toISOString()).catch(quiet)
+      })
+      void (async () => {
+        const agent = req.query.token
+          ? await agentForToken(app.stores.agents, req.query.token, app.clock().getTime())
+          : undefined
+        if (!agent) {
+          socket.close(4401, 'sign in first')
+          return
+        }
+        agentId = agent.id
+        await app.stores.agents.setPresence(agent.id, 'online', app.clock().toISOString())
+        off = await app.stores.events.subscribe(QUEUE_TOPIC, (event) => {
+          if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event))
+        })
+        socket.send(JSON.stringify({ type: 'ready', agent: publicAgent(agent) }))
+      })()
+    },
+  )
 }
