@@ -1,5 +1,5 @@
 /**
- * npm run eval [-- --cases FILE ...] [--url URL] [--json OUT] [--verbose] [--min 0.95] [--no-nlu]
+ * npm run eval [-- --cases FILE ...] [--url URL] [--json OUT] [--verbose] [--min 0.95] [--no-nlu] [--no-safety]
  * Scores conversation cases against a running bot (BOT_URL / --url) or one it starts itself, then
  * prints a per-intent NLU report over a held-out split of intents/. Exits 1 below --min, or when an
  * emergency case fails, or when a medical-advice case was answered.
@@ -11,6 +11,7 @@ import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { loadCases, runCases, formatReport, type Ask, type ChatResult } from '../src/eval/cases.js'
 import { evaluateNlu, formatNluReport } from '../src/eval/nlu-report.js'
+import { formatSafetyReport, loadSafetyCases, runSafety } from '../src/eval/safety.js'
 import { loadKnowledgeBase } from '../src/knowledge-base/load.js'
 import { loadLanguagePacks } from '../src/nlu/resources.js'
 
@@ -83,6 +84,26 @@ for (const file of caseFiles) {
   if (report.medicalAnswered) {
     console.log('FAILED: a medical-advice case got action "answer"')
     failed = true
+  }
+}
+// The emergency path as a clinical test: recall per presentation, false alarms on look-alikes.
+const safetyDir = path.resolve(config.knowledgeDir, '..', 'tests', 'eval', 'safety')
+if (!args.includes('--no-safety') && existsSync(path.join(safetyDir, 'emergencies.jsonl'))) {
+  const report = await runSafety(
+    loadSafetyCases(path.join(safetyDir, 'emergencies.jsonl')),
+    loadSafetyCases(path.join(safetyDir, 'look-alikes.jsonl')),
+    ask,
+  )
+  out.safety = report
+  console.log(`\n== emergencies and look-alikes (${path.relative(process.cwd(), safetyDir)})`)
+  console.log(formatSafetyReport(report))
+  if (args.includes('--verbose')) {
+    for (const m of report.misses) {
+      console.log(
+        `MISS ${m.id} [${m.presentation}/${m.lang}] ${m.text}\n  got ${m.got.action} ${m.got.handoff?.reason ?? ''} ${m.got.reply.slice(0, 80)}`,
+      )
+    }
+    for (const a of report.alarms) console.log(`ALARM ${a.id} [${a.presentation}/${a.kind}] ${a.text}`)
   }
 }
 await stop()

@@ -175,6 +175,7 @@ export class NluPipeline {
       emergency: resources.emergency,
       selfHarm: resources.selfHarm,
       negation: resources.negation,
+      context: resources.context,
     })
     this.human = new HumanRequestDetector(resources.humanRequest, this.safety.negation)
     this.complaint = new ComplaintDetector(resources.complaint, this.safety.negation)

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { readYaml } from '../knowledge-base/load.js'
 import type { ComplaintRules, MedicalRules } from './detectors/routing.js'
+import type { ContextRules } from './detectors/safety.js'
 import type { NegationRules, RuleSet } from './detectors/matcher.js'
 import type { SentimentLexicon } from './sentiment.js'
 import type { TimeWord } from './entities.js'
@@ -13,6 +14,8 @@ export interface NluResources {
   emergency: { categories: Record<string, RuleSet> }
   selfHarm: RuleSet
   negation: NegationRules
+  /** When a red flag is not a present emergency (history, hypotheticals…): optional per language. */
+  context: ContextRules
   humanRequest: RuleSet
   complaint: ComplaintRules
   medical: MedicalRules
@@ -31,6 +34,7 @@ export function loadNluResources(intentsDir: string, lang = 'zh'): NluResources 
     emergency: readYaml(file('detectors', 'emergency.yaml')),
     selfHarm: readYaml(file('detectors', 'self_harm.yaml')),
     negation: readYaml(file('detectors', 'negation.yaml')),
+    context: optional<ContextRules>(file('detectors', 'context.yaml'), {}),
     humanRequest: readYaml(file('detectors', 'human_request.yaml')),
     complaint: readYaml(file('detectors', 'complaint.yaml')),
     medical: readYaml(file('detectors', 'medical_advice.yaml')),

@@ -1,9 +1,18 @@
 import { Negation, RuleMatcher, type NegationRules, type RuleSet } from './matcher.js'
 
+/** When a red flag is not a present emergency (intents/<code>/detectors/context.yaml). */
+export interface ContextRules {
+  /** History, hypotheticals, information, a question about a department. */
+  notNow?: RuleSet
+  /** Signs that it is happening now: they keep the emergency whatever the context. */
+  acute?: RuleSet
+}
+
 export interface SafetyRules {
   emergency: { categories: Record<string, RuleSet> }
   selfHarm: RuleSet
   negation: NegationRules
+  context?: ContextRules
 }
 
 export interface SafetyFinding {
@@ -16,6 +25,8 @@ export interface SafetyFinding {
 export class SafetyDetector {
   private readonly categories: Array<[string, RuleMatcher]>
   private readonly selfHarm: RuleMatcher
+  private readonly notNow: RuleMatcher
+  private readonly acute: RuleMatcher
   readonly negation: Negation
 
   constructor(rules: SafetyRules) {
@@ -25,9 +36,19 @@ export class SafetyDetector {
     ])
     this.selfHarm = new RuleMatcher(rules.selfHarm, 'self_harm')
     this.negation = new Negation(rules.negation)
+    this.notNow = new RuleMatcher(rules.context?.notNow, 'not_now')
+    this.acute = new RuleMatcher(rules.context?.acute, 'acute')
   }
 
   detect(text: string): SafetyFinding | undefined {
+    const finding = this.find(text)
+    // A red flag told as history, a hypothetical or a question about a department, with nothing that
+    // says it is happening now, is not raised: it is answered as the question it is.
+    if (finding && this.notNow.test(text) && !this.acute.test(text)) return undefined
+    return finding
+  }
+
+  private find(text: string): SafetyFinding | undefined {
     const harm = this.negation.affirmed(text, this.selfHarm.matches(text))[0]
     if (harm) return { kind: 'self_harm', category: 'self_harm', evidence: harm.text }
     for (const [category, matcher] of this.categories) {
