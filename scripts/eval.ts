@@ -1,5 +1,6 @@
 /**
  * npm run eval [-- --cases FILE ...] [--url URL] [--json OUT] [--verbose] [--min 0.95] [--no-nlu] [--no-safety]
+ *   [--safety-set DIR] (emergencies.jsonl and look-alikes.jsonl; default tests/eval/safety)
  * Scores conversation cases against a running bot (BOT_URL / --url) or one it starts itself, then
  * prints a per-intent NLU report over a held-out split of intents/. Exits 1 below --min, or when an
  * emergency case fails, or when a medical-advice case was answered.
@@ -87,7 +88,9 @@ for (const file of caseFiles) {
   }
 }
 // The emergency path as a clinical test: recall per presentation, false alarms on look-alikes.
-const safetyDir = path.resolve(config.knowledgeDir, '..', 'tests', 'eval', 'safety')
+const safetyDir = path.resolve(
+  opt('--safety-set') ?? path.resolve(config.knowledgeDir, '..', 'tests', 'eval', 'safety'),
+)
 if (!args.includes('--no-safety') && existsSync(path.join(safetyDir, 'emergencies.jsonl'))) {
   const report = await runSafety(
     loadSafetyCases(path.join(safetyDir, 'emergencies.jsonl')),

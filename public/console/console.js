@@ -9,6 +9,7 @@ const REASON = {
   complaint: '投诉',
   negative_sentiment: '情绪激动',
   human_requested: '要求人工',
+  interpreter: '需要翻译',
   medical_advice: '医疗问题',
   repeated_failure: '多次未解答',
 }

@@ -2,6 +2,7 @@ import type { KnowledgeBase } from '../knowledge-base/types.js'
 import { LanguageDetector, replyLanguage, type DetectedLanguages } from '../nlu/language.js'
 import { NluPipeline, type Analysis } from '../nlu/pipeline.js'
 import type { LanguagePack } from '../nlu/resources.js'
+import { ReplyOnlyLanguages } from '../nlu/reply-only.js'
 import { Composer } from './compose.js'
 import { decide, type DecideOptions } from './decide.js'
 
@@ -38,6 +39,8 @@ export class BotBrain {
     readonly knowledge: Map<string, KnowledgeBase>,
     private readonly packs: Map<string, LanguagePack>,
     private readonly timeZone: string,
+    /** Languages recognised but not answered in (Japanese, Korean, Arabic): a person takes over. */
+    private readonly replyOnly = new ReplyOnlyLanguages([]),
   ) {
     const base = this.knowledge.get(this.codes[0]!)!
     this.detector = new LanguageDetector(
@@ -138,6 +141,13 @@ export class BotBrain {
    * in an English sentence must still be caught.
    */
   read(text: string, conversation?: string, hint?: string): Reading {
+    const foreign = this.replyOnly.read(text)
+    if (foreign) {
+      // Worded by the base language's composer, which fills the facts (120, 急诊楼1楼) into the
+      // foreign templates; the conversation is tagged with the foreign language for the agent.
+      const { nlu } = this.base
+      return { analysis: { ...nlu.analyse(text), foreign }, nlu, reply: this.base, lang: foreign.code }
+    }
     const detected = this.detect(text)
     const lang = replyLanguage(
       detected,
@@ -173,7 +183,12 @@ function sharedLatinWords(kb: KnowledgeBase): Set<string> {
   return new Set(texts.flatMap((t) => t.toLowerCase().match(/[a-z]+/g) ?? []))
 }
 
-export function createBrain(kb: KnowledgeBase, packs: Map<string, LanguagePack>, timeZone: string): BotBrain {
+export function createBrain(
+  kb: KnowledgeBase,
+  packs: Map<string, LanguagePack>,
+  timeZone: string,
+  replyOnly?: ReplyOnlyLanguages,
+): BotBrain {
   const knowledge = new Map<string, KnowledgeBase>()
   for (const local of [kb, ...(kb.languages?.values() ?? [])]) {
     if (packs.has(local.language)) knowledge.set(local.language, local)
@@ -181,7 +196,7 @@ export function createBrain(kb: KnowledgeBase, packs: Map<string, LanguagePack>,
   if (!knowledge.has(kb.language)) {
     throw new Error(`no language data for the knowledge base's language "${kb.language}" in intents/`)
   }
-  return new BotBrain(knowledge, packs, timeZone)
+  return new BotBrain(knowledge, packs, timeZone, replyOnly)
 }
 
 /** What a brain would answer to one message in a new conversation (admins trying a draft). */

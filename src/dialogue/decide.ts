@@ -1,6 +1,7 @@
 import type { Analysis } from '../nlu/pipeline.js'
 import type { Composer, Composed } from './compose.js'
 import type { Decision, DialogueState, HandoffReason, HandoffRequest, Priority } from './types.js'
+import type { ForeignReading } from '../nlu/reply-only.js'
 
 export interface DecideOptions {
   fallbackThreshold: number
@@ -49,6 +50,7 @@ export function decide(
   symptom?: string,
 ): Decision {
   const ctx: Context = { analysis, state, now, compose, options, ...(symptom ? { symptom } : {}) }
+  if (analysis.foreign) return foreignReply(ctx, analysis.foreign)
   const safety = analysis.safety
   if (safety) {
     const key = safety.kind === 'self_harm' ? 'self_harm' : 'emergency'
@@ -417,6 +419,27 @@ function failure(ctx: Context, d: Decision, detail: Record<string, string> = {})
 function askForPerson(compose: Composer): string[] {
   const s = compose.suggestion('request_human')
   return s ? [s] : []
+}
+
+/**
+ * A message in a language the bot does not answer in: with a red flag the emergency reply, else a
+ * person who can call an interpreter; both in that language, with the hospital's facts filled in.
+ */
+function foreignReply(ctx: Context, foreign: ForeignReading): Decision {
+  const { redFlag, replies, code } = foreign
+  if (redFlag) {
+    const text = redFlag.presentation === 'self_harm' ? replies.selfHarm : replies.emergency
+    return handoff(ctx, 'emergency', 'urgent', ctx.compose.render(text), {
+      category: redFlag.presentation,
+      evidence: redFlag.evidence,
+      language: code,
+    })
+  }
+  const reply = ctx.compose.render(replies.handoff)
+  if (ctx.state.handoff) {
+    return { action: 'handoff', reply, intent: null, confidence: 1, suggestions: [], state: ctx.state }
+  }
+  return handoff(ctx, 'interpreter', 'normal', reply, { language: code, interpreter: foreign.name })
 }
 
 function handoff(

@@ -9,6 +9,8 @@ export const HANDOFF_REASONS = [
   'human_requested',
   'medical_advice',
   'repeated_failure',
+  // A message in a language the bot does not answer in: a person calls an interpreter.
+  'interpreter',
 ] as const
 export type HandoffReason = (typeof HANDOFF_REASONS)[number]
 

@@ -4,6 +4,7 @@ import type { LanguagePack } from '../nlu/resources.js'
 import type { Stores, KnowledgeVersionInfo } from '../storage/types.js'
 import { buildKnowledgeBase, KnowledgeError, withShippedDefaults, type KnowledgeSource } from './load.js'
 import { systemClock, type Clock } from '../clock.js'
+import type { ReplyOnlyLanguages } from '../nlu/reply-only.js'
 
 export const KB_TOPIC = 'kb'
 export const SECTIONS = [
@@ -72,13 +73,14 @@ export class KnowledgeService {
       swap: (brain: BotBrain, source: KnowledgeSource, version: number) => void
     },
     private readonly clock: Clock = systemClock,
+    private readonly replyOnly?: ReplyOnlyLanguages,
   ) {}
 
   build(source: KnowledgeSource): BotBrain {
     const complete = withShippedDefaults(source, this.shipped)
     const problems = problemsOf(complete)
     if (problems.length) throw new KnowledgeInvalidError(problems)
-    return createBrain(buildKnowledgeBase(complete), this.packs, this.timeZone)
+    return createBrain(buildKnowledgeBase(complete), this.packs, this.timeZone, this.replyOnly)
   }
 
   async draft(): Promise<{ source: KnowledgeSource; author?: string; at?: string; basedOn: number }> {

@@ -9,6 +9,7 @@ import {
   type MedicalFinding,
 } from './detectors/routing.js'
 import { SafetyDetector, type SafetyFinding } from './detectors/safety.js'
+import type { ForeignReading } from './reply-only.js'
 import { EntityExtractor, maskMentions, type Entities } from './entities.js'
 import { extractFeatures, type FeatureScheme } from './features.js'
 import type { LanguageSpec } from './language.js'
@@ -97,6 +98,8 @@ export interface Analysis {
   tokens: string[]
   entities: Entities
   safety?: SafetyFinding
+  /** Written in a language the bot recognises but does not answer in (intents/reply-only/). */
+  foreign?: ForeignReading
   humanRequest?: string
   complaint?: ComplaintFinding
   medical?: MedicalFinding

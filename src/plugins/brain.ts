@@ -13,6 +13,7 @@ import {
 import { KB_TOPIC, KnowledgeService } from '../knowledge-base/publishing.js'
 import type { LanguageSpec } from '../nlu/language.js'
 import { loadLanguagePacks } from '../nlu/resources.js'
+import { ReplyOnlyLanguages } from '../nlu/reply-only.js'
 
 const WARM_AFTER_LISTEN_MS = 1000
 
@@ -38,11 +39,17 @@ export default fp<{ config: Config }>(
     const packs = await loadLanguagePacks(config.intentsDir, {
       trainingDir: path.join(config.dataDir, 'trainings'),
     })
+    const replyOnly = ReplyOnlyLanguages.load(config.intentsDir)
     const published = await app.stores.knowledge.latest()
     const shipped = readKnowledgeSource(config.knowledgeDir, config.intentsDir)
     const source: KnowledgeSource = published?.source ?? shipped
     let live = {
-      brain: createBrain(buildKnowledgeBase(withShippedDefaults(source, shipped)), packs, config.timezone),
+      brain: createBrain(
+        buildKnowledgeBase(withShippedDefaults(source, shipped)),
+        packs,
+        config.timezone,
+        replyOnly,
+      ),
       source,
       version: published?.version ?? 0,
     }
@@ -109,6 +116,7 @@ export default fp<{ config: Config }>(
         },
       },
       app.clock,
+      replyOnly,
     )
     app.decorate('knowledge', knowledge)
     const off = await app.stores.events.subscribe(KB_TOPIC, (event) => {

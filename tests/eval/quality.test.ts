@@ -3,6 +3,13 @@ import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { formatReport, loadCases, runCases, type Ask } from '../../src/eval/cases.js'
+import {
+  formatSafetyReport,
+  loadSafetyCases,
+  runSafety,
+  total,
+  type SafetyCase,
+} from '../../src/eval/safety.js'
 import { testApp } from '../helpers.js'
 import { root } from '../nlu-fixture.js'
 
@@ -63,5 +70,27 @@ describe.each(sets)('quality: $name', ({ file, min }) => {
     expect(emergency?.pass).toBe(emergency?.total)
     expect(report.medicalAnswered).toBe(0)
     expect(report.passed / total).toBeGreaterThanOrEqual(min)
+  }, 120_000)
+})
+
+/**
+ * The emergency set as a clinical test (tests/eval/safety/). Its odd-numbered lines are the dev half
+ * (their failures were read while building the rules): every one must be caught. The even-numbered
+ * half is held out and only its aggregate is read (npm run eval). False alarms on all look-alikes stay
+ * at most 3%.
+ */
+describe('emergencies and look-alikes', () => {
+  const dir = path.join(root, 'tests/eval/safety')
+  const dev = (c: SafetyCase) => Number(c.id.slice(1)) % 2 === 1
+  it('catches every dev-half emergency and raises at most 3% false alarms', async () => {
+    const report = await runSafety(
+      loadSafetyCases(path.join(dir, 'emergencies.jsonl')).filter(dev),
+      loadSafetyCases(path.join(dir, 'look-alikes.jsonl')),
+      ask,
+    )
+    console.log(formatSafetyReport(report))
+    expect(report.misses.map((m) => `${m.id} ${m.text}`)).toEqual([])
+    const alarms = total(report.falseAlarms)
+    expect(alarms.hits / alarms.total).toBeLessThanOrEqual(0.03)
   }, 120_000)
 })
