@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { createAccount } from '../src/auth/accounts.js'
 import { openRedisStores } from '../src/storage/redis.js'
@@ -221,6 +221,73 @@ run('Redis restarted or unreachable mid-traffic', () => {
     try {
       expect((await direct.tickets.get(ticketId))?.id).toBe(ticketId)
       expect((await direct.transcripts.list('outage-restart')).length).toBe(2)
+    } finally {
+      await direct.close()
+    }
+  }, 60_000)
+
+  it('answers the emergency of a patient already with a person, and raises the ticket when Redis is back', async () => {
+    const first = await chat('outage-handed-off', '转人工')
+    expect(first.body.handoff).toMatchObject({ reason: 'human_requested', priority: 'normal' })
+    const ticketId = first.body.handoff.ticketId as string
+    // A second instance, which has never seen that conversation: without Redis it cannot read it.
+    expect((await chat('outage-elsewhere', '转人工')).body.action).toBe('handoff')
+    const other = await buildApp(
+      testConfig({
+        redisUrl: `redis://127.0.0.1:${port}`,
+        redisPrefix: 'nd-outage:',
+        dataDir: path.join(dir, 'other'),
+      }),
+      { logger: false },
+    )
+    onTestFinished(() => other.close())
+    await other.ready()
+
+    await stop(redis)
+    const waiting = await chat('outage-handed-off', '还要等多久')
+    expect(waiting.status).toBe(200)
+    expect(waiting.body).toMatchObject({ action: 'handoff', handoff: { ticketId } })
+    const er = await chat('outage-handed-off', '我爸突然胸口剧痛，喘不上气')
+    expect(er.status).toBe(200)
+    expect(er.body).toMatchObject({
+      action: 'handoff',
+      handoff: { ticketId, reason: 'emergency', priority: 'urgent' },
+    })
+    expect(er.body.reply).toContain('120')
+    const elsewhere = await other.inject({
+      method: 'POST',
+      url: '/api/chat',
+      payload: { sessionId: 'outage-elsewhere', text: '我爸突然胸口剧痛，喘不上气' },
+    })
+    expect(elsewhere.statusCode).toBe(200)
+    expect(elsewhere.json()).toMatchObject({
+      action: 'handoff',
+      handoff: { reason: 'emergency', priority: 'urgent' },
+    })
+    expect(elsewhere.json().reply).toContain('120')
+
+    redis = await startRedis(port, dir)
+    const direct = await openRedisStores(`redis://127.0.0.1:${port}`, 'nd-outage:')
+    try {
+      await expect
+        .poll(async () => (await direct.tickets.get(ticketId))?.priority, { timeout: 10_000, interval: 100 })
+        .toBe('urgent')
+      await expect
+        .poll(async () => (await direct.tickets.get(elsewhere.json().handoff.ticketId))?.priority, {
+          timeout: 10_000,
+          interval: 100,
+        })
+        .toBe('urgent')
+      await expect
+        .poll(async () => (await direct.transcripts.list('outage-handed-off')).length, {
+          timeout: 10_000,
+          interval: 100,
+        })
+        .toBe(6)
+      expect((await direct.sessions.get('outage-handed-off'))?.state.handoff).toMatchObject({
+        ticketId,
+        priority: 'urgent',
+      })
     } finally {
       await direct.close()
     }

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import type { SessionRecord, Stores, Ticket, TranscriptEntry } from '../storage/types.js'
+import {
+  TicketNotFoundError,
+  type SessionRecord,
+  type Stores,
+  type Ticket,
+  type TranscriptEntry,
+} from '../storage/types.js'
 import type { BotBrain } from './brain.js'
 import { decide, type DecideOptions } from './decide.js'
 import type { Action, DialogueState, HandoffRef, Priority } from './types.js'
@@ -28,6 +34,11 @@ export interface BotReply {
   lang: string
 }
 
+export interface BotLog {
+  error(obj: object, msg: string): void
+  warn(obj: object, msg: string): void
+}
+
 const RANK: Record<Priority, number> = { urgent: 3, high: 2, normal: 1 }
 
 export function newTicketId(): string {
@@ -38,6 +49,11 @@ export function newTicketId(): string {
 /**
  * handleMessage: the one path every channel's message walks. Messages of one conversation are handled
  * one at a time, so a quick double-send cannot open two tickets or lose a turn of state.
+ *
+ * The first promise: an emergency always gets the 120 reply and an urgent handoff, whatever storage
+ * does. Detecting it needs no storage (the NLU is in memory); a conversation that cannot be read is
+ * taken as a new one, and a write that fails is logged, not thrown (with Redis, the outbox keeps and
+ * replays what Redis cannot take). Other messages fail as before when storage does.
  */
 export class Bot {
   private readonly queues = new Map<string, Promise<unknown>>()
@@ -46,6 +62,7 @@ export class Bot {
     private brain: () => BotBrain,
     private readonly stores: Stores,
     private readonly options: DecideOptions,
+    private readonly log: BotLog,
     private readonly availability: (
       now: Date,
     ) => Promise<{ online: boolean; opensAt?: ShiftStart }> = async () => ({ online: true }),
@@ -69,7 +86,11 @@ export class Bot {
     const now = msg.now ?? this.clock()
     const at = now.toISOString()
     const brain = this.brain()
-    let record: SessionRecord = (await this.stores.sessions.get(msg.sessionId)) ?? {
+    const stored = await this.stores.sessions.get(msg.sessionId).then(
+      (record) => ({ record }),
+      (err: unknown) => ({ record: undefined, unread: err }),
+    )
+    let record: SessionRecord = stored.record ?? {
       sessionId: msg.sessionId,
       channel: msg.channel,
       createdAt: at,
@@ -118,23 +139,36 @@ export class Bot {
       lang,
     } = brain.read(msg.text, record.state.lang, msg.lang)
     const decision = decide(analysis, record.state, now, composer, this.options, nlu.symptomOf(analysis))
+    const emergency = decision.handoff?.reason === 'emergency'
+    // A conversation storage could not read was decided as a new one: fine for an emergency (answered in
+    // the language the message shows, else the widget's, else the base language); anything else fails.
+    if ('unread' in stored) {
+      if (!emergency) throw stored.unread
+      this.log.error(
+        { err: stored.unread, sessionId: msg.sessionId },
+        'emergency: the conversation could not be read, so it is answered as a new one',
+      )
+    }
+    // An emergency's write that fails is logged with what it was, and the reply goes out anyway.
+    const settle = <T>(write: Promise<T>, otherwise: T, what: { write: string; ticketId?: string }) =>
+      emergency
+        ? write.catch((err: unknown) => {
+            this.log.error({ err, sessionId: msg.sessionId, ...what }, 'emergency answered, but not stored')
+            return otherwise
+          })
+        : write
     let state: DialogueState = { ...decision.state, lang }
     let handoff: HandoffRef | null = state.handoff ?? null
     let reply = decision.reply
     const writes: Array<Promise<unknown>> = []
+    const turn = { msg, lang, at }
     // Waiting for a person: a mobile number in the message is the callback number for the ticket.
     const phone =
       state.handoff && !decision.handoff ? MOBILE.exec(msg.text.replace(/[\s-]/g, ''))?.[0] : undefined
     if (phone && state.handoff) {
-      writes.push(
-        this.stores.tickets.update(state.handoff.ticketId, {
-          detail: {
-            ...((await this.stores.tickets.get(state.handoff.ticketId))?.detail ?? {}),
-            callbackPhone: phone,
-          },
-          updatedAt: at,
-        }),
-      )
+      const detail = (await this.stores.tickets.get(state.handoff.ticketId))?.detail ?? {}
+      handoff = await this.changeTicket(state.handoff, { detail: { ...detail, callbackPhone: phone } }, turn)
+      state = { ...state, handoff }
       reply = composer.text('handoff', 'callbackSaved', {
         phone: `${phone.slice(0, 3)}****${phone.slice(-4)}`,
       })
@@ -142,39 +176,35 @@ export class Bot {
     if (decision.handoff) {
       const req = decision.handoff
       if (state.handoff) {
-        // Already with a person: an emergency raises the ticket's priority, never opens a second one.
-        if (RANK[req.priority] > RANK[state.handoff.priority]) {
-          handoff = { ...state.handoff, priority: req.priority }
-          writes.push(
-            this.stores.tickets.update(handoff.ticketId, {
-              priority: req.priority,
-              detail: { ...req.detail, escalatedFrom: state.handoff.priority },
-              updatedAt: at,
-            }),
-          )
-        }
+        // Already with a person: an emergency raises the ticket's priority, never opens a second one
+        // unless storage has lost the first (changeTicket: so it is written even when already urgent).
+        // The reply says why a person is needed now; the ticket keeps the reason it was opened for.
+        const raised: HandoffRef = { ...state.handoff, reason: req.reason, priority: req.priority }
+        const change =
+          RANK[req.priority] > RANK[state.handoff.priority]
+            ? { priority: req.priority, detail: { ...req.detail, escalatedFrom: state.handoff.priority } }
+            : {}
+        handoff = await settle(this.changeTicket(raised, change, turn), raised, {
+          write: 'raised ticket',
+          ticketId: raised.ticketId,
+        })
       } else {
-        const ticket: Ticket = {
-          id: newTicketId(),
-          sessionId: msg.sessionId,
-          channel: msg.channel,
-          reason: req.reason,
-          priority: req.priority,
-          status: 'queued',
-          detail: req.detail,
-          language: lang,
-          createdAt: at,
-          updatedAt: at,
-        }
-        writes.push(this.stores.tickets.create(ticket))
+        const ticket = this.newTicket(req, req.detail, turn)
+        writes.push(
+          settle(this.stores.tickets.create(ticket), undefined, { write: 'ticket', ticketId: ticket.id }),
+        )
         handoff = { ticketId: ticket.id, reason: req.reason, priority: req.priority }
         const staffed = await this.availability(now)
         const time = staffed.opensAt
           ? composer.text('handoff', 'shiftStart', { day: shiftLabel(staffed.opensAt, composer.calendar) })
           : composer.text('handoff', 'soon')
-        if (!staffed.online) reply = composer.join(reply, composer.text('handoff', 'noAgentOnline', { time }))
+        // Said in the composer's language only: a Japanese, Korean or Arabic reply (intents/reply-only/)
+        // already tells the patient a person will call back with an interpreter.
+        if (!staffed.online && lang === composer.language) {
+          reply = composer.join(reply, composer.text('handoff', 'noAgentOnline', { time }))
+        }
       }
-      state = { ...state, handoff: handoff! }
+      state = { ...state, handoff }
     }
     // A goodbye ends the conversation: ask how it went.
     if (decision.intent === 'thanks_goodbye' && !state.handoff && this.levels) {
@@ -199,18 +229,27 @@ export class Bot {
       ...(decision.handoff ? { reason: decision.handoff.reason } : {}),
     }
     writes.push(
-      this.stores.recordTurn({ ...record, channel: msg.channel, updatedAt: at, state }, [patient, bot]),
+      settle(
+        this.stores.recordTurn({ ...record, channel: msg.channel, updatedAt: at, state }, [patient, bot]),
+        undefined,
+        { write: 'turn' },
+      ),
     )
     await Promise.all(writes)
-    // Consoles see new and raised tickets, and what a waiting patient writes, as it happens.
+    // Consoles see new and raised tickets, and what a waiting patient writes, as it happens. A console
+    // that missed it sees it when it next reads the queue: this never fails the patient's reply.
     if (handoff) {
-      const ticket = await this.stores.tickets.get(handoff.ticketId)
-      await this.stores.events.publish('queue', {
-        type: decision.handoff && !record.state.handoff ? 'ticket' : 'message',
+      const { ticketId } = handoff
+      await this.notify(ticketId, {
+        type: ticketId !== record.state.handoff?.ticketId ? 'ticket' : 'message',
         action: decision.handoff ? 'handoff' : 'patient',
-        ticket,
         entry: patient,
-      })
+      }).catch((err: unknown) =>
+        this.log[emergency ? 'error' : 'warn'](
+          { err, sessionId: msg.sessionId, ticketId },
+          'consoles were not told of this message now: they see it when they next read the queue',
+        ),
+      )
     }
     return {
       reply,
@@ -222,6 +261,61 @@ export class Bot {
       lang,
     }
   }
+
+  /**
+   * Changes the conversation's ticket. One that storage no longer has (its journal line was damaged)
+   * is opened again under a new id with the change, so the patient still reaches a person.
+   */
+  private async changeTicket(
+    ref: HandoffRef,
+    change: Partial<Pick<Ticket, 'detail' | 'priority'>>,
+    turn: Turn,
+  ): Promise<HandoffRef> {
+    try {
+      await this.stores.tickets.update(ref.ticketId, { ...change, updatedAt: turn.at })
+      return ref
+    } catch (err) {
+      if (!(err instanceof TicketNotFoundError)) throw err
+      const ticket = this.newTicket(ref, { ...change.detail, replacesMissing: ref.ticketId }, turn)
+      this.log.error(
+        { sessionId: turn.msg.sessionId, missing: ref.ticketId, ticketId: ticket.id },
+        "the conversation's ticket is missing from storage: opened a new one",
+      )
+      await this.stores.tickets.create(ticket)
+      return { ticketId: ticket.id, reason: ref.reason, priority: ref.priority }
+    }
+  }
+
+  private async notify(ticketId: string, event: object): Promise<void> {
+    const ticket = await this.stores.tickets.get(ticketId)
+    await this.stores.events.publish('queue', { ...event, ticket })
+  }
+
+  private newTicket(
+    { reason, priority }: Pick<HandoffRef, 'reason' | 'priority'>,
+    detail: Ticket['detail'],
+    { msg, lang, at }: Turn,
+  ): Ticket {
+    return {
+      id: newTicketId(),
+      sessionId: msg.sessionId,
+      channel: msg.channel,
+      reason,
+      priority,
+      status: 'queued',
+      detail,
+      language: lang,
+      createdAt: at,
+      updatedAt: at,
+    }
+  }
+}
+
+/** The message being handled, the language it is answered in and the time it is recorded at. */
+interface Turn {
+  msg: IncomingMessage
+  lang: string
+  at: string
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000

@@ -141,7 +141,10 @@ export default fp<{ config: Config }>(
       if (Object.values(presence).some((p) => p.presence === 'online')) return { online: true }
       return { online: false, opensAt: nextShift(levels, now, config.timezone) }
     }
-    app.decorate('bot', new Bot(() => live.brain, app.stores, config.nlu, availability, levels, app.clock))
+    app.decorate(
+      'bot',
+      new Bot(() => live.brain, app.stores, config.nlu, app.log, availability, levels, app.clock),
+    )
   },
   { name: 'brain', dependencies: ['stores'] },
 )

@@ -30,7 +30,7 @@ export default fp<{ config: Config; stores?: Stores }>(
       stores ??
       (config.redisUrl
         ? withOutbox(await redis(config.redisUrl), config.dataDir, app.log)
-        : openEmbeddedStores(config.dataDir, app.clock))
+        : openEmbeddedStores(config.dataDir, app.clock, app.log))
     app.decorate('stores', chosen)
     app.decorate('sessionTokens', new SessionTokens(config.sessionSecret ?? (await chosen.secret())))
     app.log.info({ storage: chosen.kind }, 'storage ready')

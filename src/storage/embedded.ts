@@ -2,10 +2,12 @@ import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { Journal } from './journal.js'
+import { Journal, type JournalLog } from './journal.js'
 import { systemClock, type Clock } from '../clock.js'
 import { MemoryRates } from './rates.js'
+import { PRIORITIES } from '../dialogue/types.js'
 import {
+  TICKET_STATUSES,
   TicketConflictError,
   TicketNotFoundError,
   type Agent,
@@ -34,8 +36,45 @@ type JournalRecord =
   | { c: 'kb-draft'; draft: KnowledgeDraft | null }
   | { c: 'audit'; entry: AuditEntry }
 
+type Loose = Record<string, unknown> | undefined
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null
+const isSession = (s: Loose) =>
+  typeof s?.sessionId === 'string' &&
+  isObject(s.state) &&
+  (s.state.handoff === undefined ||
+    (isObject(s.state.handoff) &&
+      typeof s.state.handoff.ticketId === 'string' &&
+      (PRIORITIES as readonly unknown[]).includes(s.state.handoff.priority)))
+const isTicket = (t: Loose) =>
+  typeof t?.id === 'string' &&
+  typeof t.sessionId === 'string' &&
+  (PRIORITIES as readonly unknown[]).includes(t.priority) &&
+  (TICKET_STATUSES as readonly unknown[]).includes(t.status)
+/**
+ * What each kind of record needs to be applied and then used: a damaged line that still parses (a
+ * flipped bit in a key) is rejected whole, never half-applied, and never leaves a record that fails
+ * every later message of its conversation.
+ */
+const VALID: Record<JournalRecord['c'], (r: Record<string, unknown>) => boolean> = {
+  session: (r) => isSession(r.record as Loose),
+  ticket: (r) => isTicket(r.ticket as Loose),
+  transcript: (r) => typeof r.sessionId === 'string' && isObject(r.entry),
+  turn: (r) => isSession(r.record as Loose) && Array.isArray(r.entries) && r.entries.every(isObject),
+  agent: (r) => typeof (r.agent as Loose)?.id === 'string',
+  token: (r) => typeof (r.token as Loose)?.tokenHash === 'string',
+  revoke: (r) => typeof r.tokenHash === 'string',
+  'kb-version': (r) => typeof (r.version as Loose)?.version === 'number',
+  'kb-draft': (r) => r.draft === null || isObject(r.draft),
+  audit: (r) => isObject(r.entry),
+}
+function checked(r: unknown): JournalRecord {
+  const valid = isObject(r) && Object.hasOwn(VALID, String(r.c)) && VALID[r.c as JournalRecord['c']](r)
+  if (!valid) throw new Error('not a complete record of a kind this version knows')
+  return r as JournalRecord
+}
+
 /** Embedded default: state in memory, every change in an append-only journal under DATA_DIR. */
-export function openEmbeddedStores(dataDir: string, clock: Clock = systemClock): Stores {
+export function openEmbeddedStores(dataDir: string, clock: Clock = systemClock, log?: JournalLog): Stores {
   const sessions = new Map<string, SessionRecord>()
   const tickets = new Map<string, Ticket>()
   const transcripts = new Map<string, TranscriptEntry[]>()
@@ -67,7 +106,8 @@ export function openEmbeddedStores(dataDir: string, clock: Clock = systemClock):
   ]
   const journal = Journal.open<JournalRecord>(
     path.join(dataDir, 'journal.ndjson'),
-    (r) => {
+    (line) => {
+      const r = checked(line)
       if (r.c === 'session') sessions.set(r.record.sessionId, r.record)
       else if (r.c === 'ticket') tickets.set(r.ticket.id, r.ticket)
       else if (r.c === 'transcript') addEntries(r.sessionId, [r.entry])
@@ -82,6 +122,7 @@ export function openEmbeddedStores(dataDir: string, clock: Clock = systemClock):
       else if (r.c === 'audit') audit.push(r.entry)
     },
     () => live(),
+    log,
   )
 
   return {

@@ -13,6 +13,15 @@ import {
 } from 'node:fs'
 import path from 'node:path'
 
+export interface JournalLog {
+  error(obj: object, msg: string): void
+}
+
+/** Without a logger (the command-line scripts), a damaged line is still reported, on stderr. */
+const stderrLog: JournalLog = { error: (obj, msg) => console.error(msg, obj) }
+
+const EXCERPT_CHARS = 80
+
 /**
  * An append-only log of JSON records, the embedded store's durability:
  * - every append is written to the file (write(2)) before it is acknowledged, so it survives the
@@ -20,7 +29,9 @@ import path from 'node:path'
  * - an append with `sync` (a handoff ticket) is acknowledged only after fsync, so it also survives a
  *   power cut; the rest is fsync'd within `syncIntervalMs` (like Redis's appendfsync everysec);
  * - appends that arrive together share one write and one fsync (group commit);
- * - a torn last line (a crash mid-write) is dropped on open, and the log is compacted at start-up.
+ * - a line that cannot be read back (a torn last line from a crash, a damaged disk block) loses that
+ *   record only: it is logged, copied as it was to `<name>.damaged.ndjson` beside the log, and the
+ *   rest is loaded; then the log is compacted at start-up.
  */
 export class Journal<T> {
   private pending: Array<{ line: string; sync: boolean; done: (err?: Error) => void }> = []
@@ -36,23 +47,22 @@ export class Journal<T> {
     private readonly syncIntervalMs: number,
   ) {}
 
-  /** Opens (creating) the log and replays it; `compact` returns the records that are still live. */
+  /**
+   * Opens (creating) the log and replays it; `compact` returns the records that are still live.
+   * `replay` throws to reject a record that parses but is not one it can apply.
+   */
   static open<T>(
     file: string,
     replay: (record: T) => void,
     compact: () => T[],
+    log: JournalLog = stderrLog,
     syncIntervalMs = 100,
   ): Journal<T> {
     mkdirSync(path.dirname(file), { recursive: true })
     if (existsSync(file)) {
-      for (const line of readFileSync(file, 'utf8').split('\n')) {
-        if (!line) continue
-        try {
-          replay(JSON.parse(line) as T)
-        } catch {
-          /* torn tail of a crashed write: drop it */
-        }
-      }
+      const damaged = replayLines(readFileSync(file), replay)
+      // Kept aside before compaction rewrites the log without them: the only copy must not be lost.
+      if (damaged.length) keepDamaged(file, damaged, log)
       const tmp = `${file}.tmp`
       const fd = openSync(tmp, 'w')
       writeSync(
@@ -161,6 +171,58 @@ export class Journal<T> {
     this.closed = true
     fsyncSync(this.fd)
     closeSync(this.fd)
+  }
+}
+
+interface DamagedLine {
+  number: number
+  bytes: Buffer
+  problem: string
+}
+
+/** Replays each line; returns those that could not be (bytes as read: a person may repair them). */
+function replayLines<T>(data: Buffer, replay: (record: T) => void): DamagedLine[] {
+  const damaged: DamagedLine[] = []
+  let start = 0
+  for (let number = 1; start < data.length; number++) {
+    const newline = data.indexOf(0x0a, start)
+    const end = newline < 0 ? data.length : newline
+    if (end > start) {
+      const bytes = data.subarray(start, end)
+      try {
+        replay(JSON.parse(bytes.toString('utf8')) as T)
+      } catch (err) {
+        damaged.push({ number, bytes, problem: err instanceof Error ? err.message : String(err) })
+      }
+    }
+    start = end + 1
+  }
+  return damaged
+}
+
+/**
+ * Appends the damaged lines to the side file beside the log (`journal.ndjson` → `journal.damaged.ndjson`;
+ * earlier start-ups' lines stay), durably, and logs each.
+ */
+function keepDamaged(file: string, damaged: DamagedLine[], log: JournalLog): void {
+  const side = path.join(path.dirname(file), `${path.basename(file, '.ndjson')}.damaged.ndjson`)
+  const fd = openSync(side, 'a')
+  writeSync(fd, Buffer.concat(damaged.flatMap((d) => [d.bytes, Buffer.from('\n')])))
+  fsyncSync(fd)
+  closeSync(fd)
+  syncDir(path.dirname(side))
+  for (const d of damaged) {
+    log.error(
+      {
+        file,
+        line: d.number,
+        problem: d.problem,
+        // As `text`, so the app's logger masks phone and ID numbers a patient's message may hold.
+        text: d.bytes.toString('utf8').slice(0, EXCERPT_CHARS),
+        keptIn: side,
+      },
+      'damaged journal line: its record is not loaded (the rest is); the line is kept in keptIn',
+    )
   }
 }
 

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { Journal } from './journal.js'
+import { Journal, type JournalLog } from './journal.js'
 import { MemoryRates } from './rates.js'
 import {
   TicketNotFoundError,
@@ -19,7 +19,7 @@ type Pending =
   | { op: 'update'; id: string; patch: Partial<Omit<Ticket, 'id' | 'createdAt'>> }
   | { op: 'replayed'; count: number }
 
-export interface OutboxLog {
+export interface OutboxLog extends JournalLog {
   warn(obj: object, msg: string): void
   info(obj: object, msg: string): void
 }
@@ -59,6 +59,7 @@ export function withOutbox(
       else waiting.push(r)
     },
     () => waiting,
+    log,
   )
   const sessions = new Map<string, SessionRecord>()
   const local = new MemoryRates()

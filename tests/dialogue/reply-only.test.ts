@@ -46,6 +46,8 @@ describe('Japanese, Korean and Arabic', () => {
       expect(res.action).toBe('handoff')
       expect(res.handoff).toMatchObject({ reason: 'interpreter', priority: 'normal' })
       expect(res.reply).toMatch(SCRIPT[lang])
+      // Nobody is on duty in this test: the Chinese "no one online" line is not added to a foreign reply.
+      expect(res.reply).not.toContain('值班人员')
       const ticket = await app.stores.tickets.get(res.handoff!.ticketId)
       expect(ticket).toMatchObject({ language: lang, detail: { language: lang } })
     },
