@@ -44,17 +44,22 @@ export interface EvalReport {
   medicalAnswered: number
 }
 
-export function loadCases(file: string): Case[] {
+/** One JSON object per line; a line that does not parse is named by file and line number. */
+export function readJsonl<T>(file: string): T[] {
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((l) => l.trim())
     .map((l, i) => {
       try {
-        return JSON.parse(l) as Case
+        return JSON.parse(l) as T
       } catch (e) {
         throw new Error(`${file}:${i + 1}: ${(e as Error).message}`)
       }
     })
+}
+
+export function loadCases(file: string): Case[] {
+  return readJsonl<Case>(file)
 }
 
 // The same comparison as the shared harness: NFKC, no white space, lower case.

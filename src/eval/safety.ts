@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs'
-import type { Ask, ChatResult } from './cases.js'
+import { readJsonl, type Ask, type ChatResult } from './cases.js'
 
 /**
  * The emergency path measured like a clinical test: sensitivity (recall) on messages that are
@@ -29,16 +28,7 @@ export interface SafetyReport {
 }
 
 export function loadSafetyCases(file: string): SafetyCase[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l, i) => {
-      try {
-        return JSON.parse(l) as SafetyCase
-      } catch (e) {
-        throw new Error(`${file}:${i + 1}: ${(e as Error).message}`)
-      }
-    })
+  return readJsonl<SafetyCase>(file)
 }
 
 /** An emergency reply: an urgent emergency handoff whose reply tells the patient to call 120. */
