@@ -3,6 +3,8 @@ import {
   clockLabel,
   isOpen,
   localTime,
+  nextOpening,
+  openingLabel,
   renderSchedule,
   renderScheduleFor,
   type Calendar,
@@ -362,16 +364,52 @@ export class Composer {
     return { reply: this.join(status, base), known: true }
   }
 
-  triageHint(symptom: string | undefined, text: string): string {
+  /**
+   * Which department a problem usually goes to (triage.yaml), never a diagnosis. At a time it is
+   * closed (`now`: nights, weekends) the patient is told when it opens and what is open instead, so
+   * nobody is sent to a closed clinic at 03:00.
+   */
+  triageHint(symptom: string | undefined, text: string, now?: Date): string {
     for (const rule of this.kb.triage) {
       if (rule.keywords.some((k) => text.includes(k) || (symptom ?? '').includes(k))) {
         const p = [...this.kb.places.values()].find(
           (pl) => pl.name === rule.department || pl.aliases.includes(rule.department),
         )
-        if (p) return this.text('phrases', 'triageHint', { department: p.name, where: this.where(p) })
+        if (p) return (now && this.closedHint(p, now)) || this.suggest(p)
       }
     }
     return ''
+  }
+
+  private suggest(p: Place): string {
+    return this.text('phrases', 'triageHint', { department: p.name, where: this.where(p) })
+  }
+
+  /** The department is closed at `now`: when it opens, and its clinic's related places open now. */
+  private closedHint(p: Place, now: Date): string | undefined {
+    const schedule = p.hours ? this.kb.facts.schedules[p.hours] : undefined
+    const t = localTime(now, this.timeZone)
+    if (!schedule || isOpen(schedule, t)) return undefined
+    const next = nextOpening(schedule, t)
+    // The clinic that keeps this schedule (门诊) names where to go when it is closed (its related places).
+    const clinic = [...this.kb.places.values()].find((c) => c.kind === 'facility' && c.hours === p.hours)
+    const open = (clinic?.related ?? [])
+      .map((id) => this.kb.places.get(id))
+      .filter((o): o is Place => !!o?.hours && isOpen(this.kb.facts.schedules[o.hours]!, t))
+      .map((o) =>
+        this.text('phrases', 'openPlace', {
+          name: o.name,
+          where: this.where(o),
+          hours: this.hoursOf(this.kb.facts.schedules[o.hours!]!),
+        }),
+      )
+    if (!next || !open.length) return undefined
+    return this.text('phrases', 'triageHintClosed', {
+      department: p.name,
+      where: this.where(p),
+      next: openingLabel(next, this.calendar),
+      open: this.list(open),
+    })
   }
 
   suggestion(intent: string, entity?: string): string | undefined {

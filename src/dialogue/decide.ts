@@ -349,7 +349,7 @@ function medicalFallback(
   intent: 'medical_question' | 'department_guidance',
   kind: string,
 ): Decision {
-  const hint = ctx.compose.triageHint(ctx.symptom, ctx.analysis.normalised)
+  const hint = ctx.compose.triageHint(ctx.symptom, ctx.analysis.normalised, ctx.now)
   const state = { ...ctx.state, lastIntent: intent }
   if (intent === 'department_guidance' && hint) {
     const reply = ctx.compose.text('fallbacks', 'department_guidance', { hint })

@@ -2,7 +2,7 @@ import { readYaml } from '../knowledge-base/load.js'
 import type { Priority } from '../dialogue/types.js'
 import type { Ticket } from '../storage/types.js'
 import type { ScheduleRule } from '../knowledge-base/types.js'
-import { isOpen, localTime, parseClock, type Calendar } from '../knowledge-base/schedule.js'
+import { isOpen, localTime, nextOpening, openingLabel, type Opening } from '../knowledge-base/schedule.js'
 
 export interface ServiceLevels {
   firstResponse: Record<string, { minutes: number; alert?: boolean }>
@@ -84,31 +84,14 @@ export function clocksFor(ticket: Ticket, levels: ServiceLevels, now: Date): Clo
 
 /** When the next shift starts, in words for the patient ("明天 7:30"), or undefined while staffed. */
 /** When the next shift starts, if nobody is on duty now: in 0 (today), 1 (tomorrow)… days, on weekday. */
-export interface ShiftStart {
-  inDays: number
-  weekday: number
-  minutes: number
-}
+/** When the next shift starts. */
+export type ShiftStart = Opening
 
 export function nextShift(levels: ServiceLevels, now: Date, timeZone: string): ShiftStart | undefined {
   const t = localTime(now, timeZone)
   const schedule = { id: 'staffing', label: 'staffing', rules: levels.staffing }
-  if (isOpen(schedule, t)) return undefined
-  for (let day = 0; day < 8; day++) {
-    const weekday = (t.weekday + day) % 7
-    const starts = levels.staffing
-      .filter((r) => r.days === 'daily' || (r.days === 'weekend') === (weekday === 0 || weekday === 6))
-      .map((r) => parseClock(r.from))
-      .filter((m) => day > 0 || m > t.minutes)
-      .sort((a, b) => a - b)
-    if (starts.length) return { inDays: day, weekday, minutes: starts[0]! }
-  }
-  return undefined
+  return isOpen(schedule, t) ? undefined : nextOpening(schedule, t)
 }
 
 /** "今天 7:30", "tomorrow 7:30", "周一 7:30". */
-export function shiftLabel(s: ShiftStart, calendar: Calendar): string {
-  const day =
-    s.inDays === 0 ? calendar.today : s.inDays === 1 ? calendar.tomorrow : calendar.weekdayNames[s.weekday]
-  return `${day} ${Math.floor(s.minutes / 60)}:${String(s.minutes % 60).padStart(2, '0')}`
-}
+export { openingLabel as shiftLabel }

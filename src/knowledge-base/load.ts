@@ -217,6 +217,8 @@ const DYNAMIC = new Set([
   'when',
   'note',
   'day',
+  'next',
+  'open',
 ])
 
 export function buildKnowledgeBase(raw: KnowledgeSource): KnowledgeBase {

@@ -136,6 +136,35 @@ export function isOpen(schedule: Schedule, t: LocalTime): boolean {
   )
 }
 
+/** When a schedule next opens: in how many days (0 today), on which weekday, at which minute. */
+export interface Opening {
+  inDays: number
+  weekday: number
+  minutes: number
+}
+
+/** The next opening after `t`, within a week; none for a schedule that is always open or never. */
+export function nextOpening(schedule: Schedule, t: LocalTime): Opening | undefined {
+  if (schedule.always) return undefined
+  for (let inDays = 0; inDays < 8; inDays++) {
+    const weekday = (t.weekday + inDays) % 7
+    const starts = schedule.rules
+      .filter((r) => ruleApplies(r, weekday))
+      .map((r) => parseClock(r.from))
+      .filter((m) => inDays > 0 || m > t.minutes)
+      .sort((a, b) => a - b)
+    if (starts.length) return { inDays, weekday, minutes: starts[0]! }
+  }
+  return undefined
+}
+
+/** "今天 7:30", "tomorrow 7:30", "周一 7:30". */
+export function openingLabel(o: Opening, calendar: Calendar): string {
+  const day =
+    o.inDays === 0 ? calendar.today : o.inDays === 1 ? calendar.tomorrow : calendar.weekdayNames[o.weekday]
+  return `${day} ${Math.floor(o.minutes / 60)}:${String(o.minutes % 60).padStart(2, '0')}`
+}
+
 /** "周一至周五 8:00-12:00、13:30-17:00；周六、周日 8:00-12:00（note）" */
 export function renderSchedule(schedule: Schedule, calendar: Calendar = ZH_CALENDAR): string {
   if (schedule.always) return calendar.alwaysOpen

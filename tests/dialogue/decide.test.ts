@@ -55,6 +55,25 @@ describe('dialogue decisions', () => {
     expect(drug.reply).not.toMatch(/布洛芬|止痛药/)
   })
 
+  it('never sends a patient to a closed clinic: at night it says when it opens and what is open now', async () => {
+    // Wednesday 2026-11-25, hospital time.
+    const night = await chat(app, 'care-night', '肚子疼挂什么科', '2026-11-25T03:00:00+08:00')
+    expect(night.reply).toContain('消化内科')
+    expect(night.reply).toContain('已停诊')
+    expect(night.reply).toContain('今天 8:00')
+    expect(night.reply).toMatch(/现在可以去：急诊科（急诊楼1楼/)
+    const evening = await chat(app, 'care-evening', '肚子疼挂什么科', '2026-11-25T19:00:00+08:00')
+    expect(evening.reply).toContain('明天 8:00')
+    expect(evening.reply).toContain('夜间门诊（门诊楼1楼夜间门诊区')
+    const pregnant = await chat(app, 'care-pregnant', '怀孕了肚子有点疼怎么办', '2026-11-25T03:00:00+08:00')
+    expect(pregnant.reply).toContain('产科')
+    expect(pregnant.reply).toContain('已停诊')
+    expect(pregnant.reply).toContain('急诊科')
+    const day = await chat(app, 'care-day', '肚子疼挂什么科', '2026-11-25T10:00:00+08:00')
+    expect(day.reply).toContain('可以考虑挂消化内科（门诊楼2楼）')
+    expect(day.reply).not.toContain('已停诊')
+  })
+
   it('never states a fact it does not have', async () => {
     const price = await chat(app, 'price', '做个胃镜多少钱')
     expect(price.action).toBe('fallback')

@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest'
 import {
   isOpen,
   localTime,
+  nextOpening,
+  openingLabel,
   parseClock,
   renderSchedule,
   validateSchedule,
+  ZH_CALENDAR,
 } from '../../src/knowledge-base/schedule.js'
 import type { Schedule } from '../../src/knowledge-base/types.js'
 
@@ -19,6 +22,19 @@ const outpatient: Schedule = {
 }
 
 describe('schedules', () => {
+  it('finds when a closed schedule next opens: later today, tomorrow, or after the weekend', () => {
+    const at = (iso: string) => localTime(new Date(iso), 'Asia/Shanghai')
+    const label = (iso: string) => openingLabel(nextOpening(outpatient, at(iso))!, ZH_CALENDAR)
+    expect(label('2026-11-24T03:00:00+08:00')).toBe('今天 8:00') // Tuesday night
+    expect(label('2026-11-24T12:30:00+08:00')).toBe('今天 13:30') // lunch break
+    expect(label('2026-11-24T19:00:00+08:00')).toBe('明天 8:00')
+    expect(label('2026-11-29T14:00:00+08:00')).toBe('明天 8:00') // Sunday afternoon: Monday
+    expect(label('2026-11-28T13:00:00+08:00')).toBe('明天 8:00') // Saturday afternoon: Sunday morning
+    expect(
+      nextOpening({ id: 'er', label: '急诊', always: true, rules: [] }, at('2026-11-24T03:00:00+08:00')),
+    ).toBe(undefined)
+  })
+
   it('reads the hospital clock in its own time zone', () => {
     // 2026-11-23T17:30Z is Tuesday 01:30 in Shanghai.
     expect(localTime(new Date('2026-11-23T17:30:00Z'), 'Asia/Shanghai')).toMatchObject({
