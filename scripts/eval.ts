@@ -1,5 +1,5 @@
 /**
- * npm run eval [-- --cases FILE ...] [--url URL] [--json OUT] [--verbose] [--min 0.95] [--no-nlu] [--no-safety]
+ * npm run eval [-- --cases FILE ...] [--url URL] [--json OUT] [--verbose] [--min 0.95] [--no-nlu] [--no-safety] [--no-understanding]
  *   [--safety-set DIR] (emergencies.jsonl and look-alikes.jsonl; default tests/eval/safety)
  * Scores conversation cases against a running bot (BOT_URL / --url) or one it starts itself, then
  * prints a per-intent NLU report over a held-out split of intents/. Exits 1 below --min, or when an
@@ -13,6 +13,7 @@ import { loadConfig } from '../src/config.js'
 import { loadCases, runCases, formatReport, type Ask, type ChatResult } from '../src/eval/cases.js'
 import { evaluateNlu, formatNluReport } from '../src/eval/nlu-report.js'
 import { formatSafetyReport, loadSafetyCases, runSafety } from '../src/eval/safety.js'
+import { formatUnderstandingReport, runUnderstanding, type TicketLevel } from '../src/eval/understanding.js'
 import { loadKnowledgeBase } from '../src/knowledge-base/load.js'
 import { loadLanguagePacks } from '../src/nlu/resources.js'
 
@@ -31,12 +32,18 @@ const min = Number(opt('--min') ?? 0)
 
 let url = opt('--url') ?? process.env.BOT_URL
 let stop = async () => {}
+// A complaint's level is on its ticket, readable when the bot runs in this process.
+let ticketLevel: TicketLevel | undefined
 if (!url) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'nightdesk-eval-'))
   const app = await buildApp({ ...config, dataDir, port: 0 }, { logger: false })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const addr = app.server.address()
   url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
+  ticketLevel = async (id) => {
+    const level = (await app.stores.tickets.get(id))?.detail.level
+    return typeof level === 'number' ? level : undefined
+  }
   stop = async () => {
     await app.close()
     rmSync(dataDir, { recursive: true, force: true })
@@ -108,6 +115,16 @@ if (!args.includes('--no-safety') && existsSync(path.join(safetyDir, 'emergencie
     }
     for (const a of report.alarms) console.log(`ALARM ${a.id} [${a.presentation}/${a.kind}] ${a.text}`)
   }
+}
+// Out of scope, complaints, distress and noise (tests/eval/understanding/, written blind).
+const understandingDir = path.resolve(config.knowledgeDir, '..', 'tests', 'eval', 'understanding')
+if (!args.includes('--no-understanding') && existsSync(path.join(understandingDir, 'complaints.jsonl'))) {
+  const report = await runUnderstanding(understandingDir, ask, ticketLevel)
+  out.understanding = report
+  console.log(
+    `\n== out of scope, complaints, distress, noise (${path.relative(process.cwd(), understandingDir)})`,
+  )
+  console.log(formatUnderstandingReport(report))
 }
 await stop()
 

@@ -1,0 +1,89 @@
+import type { Ask, ChatResult } from './cases.js'
+import { readJsonl } from './cases.js'
+import type { Rate } from './safety.js'
+
+/**
+ * The blind understanding sets (tests/eval/understanding/): what the bot does with what it must not
+ * answer (out of scope, noise), and what it must hand to a person (complaints, distress).
+ */
+interface Line {
+  id: string
+  text: string
+  topic?: string
+  kind?: string
+  category?: string
+  level?: number
+  tone?: string
+}
+
+export interface UnderstandingReport {
+  /** Out-of-scope lines answered from the FAQ (lower is better). */
+  outOfScopeAnswered: Rate
+  /** Complaints handed to a person, and with the hospital's level. */
+  complaintsHandedOff: Rate
+  complaintLevel: Rate
+  /** Complaint level found, by tone: calm grievances are the hard ones. */
+  complaintsByTone: Record<string, Rate>
+  distressHandedOff: Rate
+  /** Gibberish answered with a clarify or fallback, never a goodbye or a rating question. */
+  noiseClarified: Rate
+}
+
+/** A handed-off ticket's complaint level, where the bot runs in this process. */
+export type TicketLevel = (ticketId: string) => Promise<number | undefined>
+
+const rate = (): Rate => ({ hits: 0, total: 0 })
+const add = (r: Rate, hit: boolean) => {
+  r.total++
+  if (hit) r.hits++
+}
+
+export async function runUnderstanding(
+  dir: string,
+  ask: Ask,
+  level?: TicketLevel,
+  runId = Date.now().toString(36),
+): Promise<UnderstandingReport> {
+  const read = (f: string) => readJsonl<Line>(`${dir}/${f}`)
+  const one = (l: Line) => ask(`understanding-${runId}-${l.id}`, l.text)
+  const report: UnderstandingReport = {
+    outOfScopeAnswered: rate(),
+    complaintsHandedOff: rate(),
+    complaintLevel: rate(),
+    complaintsByTone: {},
+    distressHandedOff: rate(),
+    noiseClarified: rate(),
+  }
+  for (const l of read('out-of-scope.jsonl')) {
+    add(report.outOfScopeAnswered, (await one(l)).action === 'answer')
+  }
+  for (const l of read('complaints.jsonl')) {
+    const got = await one(l)
+    const handedOff = got.action === 'handoff'
+    add(report.complaintsHandedOff, handedOff)
+    const found = handedOff && level && got.handoff?.ticketId ? await level(got.handoff.ticketId) : undefined
+    add(report.complaintLevel, found === l.level)
+    add((report.complaintsByTone[l.tone ?? 'other'] ??= rate()), found === l.level)
+  }
+  for (const l of read('distress.jsonl')) add(report.distressHandedOff, (await one(l)).action === 'handoff')
+  for (const l of read('noise.jsonl')) add(report.noiseClarified, clarifies(await one(l)))
+  return report
+}
+
+const clarifies = (r: ChatResult) =>
+  (r.action === 'clarify' || r.action === 'fallback') && r.intent !== 'thanks_goodbye'
+
+const pct = (r: Rate) => `${r.hits}/${r.total} (${((100 * r.hits) / (r.total || 1)).toFixed(1)}%)`
+
+export function formatUnderstandingReport(r: UnderstandingReport): string {
+  return [
+    `out of scope answered from the FAQ   ${pct(r.outOfScopeAnswered)}   (target <= 5%)`,
+    `complaints handed to a person        ${pct(r.complaintsHandedOff)}   (target >= 90%)`,
+    `complaints with the right level      ${pct(r.complaintLevel)}   (target >= 85%)`,
+    ...Object.entries(r.complaintsByTone).map(
+      ([tone, x]) => `  level right, ${tone.padEnd(6)}              ${pct(x)}`,
+    ),
+    `distress handed to a person          ${pct(r.distressHandedOff)}   (target >= 90%)`,
+    `noise asked to clarify               ${pct(r.noiseClarified)}`,
+  ].join('\n')
+}
