@@ -125,6 +125,8 @@ export interface Analysis {
  */
 export class NluPipeline {
   private readonly normalise: Normaliser
+  /** The same without spelling correction: a corrector must never erase a red flag (挂好 → 挂号). */
+  private readonly literal: Normaliser
   private readonly entities: EntityExtractor
   private readonly safety: SafetyDetector
   private readonly human: HumanRequestDetector
@@ -172,6 +174,7 @@ export class NluPipeline {
           })
         : new HomophoneCorrector(vocabulary))
     this.normalise = createNormaliser(resources.typos, corrector)
+    this.literal = createNormaliser(resources.typos, { correct: (t) => t })
     this.followUpPattern = new RegExp(language.dialogue.followUp, 'u')
     this.fillers = new RegExp(language.dialogue.fillers, 'gu')
     this.safety = new SafetyDetector({
@@ -233,13 +236,19 @@ export class NluPipeline {
     return analysis
   }
 
+  /** A red flag the spelling corrector changed away, read in the message as typed. */
+  private literalSafety(text: string, normalised: string): SafetyFinding | undefined {
+    const literal = this.literal(text)
+    return literal === normalised ? undefined : this.safety.detect(literal)
+  }
+
   analyseUncached(text: string): Analysis {
     const normalised = this.normalise(text)
     const entities = this.entities.extract(normalised)
     const masked = maskMentions(normalised, entities.mentions)
     const sentiment = this.sentiment.score(masked)
     const { tokens, features } = extractFeatures(normalised, entities.mentions, this.scheme)
-    const safety = this.safety.detect(masked)
+    const safety = this.safety.detect(masked) ?? this.literalSafety(text, normalised)
     const humanRequest = this.human.detect(masked)
     const complaint = this.complaint.detect(masked, sentiment)
     // Chinese names are masked inside words (空腹血糖 is not 空腹血+糖), so Chinese rules also read the
