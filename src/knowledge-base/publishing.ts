@@ -139,7 +139,7 @@ export class KnowledgeService {
     // The base language's intents: the ones admins edit in the knowledge pages.
     const base = (source: KnowledgeSource) => {
       const kb = buildKnowledgeBase(source)
-      return evaluateNlu(kb, this.packs.get(kb.language)!)
+      return evaluateNlu(kb, this.packs.get(kb.language)!, { rounds: 1 })
     }
     const draft = base(d.source)
     const live = base(this.live.get().source)
