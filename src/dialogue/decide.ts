@@ -79,7 +79,17 @@ export function decide(
       evidence: c.evidence,
     })
   }
-  if (analysis.sentiment <= options.negativeSentimentThreshold) {
+  // What the learned model found when the rules did not: a complaint by what happened, or distress.
+  const grievance = analysis.grievance
+  if (grievance?.kind === 'complaint') {
+    const level = grievance.level ?? 1
+    return handoff(ctx, 'complaint', level >= 2 ? 'high' : 'normal', compose.text('handoff', 'complaint'), {
+      category: grievance.category ?? 'other',
+      level,
+      evidence: `model ${grievance.probability.toFixed(2)}`,
+    })
+  }
+  if (analysis.sentiment <= options.negativeSentimentThreshold || grievance?.kind === 'distress') {
     return handoff(
       ctx,
       'negative_sentiment',

@@ -10,6 +10,7 @@ import {
 } from './detectors/routing.js'
 import { SafetyDetector, type SafetyFinding } from './detectors/safety.js'
 import type { ForeignReading } from './reply-only.js'
+import { GrievanceModel, type GrievanceFinding } from './grievance.js'
 import { EntityExtractor, maskMentions, type Entities } from './entities.js'
 import { extractFeatures, type FeatureScheme } from './features.js'
 import type { LanguageSpec } from './language.js'
@@ -102,6 +103,8 @@ export interface Analysis {
   foreign?: ForeignReading
   humanRequest?: string
   complaint?: ComplaintFinding
+  /** A complaint or distress the rules did not catch, found by the learned model. */
+  grievance?: GrievanceFinding
   medical?: MedicalFinding
   /** The message asks which department or where to go ("挂什么科"). */
   routing: boolean
@@ -131,6 +134,7 @@ export class NluPipeline {
   private readonly safety: SafetyDetector
   private readonly human: HumanRequestDetector
   private readonly complaint: ComplaintDetector
+  private readonly grievance: GrievanceModel | undefined
   private readonly medicalDetector: MedicalAdviceDetector
   private readonly sentiment: SentimentAnalyser
   private readonly stopwords: Set<string>
@@ -185,6 +189,11 @@ export class NluPipeline {
     })
     this.human = new HumanRequestDetector(resources.humanRequest, this.safety.negation)
     this.complaint = new ComplaintDetector(resources.complaint, this.safety.negation)
+    // Learned against the FAQ's own questions, so asking about a refund is not a billing complaint.
+    const questions = kb.intents
+      .filter((i) => !['complaint', 'request_human', 'medical_question'].includes(i.id))
+      .flatMap((i) => i.examples)
+    this.grievance = resources.grievances ? new GrievanceModel(resources.grievances, questions) : undefined
     this.medicalDetector = new MedicalAdviceDetector(resources.medical, this.safety.negation)
     this.sentiment = new SentimentAnalyser(resources.sentiment)
     const loaded = reused ? undefined : restore(pack, key, corrector)
@@ -251,6 +260,7 @@ export class NluPipeline {
     const safety = this.safety.detect(masked) ?? this.literalSafety(text, normalised)
     const humanRequest = this.human.detect(masked)
     const complaint = this.complaint.detect(masked, sentiment)
+    const grievance = safety || complaint || humanRequest ? undefined : this.grievance?.detect(normalised)
     // Chinese names are masked inside words (空腹血糖 is not 空腹血+糖), so Chinese rules also read the
     // unmasked text; a spaced language's names are whole words, and its rules expect them masked.
     const medical = this.medicalDetector.detect(masked, this.scheme.spaced ? masked : normalised)
@@ -266,6 +276,7 @@ export class NluPipeline {
       ...(safety ? { safety } : {}),
       ...(humanRequest ? { humanRequest } : {}),
       ...(complaint ? { complaint } : {}),
+      ...(grievance ? { grievance } : {}),
       ...(medical ? { medical } : {}),
       ranked: this.classifier.classify(features),
       nearest: (intent: string) => this.classifier.nearest(features, intent),

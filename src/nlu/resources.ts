@@ -3,6 +3,7 @@ import path from 'node:path'
 import { readYaml } from '../knowledge-base/load.js'
 import type { ComplaintRules, MedicalRules } from './detectors/routing.js'
 import type { ContextRules } from './detectors/safety.js'
+import type { GrievanceExamples } from './grievance.js'
 import type { NegationRules, RuleSet } from './detectors/matcher.js'
 import type { SentimentLexicon } from './sentiment.js'
 import type { TimeWord } from './entities.js'
@@ -18,6 +19,8 @@ export interface NluResources {
   context: ContextRules
   humanRequest: RuleSet
   complaint: ComplaintRules
+  /** Complaints and distress as patients say them, to learn from (optional per language). */
+  grievances?: GrievanceExamples
   medical: MedicalRules
   sentiment: SentimentLexicon
   typos: Record<string, string>
@@ -37,6 +40,9 @@ export function loadNluResources(intentsDir: string, lang = 'zh'): NluResources 
     context: optional<ContextRules>(file('detectors', 'context.yaml'), {}),
     humanRequest: readYaml(file('detectors', 'human_request.yaml')),
     complaint: readYaml(file('detectors', 'complaint.yaml')),
+    ...(existsSync(file('detectors', 'grievances.yaml'))
+      ? { grievances: readYaml<GrievanceExamples>(file('detectors', 'grievances.yaml')) }
+      : {}),
     medical: readYaml(file('detectors', 'medical_advice.yaml')),
     sentiment: readYaml(file('lexicons', 'sentiment.yaml')),
     typos:

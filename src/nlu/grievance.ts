@@ -1,0 +1,145 @@
+import type { ComplaintCategory } from './detectors/routing.js'
+
+/**
+ * Complaints said calmly and distress said without angry words: a multinomial naive Bayes model over
+ * character 1-3-grams, learned from examples the team writes (intents/<code>/detectors/grievances.yaml)
+ * against the FAQ's own examples. The complaint rules catch keywords ("投诉", "太差"); this catches
+ * what happened ("缴费时被扣了两次钱", "报告超了三天还没出"). Trains in milliseconds at start-up.
+ */
+export interface GrievanceExamples {
+  complaints: Array<{ text: string; category: string; level: number }>
+  distress: Array<{ text: string }>
+  /** Questions that share words with complaints but only ask for information. */
+  notComplaints: string[]
+}
+
+export interface GrievanceFinding {
+  kind: 'complaint' | 'distress'
+  /** P(kind | text) under the model. */
+  probability: number
+  category?: ComplaintCategory
+  level?: 1 | 2 | 3
+}
+
+/** The hospital's complaint categories as the examples name them. */
+const CATEGORIES: Record<string, ComplaintCategory> = {
+  服务态度: 'service_attitude',
+  流程效率: 'process_waiting',
+  费用: 'billing',
+  医疗技术: 'medical_quality',
+}
+
+/** How sure the model must be before a message goes to a person as a complaint or distress. */
+export const GRIEVANCE_THRESHOLD = 0.97
+
+/** Fewer different Chinese characters than this is too little to judge. */
+const MIN_DISTINCT_HAN = 5
+
+function grams(text: string): string[] {
+  const chars = [...text.replace(/\s+/g, '')]
+  const out: string[] = []
+  for (let i = 0; i < chars.length; i++) {
+    out.push(chars[i]!)
+    if (i + 1 < chars.length) out.push(chars[i]! + chars[i + 1]!)
+    if (i + 2 < chars.length) out.push(chars[i]! + chars[i + 1]! + chars[i + 2]!)
+  }
+  return out
+}
+
+/** Multinomial naive Bayes with add-α smoothing over a shared vocabulary. */
+export class NaiveBayes<L extends string> {
+  private readonly logPrior = new Map<L, number>()
+  private readonly logLikelihood = new Map<L, Map<string, number>>()
+  private readonly unseen = new Map<L, number>()
+
+  constructor(examples: Array<{ text: string; label: L }>, alpha = 0.5) {
+    const counts = new Map<L, Map<string, number>>()
+    const totals = new Map<L, number>()
+    const docs = new Map<L, number>()
+    const vocabulary = new Set<string>()
+    for (const { text, label } of examples) {
+      const c = counts.get(label) ?? new Map<string, number>()
+      counts.set(label, c)
+      docs.set(label, (docs.get(label) ?? 0) + 1)
+      for (const g of grams(text)) {
+        c.set(g, (c.get(g) ?? 0) + 1)
+        totals.set(label, (totals.get(label) ?? 0) + 1)
+        vocabulary.add(g)
+      }
+    }
+    for (const [label, c] of counts) {
+      const denominator = Math.log((totals.get(label) ?? 0) + alpha * vocabulary.size)
+      this.logPrior.set(label, Math.log(docs.get(label)! / examples.length))
+      this.unseen.set(label, Math.log(alpha) - denominator)
+      this.logLikelihood.set(label, new Map([...c].map(([g, n]) => [g, Math.log(n + alpha) - denominator])))
+    }
+  }
+
+  /** P(label | text) for every label, summing to 1. */
+  probabilities(text: string): Map<L, number> {
+    const g = grams(text)
+    const scores = new Map<L, number>()
+    for (const [label, prior] of this.logPrior) {
+      const ll = this.logLikelihood.get(label)!
+      const unseen = this.unseen.get(label)!
+      let s = prior
+      for (const x of g) s += ll.get(x) ?? unseen
+      scores.set(label, s)
+    }
+    const max = Math.max(...scores.values())
+    let sum = 0
+    for (const [label, s] of scores) {
+      const e = Math.exp(s - max)
+      scores.set(label, e)
+      sum += e
+    }
+    for (const [label, e] of scores) scores.set(label, e / sum)
+    return scores
+  }
+
+  best(text: string): { label: L; probability: number } {
+    let best: { label: L; probability: number } | undefined
+    for (const [label, probability] of this.probabilities(text)) {
+      if (!best || probability > best.probability) best = { label, probability }
+    }
+    return best!
+  }
+}
+
+type Kind = 'complaint' | 'distress' | 'none'
+
+export class GrievanceModel {
+  private readonly kind: NaiveBayes<Kind>
+  private readonly category: NaiveBayes<ComplaintCategory>
+  private readonly level: NaiveBayes<'1' | '2' | '3'>
+
+  /** `questions`: the FAQ intents' examples, what a patient asks when nothing is wrong. */
+  constructor(examples: GrievanceExamples, questions: string[]) {
+    const complaints = examples.complaints.filter(
+      (c) => CATEGORIES[c.category] && c.level >= 1 && c.level <= 3,
+    )
+    this.kind = new NaiveBayes<Kind>([
+      ...complaints.map((c) => ({ text: c.text, label: 'complaint' as const })),
+      ...examples.distress.map((d) => ({ text: d.text, label: 'distress' as const })),
+      ...[...examples.notComplaints, ...questions].map((text) => ({ text, label: 'none' as const })),
+    ])
+    this.category = new NaiveBayes(complaints.map((c) => ({ text: c.text, label: CATEGORIES[c.category]! })))
+    this.level = new NaiveBayes(
+      complaints.map((c) => ({ text: c.text, label: String(c.level) as '1' | '2' | '3' })),
+    )
+  }
+
+  detect(text: string, threshold = GRIEVANCE_THRESHOLD): GrievanceFinding | undefined {
+    // Too little to judge: "啊啊啊啊", "asdf", "？？？" are noise to clarify, not distress.
+    if (new Set(text.match(/\p{Script=Han}/gu) ?? []).size < MIN_DISTINCT_HAN) return undefined
+    const { label, probability } = this.kind.best(text)
+    if (label === 'none' || probability < threshold) return undefined
+    if (label === 'distress') return { kind: 'distress', probability }
+    return {
+      kind: 'complaint',
+      probability,
+      category: this.category.best(text).label,
+      level: Number(this.level.best(text).label) as 1 | 2 | 3,
+    }
+  }
+}
