@@ -259,7 +259,9 @@ export class NluPipeline {
     const { tokens, features } = extractFeatures(normalised, entities.mentions, this.scheme)
     const safety = this.safety.detect(masked) ?? this.literalSafety(text, normalised)
     const humanRequest = this.human.detect(masked)
-    const complaint = this.complaint.detect(masked, sentiment)
+    const ruled = this.complaint.detect(masked, sentiment)
+    // The rules say whether it is a complaint; the model, which ranks them better, says which and how serious.
+    const complaint = ruled && this.grievance ? this.grievance.refine(normalised, ruled) : ruled
     const grievance = safety || complaint || humanRequest ? undefined : this.grievance?.detect(normalised)
     // Chinese names are masked inside words (空腹血糖 is not 空腹血+糖), so Chinese rules also read the
     // unmasked text; a spaced language's names are whole words, and its rules expect them masked.

@@ -20,6 +20,8 @@ export interface ComplaintFinding {
   category: ComplaintCategory | 'other'
   level: 1 | 2 | 3
   evidence: string
+  /** The level a severity word set (律师, 报警, 曝光): a floor whatever else decides the level. */
+  keywordLevel?: 1 | 2 | 3
 }
 
 /**
@@ -63,11 +65,16 @@ export class ComplaintDetector {
     }
     if (!trigger && (category === 'other' || sentiment >= -0.2)) return undefined
     if (category === 'other' && sentiment >= -0.2 && this.infoRequests.test(text)) return undefined
-    const level =
-      this.levels.find(([, m]) => this.negation.affirmed(text, m.matches(text)).length)?.[0] ??
-      this.defaultLevel
+    const keyword = this.levels.find(([, m]) => this.negation.affirmed(text, m.matches(text)).length)?.[0]
+    const level = keyword ?? this.defaultLevel
     const bumped = sentiment <= -0.85 ? Math.max(level, 2) : level
-    return { category, level: Math.min(3, Math.max(1, bumped)) as 1 | 2 | 3, evidence: evidence ?? '' }
+    const clamp = (n: number) => Math.min(3, Math.max(1, n)) as 1 | 2 | 3
+    return {
+      category,
+      level: clamp(bumped),
+      evidence: evidence ?? '',
+      ...(keyword !== undefined ? { keywordLevel: clamp(keyword) } : {}),
+    }
   }
 }
 
