@@ -32,7 +32,8 @@ function range() {
 
 function chart(id, option) {
   charts[id] ??= echarts.init($(id))
-  charts[id].setOption(option, true)
+  // No animation: the figures are read at once, and a screenshot never catches a bar half-grown.
+  charts[id].setOption({ ...option, animation: false }, true)
 }
 const bar = (labels, values, color) => ({
   grid: { left: 48, right: 16, top: 16, bottom: 60 },

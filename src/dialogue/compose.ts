@@ -370,15 +370,21 @@ export class Composer {
    * nobody is sent to a closed clinic at 03:00.
    */
   triageHint(symptom: string | undefined, text: string, now?: Date): string {
+    const p = this.triagePlace(symptom, text)
+    return p ? (now && this.closedHint(p, now)) || this.suggest(p) : ''
+  }
+
+  /** The department a condition, body part or procedure usually goes to (triage.yaml), if any. */
+  triagePlace(symptom: string | undefined, text: string): Place | undefined {
     for (const rule of this.kb.triage) {
       if (rule.keywords.some((k) => text.includes(k) || (symptom ?? '').includes(k))) {
         const p = [...this.kb.places.values()].find(
           (pl) => pl.name === rule.department || pl.aliases.includes(rule.department),
         )
-        if (p) return (now && this.closedHint(p, now)) || this.suggest(p)
+        if (p) return p
       }
     }
-    return ''
+    return undefined
   }
 
   private suggest(p: Place): string {

@@ -254,9 +254,20 @@ function answer(ctx: Context, intent: string, confidence: number): Decision {
   let entityText: string | undefined
   switch (intent) {
     case 'place_location': {
+      // A condition or body part instead of a department ("看牙去几楼"): the triage table names it.
+      const triaged = place || exam ? undefined : compose.triagePlace(ctx.symptom, analysis.normalised)
+      const unknown = analysis.unknownNouns()
       const target =
-        place ?? (exam ? { ids: compose.examPlaces(exam.id), text: exam.text } : undefined) ?? state.place
+        place ??
+        (exam ? { ids: compose.examPlaces(exam.id), text: exam.text } : undefined) ??
+        (triaged ? { ids: [triaged.id], text: triaged.name } : undefined) ??
+        // "食堂在哪" right after "心内科在几楼" is not about 心内科 again.
+        (unknown.length ? undefined : state.place)
       entityText = target?.text
+      if (!target && unknown.length) {
+        const reply = compose.text('phrases', 'unknownPlace', { name: unknown.join('、') })
+        return failure(ctx, { action: 'fallback', reply, intent, confidence, suggestions: [], state })
+      }
       composed = target
         ? compose.placeLocation(target.ids, e.times, now)
         : { reply: compose.text('phrases', 'askPlace'), known: false }

@@ -74,6 +74,19 @@ describe('dialogue decisions', () => {
     expect(day.reply).not.toContain('已停诊')
   })
 
+  it('finds a place named by a condition or body part, and never repeats the last place for an unknown one', async () => {
+    const teeth = await chat(app, 'place-teeth', '看牙去几楼')
+    expect(teeth).toMatchObject({ action: 'answer', intent: 'place_location' })
+    expect(teeth.reply).toContain('口腔科')
+    expect(teeth.reply).toContain('6楼')
+    await chat(app, 'place-canteen', '心内科在几楼')
+    const canteen = await chat(app, 'place-canteen', '食堂在哪')
+    expect(canteen.action).toBe('fallback')
+    expect(canteen.reply).toContain('没有食堂的信息')
+    expect(canteen.reply).toContain('服务中心')
+    expect(canteen.reply).not.toContain('心血管内科')
+  })
+
   it('never states a fact it does not have', async () => {
     const price = await chat(app, 'price', '做个胃镜多少钱')
     expect(price.action).toBe('fallback')
