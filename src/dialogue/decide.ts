@@ -144,6 +144,10 @@ function classify(ctx: Context): Decision {
     }
     return fail(ctx, 'unknown', null, top.confidence)
   }
+  // A keyword intent about another subject ("帮我打电话给老王" is not the hospital's phone number).
+  if (analysis.elsewhere?.intents.has(top.intent)) {
+    return fail(ctx, 'out_of_scope', 'out_of_scope', top.confidence)
+  }
   const handoffReason = HANDOFF_INTENTS[top.intent]
   if (handoffReason) {
     // The detectors catch the clear cases; the classifier alone hands off only when sure, and a

@@ -11,6 +11,7 @@ import {
 import { SafetyDetector, type SafetyFinding } from './detectors/safety.js'
 import type { ForeignReading } from './reply-only.js'
 import { GrievanceModel, type GrievanceFinding } from './grievance.js'
+import { ElsewhereDetector } from './detectors/elsewhere.js'
 import { EntityExtractor, maskMentions, type Entities } from './entities.js'
 import { extractFeatures, type FeatureScheme } from './features.js'
 import type { LanguageSpec } from './language.js'
@@ -103,6 +104,8 @@ export interface Analysis {
   foreign?: ForeignReading
   humanRequest?: string
   complaint?: ComplaintFinding
+  /** Another subject than the hospital ("打电话给老王"), for the keyword intents it would mislead. */
+  elsewhere?: { subject: string; intents: ReadonlySet<string> }
   /** A complaint or distress the rules did not catch, found by the learned model. */
   grievance?: GrievanceFinding
   medical?: MedicalFinding
@@ -135,6 +138,7 @@ export class NluPipeline {
   private readonly human: HumanRequestDetector
   private readonly complaint: ComplaintDetector
   private readonly grievance: GrievanceModel | undefined
+  private readonly elsewhere: ElsewhereDetector | undefined
   private readonly medicalDetector: MedicalAdviceDetector
   private readonly sentiment: SentimentAnalyser
   private readonly stopwords: Set<string>
@@ -194,6 +198,7 @@ export class NluPipeline {
       .filter((i) => !['complaint', 'request_human', 'medical_question'].includes(i.id))
       .flatMap((i) => i.examples)
     this.grievance = resources.grievances ? new GrievanceModel(resources.grievances, questions) : undefined
+    this.elsewhere = resources.elsewhere ? new ElsewhereDetector(resources.elsewhere) : undefined
     this.medicalDetector = new MedicalAdviceDetector(resources.medical, this.safety.negation)
     this.sentiment = new SentimentAnalyser(resources.sentiment)
     const loaded = reused ? undefined : restore(pack, key, corrector)
@@ -245,6 +250,11 @@ export class NluPipeline {
     return analysis
   }
 
+  private elsewhereOf(text: string): { elsewhere?: { subject: string; intents: ReadonlySet<string> } } {
+    const subject = this.elsewhere?.detect(text)
+    return subject ? { elsewhere: { subject, intents: this.elsewhere!.intents } } : {}
+  }
+
   /** A red flag the spelling corrector changed away, read in the message as typed. */
   private literalSafety(text: string, normalised: string): SafetyFinding | undefined {
     const literal = this.literal(text)
@@ -279,6 +289,7 @@ export class NluPipeline {
       ...(humanRequest ? { humanRequest } : {}),
       ...(complaint ? { complaint } : {}),
       ...(grievance ? { grievance } : {}),
+      ...this.elsewhereOf(normalised),
       ...(medical ? { medical } : {}),
       ranked: this.classifier.classify(features),
       nearest: (intent: string) => this.classifier.nearest(features, intent),

@@ -4,6 +4,7 @@ import { readYaml } from '../knowledge-base/load.js'
 import type { ComplaintRules, MedicalRules } from './detectors/routing.js'
 import type { ContextRules } from './detectors/safety.js'
 import type { GrievanceExamples } from './grievance.js'
+import type { ElsewhereRules } from './detectors/elsewhere.js'
 import type { NegationRules, RuleSet } from './detectors/matcher.js'
 import type { SentimentLexicon } from './sentiment.js'
 import type { TimeWord } from './entities.js'
@@ -19,6 +20,8 @@ export interface NluResources {
   context: ContextRules
   humanRequest: RuleSet
   complaint: ComplaintRules
+  /** Keyword intents answered only when the question is the hospital's (optional per language). */
+  elsewhere?: ElsewhereRules
   /** Complaints and distress as patients say them, to learn from (optional per language). */
   grievances?: GrievanceExamples
   medical: MedicalRules
@@ -40,6 +43,9 @@ export function loadNluResources(intentsDir: string, lang = 'zh'): NluResources 
     context: optional<ContextRules>(file('detectors', 'context.yaml'), {}),
     humanRequest: readYaml(file('detectors', 'human_request.yaml')),
     complaint: readYaml(file('detectors', 'complaint.yaml')),
+    ...(existsSync(file('detectors', 'elsewhere.yaml'))
+      ? { elsewhere: readYaml<ElsewhereRules>(file('detectors', 'elsewhere.yaml')) }
+      : {}),
     ...(existsSync(file('detectors', 'grievances.yaml'))
       ? { grievances: readYaml<GrievanceExamples>(file('detectors', 'grievances.yaml')) }
       : {}),

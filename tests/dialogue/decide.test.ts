@@ -87,6 +87,17 @@ describe('dialogue decisions', () => {
     expect(canteen.reply).not.toContain('心血管内科')
   })
 
+  it("answers a keyword intent only when the question is the hospital's", async () => {
+    for (const text of ['帮我打个电话给老王', '万达停车怎么收费', '苹果用英语怎么说']) {
+      const res = await chat(app, `elsewhere-${text}`, text)
+      expect(res.action, text).toBe('fallback')
+      expect(res.intent, text).toBe('out_of_scope')
+    }
+    expect((await chat(app, 'elsewhere-parking', '停车怎么收费')).intent).toBe('parking')
+    expect((await chat(app, 'elsewhere-phone', '医院电话多少')).intent).toBe('hospital_phone')
+    expect((await chat(app, 'elsewhere-friend', '我朋友在你们医院住院，停车怎么收费')).intent).toBe('parking')
+  })
+
   it('never states a fact it does not have', async () => {
     const price = await chat(app, 'price', '做个胃镜多少钱')
     expect(price.action).toBe('fallback')
