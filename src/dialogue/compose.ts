@@ -273,7 +273,7 @@ export class Composer {
     return this.text('phrases', 'nameWhere', { name: p.name, where: this.where(p) })
   }
 
-  examPreparation(examId: string | undefined): Composed {
+  examPreparation(examId: string | undefined, appointment?: number): Composed {
     const exam = examId ? this.exam(examId) : undefined
     if (!exam) return { reply: this.text('phrases', 'askExam'), known: false }
     const where = this.examWhere(exam)
@@ -300,12 +300,29 @@ export class Composer {
       : ''
     return {
       reply: this.join(
+        ...(appointment !== undefined && exam.fasting ? [this.fastingTimes(exam.fasting, appointment)] : []),
         this.text('phrases', 'examPrep', { name: exam.name, steps: this.list(exam.preparation) }),
         hours,
         where,
       ),
       known: true,
     }
+  }
+
+  /** "按8:00检查算：0:00以后不要再吃东西，6:00以后不要再喝水" from the exam's fasting hours. */
+  private fastingTimes(fasting: NonNullable<Exam['fasting']>, appointment: number): string {
+    const clock = (minutes: number) => {
+      const m = ((minutes % 1440) + 1440) % 1440
+      const label = `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`
+      return minutes < 0 ? this.text('phrases', 'dayBefore', { clock: label }) : label
+    }
+    const vars = { time: clock(appointment), food: clock(appointment - fasting.foodHours * 60) }
+    return fasting.waterHours
+      ? this.text('phrases', 'examPrepAtWater', {
+          ...vars,
+          water: clock(appointment - fasting.waterHours * 60),
+        })
+      : this.text('phrases', 'examPrepAt', vars)
   }
 
   private examWhere(exam: Exam): string {

@@ -2,6 +2,7 @@ import type { Analysis } from '../nlu/pipeline.js'
 import type { Composer, Composed } from './compose.js'
 import type { Decision, DialogueState, HandoffReason, HandoffRequest, Priority } from './types.js'
 import type { ForeignReading } from '../nlu/reply-only.js'
+import { clockTime } from '../nlu/clock-time.js'
 
 export interface DecideOptions {
   fallbackThreshold: number
@@ -294,7 +295,7 @@ function answer(ctx: Context, intent: string, confidence: number): Decision {
       const target = exam ?? state.exam
       if (!target) return clarifyEntity(ctx, intent, compose.text('phrases', 'askExam'), confidence)
       entityText = target.text
-      composed = compose.examPreparation(target.id)
+      composed = compose.examPreparation(target.id, clockTime(analysis.normalised))
       break
     }
     case 'report_time': {

@@ -219,6 +219,8 @@ const DYNAMIC = new Set([
   'day',
   'next',
   'open',
+  'food',
+  'water',
 ])
 
 export function buildKnowledgeBase(raw: KnowledgeSource): KnowledgeBase {
@@ -272,6 +274,13 @@ export function buildKnowledgeBase(raw: KnowledgeSource): KnowledgeBase {
     if (e.place && !places.has(e.place)) problems.push(`exams.${e.id}.place: unknown place "${e.place}"`)
     if (e.hoursOf && !schedules[e.hoursOf]) {
       problems.push(`exams.${e.id}.hoursOf: unknown schedule "${e.hoursOf}"`)
+    }
+    const hours = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0 && n <= 24
+    if (
+      e.fasting &&
+      (!hours(e.fasting.foodHours) || (e.fasting.waterHours !== undefined && !hours(e.fasting.waterHours)))
+    ) {
+      problems.push(`exams.${e.id}.fasting: foodHours and waterHours are hours between 0 and 24`)
     }
     exams.set(e.id, { ...e, aliases: (e.aliases ?? []).map(String) })
   }

@@ -47,6 +47,8 @@ export interface Exam {
   report?: string
   variants?: string[]
   hoursOf?: string
+  /** How long before the exam not to eat, and not to drink (the preparation's numbers, as fields). */
+  fasting?: { foodHours: number; waterHours?: number }
 }
 
 export interface TriageRule {

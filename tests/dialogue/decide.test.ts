@@ -98,6 +98,18 @@ describe('dialogue decisions', () => {
     expect((await chat(app, 'elsewhere-friend', '我朋友在你们医院住院，停车怎么收费')).intent).toBe('parking')
   })
 
+  it("computes the fasting clock times from the appointment, from the exam's fasting hours", async () => {
+    const at8 = await chat(app, 'prep-at-8', '明天早上8点做胃镜，几点开始不能吃东西')
+    expect(at8.intent).toBe('exam_preparation')
+    expect(at8.reply).toContain('0:00以后不要再吃东西')
+    expect(at8.reply).toContain('6:00以后不要再喝水')
+    const at7 = await chat(app, 'prep-at-7', '明早7点做胃镜')
+    expect(at7.reply).toContain('前一天 23:00以后不要再吃东西')
+    const noTime = await chat(app, 'prep-no-time', '做胃镜要空腹吗')
+    expect(noTime.reply).not.toContain('以后不要再吃东西')
+    expect(noTime.reply).toContain('禁食8小时')
+  })
+
   it('never states a fact it does not have', async () => {
     const price = await chat(app, 'price', '做个胃镜多少钱')
     expect(price.action).toBe('fallback')

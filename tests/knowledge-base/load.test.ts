@@ -60,12 +60,19 @@ describe('knowledge base', () => {
       problems(
         editedCopy('exams.yaml', (t) =>
           t.replace(
-            'place: endoscopy\n    preparation:\n      - 检查前禁食',
-            'place: endoscopy_room\n    preparation:\n      - 检查前禁食',
+            'place: endoscopy\n    # The same numbers',
+            'place: endoscopy_room\n    # The same numbers',
           ),
         ),
       ),
     ).toEqual(['exams.gastroscopy.place: unknown place "endoscopy_room"'])
+    expect(
+      problems(
+        editedCopy('exams.yaml', (t) =>
+          t.replace('foodHours: 8, waterHours: 2', 'foodHours: 8, waterHours: 30'),
+        ),
+      ),
+    ).toEqual(['exams.gastroscopy.fasting: foodHours and waterHours are hours between 0 and 24'])
     expect(
       problems(editedCopy('answers.yaml', (t) => t.replace(/ {2}money: .*/, "  money: '\\d+(元'"))),
     ).toEqual([expect.stringContaining('calendar.money: not a valid regular expression')])
