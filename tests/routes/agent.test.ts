@@ -98,7 +98,7 @@ describe('working a handed-off conversation', () => {
     expect(view.transcript[0]).toMatchObject({ role: 'patient', text: '我爸胸口剧痛喘不上气' })
     expect(view.transcript[1].reason).toBe('emergency')
 
-    const before = new Date(Date.now() - 1000).toISOString()
+    const before = new Date(app.clock().getTime() - 1000).toISOString()
     expect(
       (
         await call(winner, 'POST', `/api/agent/tickets/${id}/reply`, {
@@ -152,12 +152,12 @@ describe('working a handed-off conversation', () => {
     await app.stores.agents.setPresence(
       (await app.stores.agents.byUsername('nurse.wang'))!.id,
       'offline',
-      new Date().toISOString(),
+      app.clock().toISOString(),
     )
     await app.stores.agents.setPresence(
       (await app.stores.agents.byUsername('chief'))!.id,
       'offline',
-      new Date().toISOString(),
+      app.clock().toISOString(),
     )
     const res = await chat(app, 'p-night', '转人工', '2026-11-24T02:00:00+08:00')
     expect(res.reply).toContain('现在没有值班人员在线')

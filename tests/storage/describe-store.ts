@@ -16,8 +16,8 @@ export function describeStore(
     priority: 'normal',
     status: 'queued',
     detail: { evidence: '转人工' },
-    createdAt: new Date(Date.now() - 1000).toISOString(),
-    updatedAt: new Date().toISOString(),
+    createdAt: '2026-11-20T10:00:00.000Z',
+    updatedAt: '2026-11-20T10:00:01.000Z',
     ...over,
   })
 
@@ -100,7 +100,8 @@ export function describeStore(
         await s.agents.saveToken({
           tokenHash: 'h1',
           agentId: 'a1',
-          expiresAt: new Date(Date.now() + 60_000).toISOString(),
+          // Valid whatever day the tests run on (a store keeps a token until it expires).
+          expiresAt: '2099-01-01T00:00:00.000Z',
         })
         expect((await s.agents.token('h1'))?.agentId).toBe('a1')
         await s.agents.revokeToken('h1')
@@ -147,10 +148,10 @@ export function describeStore(
             sessionId: 'priv-1',
             channel: 'web',
             createdAt: 't0',
-            updatedAt: new Date().toISOString(),
+            updatedAt: '2026-11-20T10:00:00.000Z',
             state: { failures: 0 },
           },
-          [{ at: new Date().toISOString(), role: 'patient', text: '我叫王小明 13912345678' }],
+          [{ at: '2026-11-20T10:00:00.000Z', role: 'patient', text: '我叫王小明 13912345678' }],
         )
         await s.recordTurn(
           {
@@ -162,7 +163,7 @@ export function describeStore(
           },
           [
             { at: '2020-01-01T00:00:00.000Z', role: 'patient', text: '旧消息' },
-            { at: new Date().toISOString(), role: 'patient', text: '新消息' },
+            { at: '2026-11-20T10:00:00.000Z', role: 'patient', text: '新消息' },
           ],
         )
         expect(await s.privacy.forget('priv-1')).toEqual({ transcriptEntries: 1, tickets: 1 })
