@@ -88,7 +88,9 @@ run('web widget in a real browser', () => {
     await page.getByRole('button', { name: '发送', exact: true }).click()
     await expect.poll(() => page.getByRole('log').textContent()).toContain('请稍候')
     await page.screenshot({ path: path.join(artifacts, 'widget-reconnected.png') })
-  })
+    // Its waits add up to ~35 s on a loaded machine (a restart and three polls with their own
+    // deadlines): the default 30 s would cut it short, and the tests after it would find no server.
+  }, 120_000)
 
   it('renders patient text as text, never as HTML', async () => {
     const page = await openWidget()
