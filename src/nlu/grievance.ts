@@ -58,55 +58,54 @@ function grams(text: string): string[] {
   return out
 }
 
-/** Multinomial naive Bayes with add-α smoothing over a shared vocabulary. */
+/**
+ * Multinomial naive Bayes with add-α smoothing over a shared vocabulary. Each n-gram keeps one row of
+ * log-likelihoods, a column per label, so scoring a message is one lookup per n-gram.
+ */
 export class NaiveBayes<L extends string> {
-  private readonly logPrior = new Map<L, number>()
-  private readonly logLikelihood = new Map<L, Map<string, number>>()
-  private readonly unseen = new Map<L, number>()
+  private readonly labels: L[] = []
+  private readonly logPrior: Float64Array
+  private readonly unseen: Float64Array
+  private readonly rows = new Map<string, Float64Array>()
 
   constructor(examples: Array<{ text: string; label: L }>, alpha = 0.5) {
-    const counts = new Map<L, Map<string, number>>()
-    const totals = new Map<L, number>()
-    const docs = new Map<L, number>()
-    const vocabulary = new Set<string>()
+    const counts = new Map<string, number[]>()
+    const totals: number[] = []
+    const docs: number[] = []
     for (const { text, label } of examples) {
-      const c = counts.get(label) ?? new Map<string, number>()
-      counts.set(label, c)
-      docs.set(label, (docs.get(label) ?? 0) + 1)
+      let l = this.labels.indexOf(label)
+      if (l < 0) l = this.labels.push(label) - 1
+      docs[l] = (docs[l] ?? 0) + 1
       for (const g of grams(text)) {
-        c.set(g, (c.get(g) ?? 0) + 1)
-        totals.set(label, (totals.get(label) ?? 0) + 1)
-        vocabulary.add(g)
+        const row = counts.get(g) ?? []
+        row[l] = (row[l] ?? 0) + 1
+        counts.set(g, row)
+        totals[l] = (totals[l] ?? 0) + 1
       }
     }
-    for (const [label, c] of counts) {
-      const denominator = Math.log((totals.get(label) ?? 0) + alpha * vocabulary.size)
-      this.logPrior.set(label, Math.log(docs.get(label)! / examples.length))
-      this.unseen.set(label, Math.log(alpha) - denominator)
-      this.logLikelihood.set(label, new Map([...c].map(([g, n]) => [g, Math.log(n + alpha) - denominator])))
+    const n = this.labels.length
+    const denominator = this.labels.map((_, l) => Math.log((totals[l] ?? 0) + alpha * counts.size))
+    this.logPrior = Float64Array.from(this.labels, (_, l) => Math.log(docs[l]! / examples.length))
+    this.unseen = Float64Array.from(denominator, (d) => Math.log(alpha) - d)
+    for (const [g, row] of counts) {
+      const ll = new Float64Array(n)
+      for (let l = 0; l < n; l++) ll[l] = Math.log((row[l] ?? 0) + alpha) - denominator[l]!
+      this.rows.set(g, ll)
     }
   }
 
   /** P(label | text) for every label, summing to 1. */
   probabilities(text: string): Map<L, number> {
-    const g = grams(text)
-    const scores = new Map<L, number>()
-    for (const [label, prior] of this.logPrior) {
-      const ll = this.logLikelihood.get(label)!
-      const unseen = this.unseen.get(label)!
-      let s = prior
-      for (const x of g) s += ll.get(x) ?? unseen
-      scores.set(label, s)
+    const n = this.labels.length
+    const scores = Float64Array.from(this.logPrior)
+    for (const g of grams(text)) {
+      const row = this.rows.get(g) ?? this.unseen
+      for (let l = 0; l < n; l++) scores[l]! += row[l]!
     }
-    const max = Math.max(...scores.values())
+    const max = Math.max(...scores)
     let sum = 0
-    for (const [label, s] of scores) {
-      const e = Math.exp(s - max)
-      scores.set(label, e)
-      sum += e
-    }
-    for (const [label, e] of scores) scores.set(label, e / sum)
-    return scores
+    for (let l = 0; l < n; l++) sum += scores[l] = Math.exp(scores[l]! - max)
+    return new Map(this.labels.map((label, l) => [label, scores[l]! / sum]))
   }
 
   best(text: string): { label: L; probability: number } {
