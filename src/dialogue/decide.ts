@@ -80,17 +80,7 @@ export function decide(
       evidence: c.evidence,
     })
   }
-  // What the learned model found when the rules did not: a complaint by what happened, or distress.
-  const grievance = analysis.grievance
-  if (grievance?.kind === 'complaint') {
-    const level = grievance.level ?? 1
-    return handoff(ctx, 'complaint', level >= 2 ? 'high' : 'normal', compose.text('handoff', 'complaint'), {
-      category: grievance.category ?? 'other',
-      level,
-      evidence: `model ${grievance.probability.toFixed(2)}`,
-    })
-  }
-  if (analysis.sentiment <= options.negativeSentimentThreshold || grievance?.kind === 'distress') {
+  if (analysis.sentiment <= options.negativeSentimentThreshold || analysis.distress !== undefined) {
     return handoff(
       ctx,
       'negative_sentiment',

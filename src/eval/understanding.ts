@@ -1,6 +1,6 @@
 import type { Ask, ChatResult } from './cases.js'
 import { readJsonl } from './cases.js'
-import type { Rate } from './safety.js'
+import { tally, type Rate } from './safety.js'
 
 /**
  * The blind understanding sets (tests/eval/understanding/): what the bot does with what it must not
@@ -33,10 +33,6 @@ export interface UnderstandingReport {
 export type TicketLevel = (ticketId: string) => Promise<number | undefined>
 
 const rate = (): Rate => ({ hits: 0, total: 0 })
-const add = (r: Rate, hit: boolean) => {
-  r.total++
-  if (hit) r.hits++
-}
 
 export async function runUnderstanding(
   dir: string,
@@ -55,18 +51,18 @@ export async function runUnderstanding(
     noiseClarified: rate(),
   }
   for (const l of read('out-of-scope.jsonl')) {
-    add(report.outOfScopeAnswered, (await one(l)).action === 'answer')
+    tally(report.outOfScopeAnswered, (await one(l)).action === 'answer')
   }
   for (const l of read('complaints.jsonl')) {
     const got = await one(l)
     const handedOff = got.action === 'handoff'
-    add(report.complaintsHandedOff, handedOff)
+    tally(report.complaintsHandedOff, handedOff)
     const found = handedOff && level && got.handoff?.ticketId ? await level(got.handoff.ticketId) : undefined
-    add(report.complaintLevel, found === l.level)
-    add((report.complaintsByTone[l.tone ?? 'other'] ??= rate()), found === l.level)
+    tally(report.complaintLevel, found === l.level)
+    tally((report.complaintsByTone[l.tone ?? 'other'] ??= rate()), found === l.level)
   }
-  for (const l of read('distress.jsonl')) add(report.distressHandedOff, (await one(l)).action === 'handoff')
-  for (const l of read('noise.jsonl')) add(report.noiseClarified, clarifies(await one(l)))
+  for (const l of read('distress.jsonl')) tally(report.distressHandedOff, (await one(l)).action === 'handoff')
+  for (const l of read('noise.jsonl')) tally(report.noiseClarified, clarifies(await one(l)))
   return report
 }
 

@@ -10,7 +10,7 @@ import {
 } from './detectors/routing.js'
 import { SafetyDetector, type SafetyFinding } from './detectors/safety.js'
 import type { ForeignReading } from './reply-only.js'
-import { GrievanceModel, type GrievanceFinding } from './grievance.js'
+import { GrievanceModel } from './grievance.js'
 import { ElsewhereDetector } from './detectors/elsewhere.js'
 import { EntityExtractor, maskMentions, type Entities } from './entities.js'
 import { extractFeatures, type FeatureScheme } from './features.js'
@@ -106,8 +106,8 @@ export interface Analysis {
   complaint?: ComplaintFinding
   /** Another subject than the hospital ("打电话给老王"), for the keyword intents it would mislead. */
   elsewhere?: { subject: string; intents: ReadonlySet<string> }
-  /** A complaint or distress the rules did not catch, found by the learned model. */
-  grievance?: GrievanceFinding
+  /** P(distress) where the learned model found distress the sentiment lexicon and rules missed. */
+  distress?: number
   medical?: MedicalFinding
   /** The message asks which department or where to go ("挂什么科"). */
   routing: boolean
@@ -130,9 +130,12 @@ export interface Analysis {
  * Built once per knowledge base; a publish builds a new one and swaps it in whole.
  */
 export class NluPipeline {
-  private readonly normalise: Normaliser
-  /** The same without spelling correction: a corrector must never erase a red flag (挂好 → 挂号). */
+  /**
+   * Normalisation without the spelling correction, which is applied last: the message as typed is
+   * kept for the red flags, as a correction must never erase one (挂好 → 挂号).
+   */
   private readonly literal: Normaliser
+  private readonly corrector: Corrector
   private readonly entities: EntityExtractor
   private readonly safety: SafetyDetector
   private readonly human: HumanRequestDetector
@@ -181,8 +184,8 @@ export class NluPipeline {
             ...(pack.dictionary ? { dictionary: pack.dictionary() } : {}),
           })
         : new HomophoneCorrector(vocabulary))
-    this.normalise = createNormaliser(resources.typos, corrector)
     this.literal = createNormaliser(resources.typos, { correct: (t) => t })
+    this.corrector = corrector
     this.followUpPattern = new RegExp(language.dialogue.followUp, 'u')
     this.fillers = new RegExp(language.dialogue.fillers, 'gu')
     this.safety = new SafetyDetector({
@@ -217,7 +220,7 @@ export class NluPipeline {
   private train(kb: KnowledgeBase, corrector: Corrector, pack: LanguagePack, key: string): Training {
     const normalised = kb.intents.map((intent) => ({
       intent: intent.id,
-      texts: intent.examples.map((ex) => this.normalise(ex)),
+      texts: intent.examples.map((ex) => this.corrector.correct(this.literal(ex))),
     }))
     const data = normalised.flatMap(({ intent, texts }) =>
       texts.map((text) => ({
@@ -255,24 +258,25 @@ export class NluPipeline {
     return subject ? { elsewhere: { subject, intents: this.elsewhere!.intents } } : {}
   }
 
-  /** A red flag the spelling corrector changed away, read in the message as typed. */
-  private literalSafety(text: string, normalised: string): SafetyFinding | undefined {
-    const literal = this.literal(text)
-    return literal === normalised ? undefined : this.safety.detect(literal)
-  }
-
   analyseUncached(text: string): Analysis {
-    const normalised = this.normalise(text)
+    const literal = this.literal(text)
+    const normalised = this.corrector.correct(literal)
     const entities = this.entities.extract(normalised)
     const masked = maskMentions(normalised, entities.mentions)
     const sentiment = this.sentiment.score(masked)
     const { tokens, features } = extractFeatures(normalised, entities.mentions, this.scheme)
-    const safety = this.safety.detect(masked) ?? this.literalSafety(text, normalised)
+    // A red flag the corrector changed away is looked for in the message as typed.
+    const safety =
+      this.safety.detect(masked) ?? (literal === normalised ? undefined : this.safety.detect(literal))
     const humanRequest = this.human.detect(masked)
     const ruled = this.complaint.detect(masked, sentiment)
     // The rules say whether it is a complaint; the model, which ranks them better, says which and how serious.
-    const complaint = ruled && this.grievance ? this.grievance.refine(normalised, ruled) : ruled
-    const grievance = safety || complaint || humanRequest ? undefined : this.grievance?.detect(normalised)
+    // Where the rules find nothing, the learned model may find a complaint by what happened, or distress.
+    const learned = safety || ruled || humanRequest ? undefined : this.grievance?.detect(normalised)
+    const complaint =
+      ruled && this.grievance
+        ? this.grievance.refine(normalised, ruled)
+        : (ruled ?? (learned && 'complaint' in learned ? learned.complaint : undefined))
     // Chinese names are masked inside words (空腹血糖 is not 空腹血+糖), so Chinese rules also read the
     // unmasked text; a spaced language's names are whole words, and its rules expect them masked.
     const medical = this.medicalDetector.detect(masked, this.scheme.spaced ? masked : normalised)
@@ -288,7 +292,7 @@ export class NluPipeline {
       ...(safety ? { safety } : {}),
       ...(humanRequest ? { humanRequest } : {}),
       ...(complaint ? { complaint } : {}),
-      ...(grievance ? { grievance } : {}),
+      ...(learned && 'distress' in learned ? { distress: learned.distress } : {}),
       ...this.elsewhereOf(normalised),
       ...(medical ? { medical } : {}),
       ranked: this.classifier.classify(features),
