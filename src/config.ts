@@ -18,6 +18,8 @@ export const ConfigSchema = Type.Object({
     { default: 'info' },
   ),
   dataDir: Type.String({ default: './data' }),
+  /** Where trained classifiers are kept between runs: `dataDir`/trainings unless set. */
+  trainingDir: Type.Optional(Type.String()),
   redisUrl: Type.Optional(Type.String()),
   /** Key prefix, so several hospitals (or test runs) can share one Redis. */
   redisPrefix: Type.String({ default: 'nd:' }),
@@ -78,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     port: num(env.PORT),
     logLevel: env.LOG_LEVEL,
     dataDir: env.DATA_DIR,
+    trainingDir: env.TRAINING_DIR || undefined,
     redisUrl: env.REDIS_URL || undefined,
     redisPrefix: env.REDIS_PREFIX,
     knowledgeDir: env.KNOWLEDGE_DIR,

@@ -24,8 +24,19 @@ export function testClock(start: string): TestClock {
   })
 }
 
+/**
+ * One training folder for the whole run: a training is named by the hash of all it learned from, so
+ * test files share them instead of each training the same knowledge again (seconds each).
+ */
+export const sharedTrainingDir = path.join(os.tmpdir(), 'nightdesk-test-trainings')
+
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ RATE_LIMIT: 'off', LOG_LEVEL: 'silent' }), dataDir: tempDir(), ...overrides }
+  return {
+    ...loadConfig({ RATE_LIMIT: 'off', LOG_LEVEL: 'silent' }),
+    dataDir: tempDir(),
+    trainingDir: sharedTrainingDir,
+    ...overrides,
+  }
 }
 
 export async function testApp(overrides: Partial<Config> = {}, deps: AppDeps = {}): Promise<FastifyInstance> {

@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import path from 'node:path'
-import type { ChatBody } from './helpers.js'
+import { sharedTrainingDir, type ChatBody } from './helpers.js'
 
 /** The compiled server (`npm test` builds first), run as a real process for crash and signal tests. */
 const server = path.resolve(import.meta.dirname, '../dist/src/server.js')
@@ -19,7 +19,15 @@ export const freePort = () =>
 /** Starts the server with `env` on `port` and waits (up to a minute) until /healthz answers. */
 export async function startServer(env: Record<string, string>, port: number): Promise<ServerProcess> {
   const child = spawn(process.execPath, [server], {
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT: 'off', REDIS_URL: '', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT: 'off',
+      REDIS_URL: '',
+      TRAINING_DIR: sharedTrainingDir,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'ignore'],
   })
   const output: string[] = []

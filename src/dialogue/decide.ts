@@ -1,4 +1,5 @@
 import type { Analysis } from '../nlu/pipeline.js'
+import type { Ranked } from '../nlu/classifier.js'
 import type { Composer, Composed } from './compose.js'
 import type { Decision, DialogueState, HandoffReason, HandoffRequest, Priority } from './types.js'
 import type { ForeignReading } from '../nlu/reply-only.js'
@@ -122,6 +123,27 @@ function classify(ctx: Context): Decision {
       top.intent === followUp ? top.confidence : Math.max(top.confidence, options.fallbackThreshold),
     )
   }
+  // A condition, body part or procedure with a question of where to go ("看牙去几楼", "产检在哪"): the
+  // triage table names the department, whatever the classifier makes of the words around it.
+  const e = analysis.entities
+  if (
+    analysis.asksWhere &&
+    !e.place &&
+    !e.exam &&
+    !isConfidentlyElse(top) &&
+    compose.triagePlace(ctx.symptom, analysis.normalised)
+  ) {
+    return answer(ctx, 'place_location', top.confidence)
+  }
+  // "食堂在哪": a place the knowledge does not hold is said so, with where to ask, not just "out of scope".
+  if (top.intent === 'out_of_scope' && analysis.asksWhere && !e.place && analysis.unknownNouns().length) {
+    return answer(ctx, 'place_location', top.confidence)
+  }
+  // A keyword intent about another subject ("帮我打电话给老王" is not the hospital's phone number).
+  const elsewhere = analysis.elsewhere
+  if (elsewhere && (elsewhere.intents.has(top.intent) || top.intent === 'out_of_scope')) {
+    return fail(ctx, 'out_of_scope', 'out_of_scope', top.confidence)
+  }
   if (top.confidence < options.fallbackThreshold) {
     const near = analysis.ranked.filter(
       (r) => isAnswerable(compose, r.intent) && r.confidence >= options.fallbackThreshold * NEAR,
@@ -134,10 +156,6 @@ function classify(ctx: Context): Decision {
       )
     }
     return fail(ctx, 'unknown', null, top.confidence)
-  }
-  // A keyword intent about another subject ("帮我打电话给老王" is not the hospital's phone number).
-  if (analysis.elsewhere?.intents.has(top.intent)) {
-    return fail(ctx, 'out_of_scope', 'out_of_scope', top.confidence)
   }
   const handoffReason = HANDOFF_INTENTS[top.intent]
   if (handoffReason) {
@@ -197,6 +215,16 @@ function classify(ctx: Context): Decision {
   )
 }
 
+/** The classifier is sure of an answerable intent other than a place or a department. */
+function isConfidentlyElse(top: Ranked): boolean {
+  return (
+    top.confidence >= CLEAR_CONFIDENCE &&
+    top.intent !== 'out_of_scope' &&
+    !MEDICAL_INTENTS.has(top.intent) &&
+    !ENTITY_INTENTS.has(top.intent)
+  )
+}
+
 /**
  * Intents answered from the same facts: never ask which. Between opening hours and holiday hours the
  * time word decides (节假日 vs 周日).
@@ -234,7 +262,9 @@ function carryOver(ctx: Context): string | undefined {
   // "停车怎么收费" → "最多收多少钱": a short question with nothing named, not clearly about anything
   // else, continues the previous topic.
   const top = analysis.ranked[0]
-  const weak = !top || top.confidence < CLEAR_CONFIDENCE || top.intent === PRICE_INTENT
+  // Out of scope is no topic of its own: a fragment ("封顶吗", "要饿多久") reads as one to the classifier.
+  const weak =
+    !top || top.confidence < CLEAR_CONFIDENCE || top.intent === PRICE_INTENT || top.intent === 'out_of_scope'
   const standalone =
     top && (SOCIAL_INTENTS.has(top.intent) || HANDOFF_INTENTS[top.intent] || MEDICAL_INTENTS.has(top.intent))
   return !e.mentions.length && analysis.short && weak && !standalone ? last : undefined

@@ -1,13 +1,15 @@
+import { predictSoftmax, trainSoftmax, type SoftmaxModel, type SparseRows } from './softmax.js'
+
 /**
- * Intent classifier: each intent is the centroid of its examples' TF-IDF vectors (Rocchio), with every
- * feature weighted by inverse document frequency times inverse *intent* frequency, so a word that
- * occurs in one intent's examples counts far more than one spread over many. A message is scored
- * against each centroid through an inverted index; cost grows with the intents, not the examples.
+ * Intent classifier: multinomial logistic regression (softmax.ts) over the pipeline's features (jieba
+ * words, characters and character pairs, names masked to their types), each message's vector
+ * normalised to unit length. Discriminative: it learns which words separate intents, so an
+ * out-of-scope class with 50x the examples of any other is one more class, not a flood (the centroid
+ * classifier it replaces let such a class outweigh every intent). Measured on 5-fold cross-validation
+ * of intents/zh: centroids 82.4%, this 85-86%.
  *
- * Why not natural's classifiers: measured here, LogisticRegressionClassifier trained for minutes on
- * 1,200 examples and BayesClassifier's cost grows with the vocabulary. On our held-out split this
- * trains in milliseconds and beat nearest-neighbour variants (88% vs 75-82% top-1).
- * Scores become a calibrated probability by Platt scaling fitted on held-out folds of the examples.
+ * A probability is not yet a confidence: Platt scaling on held-out folds turns the top probability
+ * and its margin over the second into P(the top intent is right), which the dialogue's thresholds read.
  */
 
 export type Features = Map<string, number>
@@ -27,70 +29,84 @@ export interface Calibration {
   foldAccuracy: number
   samples: number
 }
-/**
- * Each feature's (intent, weight) pairs in flat arrays: feature f's pairs are at start[f]…start[f+1].
- * Scoring a message walks these in order, instead of an array of pairs per feature.
- */
-export interface Postings {
-  start: number[]
-  intent: number[]
-  weight: number[]
-}
 
 /** A trained classifier as plain data (kept on disk, so a restart need not train again). */
 export interface ClassifierState {
   intents: string[]
   vocab: string[]
-  weight: number[]
-  postings: Postings
+  /** Inverse document frequency of each feature: weighs the examples for `nearest`. */
+  idf: number[]
+  /** The softmax weights (feature-major) as little-endian float32, base64: a fifth of JSON numbers. */
+  weights: string
+  bias: number[]
   examples: Array<Array<Array<[number, number]>>>
   calibration: Calibration
 }
 
+const FOLDS = 3
+/** Intents with fewer examples than this are also matched by near-paraphrase (see trustParaphrases). */
+const SPARSE_EXAMPLES = 5
+const PARAPHRASE = 0.7
+
 export class IntentClassifier {
   private readonly vocab = new Map<string, number>()
-  private weight: Float64Array = new Float64Array(0)
-  private centroids: Centroids = {
-    postStart: new Int32Array(1),
-    postIntent: new Int32Array(0),
-    postWeight: new Float64Array(0),
+  private idf: Float64Array = new Float64Array(0)
+  private model: SoftmaxModel = {
+    classes: 0,
+    features: 0,
+    weights: new Float64Array(0),
+    bias: new Float64Array(0),
   }
   private examples: Array<Array<Array<[number, number]>>> = []
   private dense = new Float64Array(0)
+  private sparse: number[] = []
   readonly intents: string[] = []
   calibration: Calibration = { w: [8, 6], b: -4, foldAccuracy: 0, samples: 0 }
 
   constructor(data: LabelledFeatures[], options: { calibrate?: boolean } = {}) {
+    if (!data.length) return
     const numbered = numberData(data)
-    this.fit(numbered)
+    this.intents.push(...numbered.intents)
+    for (const [f, id] of numbered.vocab) this.vocab.set(f, id)
+    this.idf = inverseFrequencies(numbered)
+    const model = fit(numbered, all(numbered))
+    // Kept at the precision it is stored at, so a restored classifier answers exactly as this one.
+    this.model = { ...model, weights: Float64Array.from(Float32Array.from(model.weights)) }
+    this.examples = numbered.intents.map(() => [])
+    numbered.labels.forEach((label, e) => this.examples[label]!.push(this.weighed(numbered.rows, e)))
+    this.dense = new Float64Array(this.vocab.size)
+    this.sparse = sparseIntents(this.examples)
     if (options.calibrate !== false && data.length >= 20) this.calibration = calibrate(numbered)
   }
 
   /** The classifier a state describes; throws if the state is not whole (a damaged file). */
   static fromState(state: ClassifierState): IntentClassifier {
-    const { intents, vocab, weight, postings, examples, calibration } = state
+    const { intents, vocab, idf, weights, bias, examples, calibration } = state
     const whole =
-      [intents, vocab, weight, postings?.start, postings?.intent, postings?.weight, examples].every(
-        Array.isArray,
-      ) &&
-      weight.length === vocab.length &&
-      postings.start.length === vocab.length + 1 &&
+      [intents, vocab, idf, bias, examples].every(Array.isArray) &&
+      typeof weights === 'string' &&
+      idf.length === vocab.length &&
+      bias.length === intents.length &&
       examples.length === intents.length &&
-      postings.intent.length === postings.weight.length &&
       Array.isArray(calibration?.w)
-    if (!whole) throw new Error('classifier state is incomplete')
-    const c = new IntentClassifier([], { calibrate: false })
-    c.intents.push(...state.intents)
-    state.vocab.forEach((f, i) => c.vocab.set(f, i))
-    c.weight = Float64Array.from(state.weight)
-    c.centroids = {
-      postStart: Int32Array.from(postings.start),
-      postIntent: Int32Array.from(postings.intent),
-      postWeight: Float64Array.from(postings.weight),
+    const floats = whole ? fromBase64(weights) : undefined
+    if (!floats || floats.length !== vocab.length * intents.length) {
+      throw new Error('classifier state is incomplete')
     }
-    c.examples = state.examples
-    c.dense = new Float64Array(state.vocab.length)
-    c.calibration = state.calibration
+    const c = new IntentClassifier([], { calibrate: false })
+    c.intents.push(...intents)
+    vocab.forEach((f, i) => c.vocab.set(f, i))
+    c.idf = Float64Array.from(idf)
+    c.model = {
+      classes: intents.length,
+      features: vocab.length,
+      weights: Float64Array.from(floats),
+      bias: Float64Array.from(bias),
+    }
+    c.examples = examples
+    c.dense = new Float64Array(vocab.length)
+    c.sparse = sparseIntents(examples)
+    c.calibration = calibration
     return c
   }
 
@@ -98,65 +114,35 @@ export class IntentClassifier {
     return {
       intents: this.intents,
       vocab: [...this.vocab.keys()],
-      weight: [...this.weight],
-      postings: {
-        start: [...this.centroids.postStart],
-        intent: [...this.centroids.postIntent],
-        weight: [...this.centroids.postWeight],
-      },
+      idf: [...this.idf],
+      weights: toBase64(this.model.weights),
+      bias: [...this.model.bias],
       examples: this.examples,
       calibration: this.calibration,
     }
   }
 
-  /** All the examples' model: numbered in data order, so its numbers are this classifier's own. */
-  private fit(numbered: Numbered): void {
-    const model = buildModel(
-      numbered,
-      Array.from(numbered.labels, (_, e) => e),
-    )
-    this.intents.push(...numbered.intents)
-    for (const [f, id] of numbered.vocab) this.vocab.set(f, id)
-    this.weight = model.weight
-    this.centroids = model
-    this.examples = model.examples
-    this.dense = new Float64Array(this.vocab.size)
-  }
-
-  private vectorise(features: Features): Array<[number, number]> {
-    const v: Array<[number, number]> = []
-    let norm = 0
-    for (const [f, tf] of features) {
-      const idx = this.vocab.get(f)
-      if (idx === undefined) continue
-      const w = tf * this.weight[idx]!
-      v.push([idx, w])
-      norm += w * w
-    }
-    norm = Math.sqrt(norm) || 1
-    for (const e of v) e[1] /= norm
-    return v
+  /** Probability of each intent, best first: the `top` best only. */
+  scores(features: Features, top = this.intents.length): Array<{ intent: string; score: number }> {
+    if (!this.intents.length) return []
+    const p = predictSoftmax(this.model, this.unit(features))
+    this.trustParaphrases(features, p)
+    return bestOf(p, top).map((i) => ({ intent: this.intents[i]!, score: p[i]! }))
   }
 
   /**
-   * Cosine similarity to each intent's centroid, best first: the `top` best only, picked without
-   * sorting every intent (at 50x the demo's intents that sort was most of a message's cost).
+   * An intent an admin has just added from one unanswered question cannot outweigh classes of dozens
+   * of examples: a near-paraphrase of one of its few examples (TF-IDF cosine) counts as that
+   * probability, the others shrinking to share the rest.
    */
-  scores(features: Features, top = this.intents.length): Array<{ intent: string; score: number }> {
-    const sims = similarities(this.centroids, this.intents.length, this.vectorise(features))
-    const best: number[] = []
-    for (let i = 0; i < sims.length; i++) {
-      if (best.length === top && sims[i]! <= sims[best[top - 1]!]!) continue
-      let at = Math.min(best.length, top - 1)
-      if (best.length < top) best.push(i)
-      // Insertion from the end; ties keep the earlier intent first, as a stable sort did.
-      while (at > 0 && sims[best[at - 1]!]! < sims[i]!) {
-        best[at] = best[at - 1]!
-        at--
-      }
-      best[at] = i
+  private trustParaphrases(features: Features, p: Float64Array): void {
+    for (const i of this.sparse) {
+      const cosine = this.nearest(features, this.intents[i]!)
+      if (cosine < PARAPHRASE || cosine <= p[i]!) continue
+      const rest = (1 - cosine) / (1 - p[i]! || 1)
+      for (let k = 0; k < p.length; k++) p[k]! *= rest
+      p[i] = cosine
     }
-    return best.map((i) => ({ intent: this.intents[i]!, score: sims[i]! }))
   }
 
   classify(features: Features, top = 4): Ranked[] {
@@ -168,11 +154,11 @@ export class IntentClassifier {
   }
 
   /**
-   * Best cosine between the message and one intent's examples (a near-paraphrase scores high). Only
-   * asked for when two intents are nearly tied, so it stays off the hot path.
+   * Best cosine between the message and one intent's examples, TF-IDF weighted (a near-paraphrase
+   * scores high). Only asked for when two intents are nearly tied, so it stays off the hot path.
    */
   nearest(features: Features, intent: string): number {
-    const q = this.vectorise(features)
+    const q = this.tfidf(features)
     for (const [f, w] of q) this.dense[f] = w
     let best = 0
     for (const ex of this.examples[this.intents.indexOf(intent)] ?? []) {
@@ -188,32 +174,173 @@ export class IntentClassifier {
     const { w, b } = this.calibration
     return 1 / (1 + Math.exp(-(w[0] * score + w[1] * margin + b)))
   }
+
+  /** The message's known features as a unit vector: what the model was trained on. */
+  private unit(features: Features): Array<[number, number]> {
+    const v: Array<[number, number]> = []
+    for (const [f, tf] of features) {
+      const idx = this.vocab.get(f)
+      if (idx !== undefined) v.push([idx, tf])
+    }
+    return normalised(v)
+  }
+
+  private tfidf(features: Features): Array<[number, number]> {
+    const v: Array<[number, number]> = []
+    for (const [f, tf] of features) {
+      const idx = this.vocab.get(f)
+      if (idx !== undefined) v.push([idx, tf * this.idf[idx]!])
+    }
+    return normalised(v)
+  }
+
+  private weighed(rows: SparseRows, e: number): Array<[number, number]> {
+    const v: Array<[number, number]> = []
+    for (let k = rows.start[e]!; k < rows.start[e + 1]!; k++) {
+      v.push([rows.index[k]!, rows.value[k]! * this.idf[rows.index[k]!]!])
+    }
+    return normalised(v)
+  }
 }
 
-/** Platt scaling on 5 held-out folds: P(top intent is right | top score, margin to the second). */
-function calibrate(numbered: Numbered): Calibration {
-  const all = numbered.labels.length
-  const rows = Array.from({ length: all }, (_, e) => e)
-  const sample = all > 3000 ? rows.filter((_, i) => i % Math.ceil(all / 3000) === 0) : rows
-  const folds = 5
+function sparseIntents(examples: unknown[][]): number[] {
+  return examples.flatMap((ex, i) => (ex.length < SPARSE_EXAMPLES ? [i] : []))
+}
+
+function normalised(v: Array<[number, number]>): Array<[number, number]> {
+  const norm = Math.sqrt(v.reduce((acc, [, w]) => acc + w * w, 0)) || 1
+  for (const e of v) e[1] /= norm
+  return v
+}
+
+/** The indices of the `top` highest values, highest first; ties keep the earlier index first. */
+function bestOf(values: Float64Array, top: number): number[] {
+  const best: number[] = []
+  for (let i = 0; i < values.length; i++) {
+    if (best.length === top && values[i]! <= values[best[top - 1]!]!) continue
+    let at = Math.min(best.length, top - 1)
+    if (best.length < top) best.push(i)
+    while (at > 0 && values[best[at - 1]!]! < values[i]!) {
+      best[at] = best[at - 1]!
+      at--
+    }
+    best[at] = i
+  }
+  return best
+}
+
+/** Labelled examples with every feature and intent numbered in order of first appearance. */
+interface Numbered {
+  vocab: Map<string, number>
+  intents: string[]
+  labels: Int32Array
+  /** Each example's raw feature values (term frequencies times the features' own weights). */
+  rows: SparseRows
+}
+
+function numberData(data: LabelledFeatures[]): Numbered {
+  const vocab = new Map<string, number>()
+  const intentIndex = new Map<string, number>()
+  const intents: string[] = []
+  const labels = new Int32Array(data.length)
+  const start = new Int32Array(data.length + 1)
+  const index: number[] = []
+  const value: number[] = []
+  data.forEach((d, e) => {
+    let intent = intentIndex.get(d.intent)
+    if (intent === undefined) {
+      intent = intents.length
+      intentIndex.set(d.intent, intent)
+      intents.push(d.intent)
+    }
+    labels[e] = intent
+    for (const [f, n] of d.features) {
+      let id = vocab.get(f)
+      if (id === undefined) {
+        id = vocab.size
+        vocab.set(f, id)
+      }
+      index.push(id)
+      value.push(n)
+    }
+    start[e + 1] = index.length
+  })
+  return {
+    vocab,
+    intents,
+    labels,
+    rows: { start, index: Int32Array.from(index), value: Float64Array.from(value) },
+  }
+}
+
+function all(n: Numbered): number[] {
+  return Array.from(n.labels, (_, e) => e)
+}
+
+function inverseFrequencies(n: Numbered): Float64Array {
+  const df = new Float64Array(n.vocab.size)
+  for (const f of n.rows.index) df[f]!++
+  return Float64Array.from(df, (d) => Math.log((n.labels.length + 1) / (d + 1)) + 1)
+}
+
+/** A softmax model fitted on some of the examples, each as a unit vector. */
+function fit(n: Numbered, examples: number[]): SoftmaxModel {
+  const start = new Int32Array(examples.length + 1)
+  const index: number[] = []
+  const value: number[] = []
+  examples.forEach((e, r) => {
+    const unit = unitRow(n.rows, e)
+    for (const [f, v] of unit) {
+      index.push(f)
+      value.push(v)
+    }
+    start[r + 1] = index.length
+  })
+  const labels = Int32Array.from(examples, (e) => n.labels[e]!)
+  return trainSoftmax(
+    { start, index: Int32Array.from(index), value: Float64Array.from(value) },
+    labels,
+    n.intents.length,
+    n.vocab.size,
+  )
+}
+
+function unitRow(rows: SparseRows, e: number): Array<[number, number]> {
+  const v: Array<[number, number]> = []
+  for (let k = rows.start[e]!; k < rows.start[e + 1]!; k++) v.push([rows.index[k]!, rows.value[k]!])
+  return normalised(v)
+}
+
+/** Platt scaling on held-out folds: P(top intent is right | top probability, margin to the second). */
+function calibrate(n: Numbered): Calibration {
   const points: Array<{ x: [number, number]; y: number }> = []
-  for (let k = 0; k < folds; k++) {
-    const model = buildModel(
-      numbered,
-      sample.filter((_, i) => i % folds !== k),
+  const rows = all(n)
+  for (let k = 0; k < FOLDS; k++) {
+    const model = fit(
+      n,
+      rows.filter((e) => e % FOLDS !== k),
     )
-    for (const t of sample.filter((_, i) => i % folds === k)) {
-      const s = topTwo(model, numbered.ids[t]!, numbered.tfs[t]!)
-      if (!s) continue
+    for (const e of rows.filter((r) => r % FOLDS === k)) {
+      const p = predictSoftmax(model, unitRow(n.rows, e))
+      const [first, second] = bestOf(p, 2)
       points.push({
-        x: [s.first, s.first - s.second],
-        y: model.intents[s.intent] === numbered.labels[t] ? 1 : 0,
+        x: [p[first!]!, p[first!]! - (second === undefined ? 0 : p[second]!)],
+        y: first === n.labels[e] ? 1 : 0,
       })
     }
   }
-  // Logistic regression on two inputs by batch gradient descent: a few thousand points, 1,500 steps
-  // (stopping there keeps the weights moderate; the exact optimum overfits the margin). The points
-  // sit in typed arrays: the same sums in the same order, in a third of the time.
+  return {
+    ...platt(points),
+    foldAccuracy: points.filter((p) => p.y === 1).length / (points.length || 1),
+    samples: points.length,
+  }
+}
+
+/**
+ * Logistic regression on two inputs by batch gradient descent: a few thousand points, 1,500 steps
+ * (stopping there keeps the weights moderate; the exact optimum overfits the margin).
+ */
+function platt(points: Array<{ x: [number, number]; y: number }>): { w: [number, number]; b: number } {
   const n = points.length || 1
   const x0 = Float64Array.from(points, (p) => p.x[0])
   const x1 = Float64Array.from(points, (p) => p.x[1])
@@ -236,210 +363,17 @@ function calibrate(numbered: Numbered): Calibration {
     w1 -= (rate * g1) / n
     b -= (rate * gb) / n
   }
-  const w: [number, number] = [w0, w1]
-  return {
-    w,
-    b,
-    foldAccuracy: points.filter((p) => p.y === 1).length / (points.length || 1),
-    samples: points.length,
-  }
+  return { w: [w0, w1], b }
 }
 
-/** Labelled examples with every feature and intent numbered in order of first appearance. */
-interface Numbered {
-  vocab: Map<string, number>
-  intents: string[]
-  labels: Int32Array
-  ids: Int32Array[]
-  tfs: Float64Array[]
+function toBase64(values: Float64Array): string {
+  return Buffer.from(Float32Array.from(values).buffer).toString('base64')
 }
 
-/**
- * Features and intents are numbered once, and every fit (the classifier's and calibration's five
- * folds) works on numbers and typed arrays: start-up waits for these fits, mostly before the JIT has
- * warmed up, when each Map operation on a feature string is dear. The sums run in the order they did
- * over Maps, so the classifier and its calibration are identical to the last bit.
- */
-function numberData(data: LabelledFeatures[]): Numbered {
-  const vocab = new Map<string, number>()
-  const intentIndex = new Map<string, number>()
-  const intents: string[] = []
-  const labels = new Int32Array(data.length)
-  const ids: Int32Array[] = []
-  const tfs: Float64Array[] = []
-  data.forEach((d, e) => {
-    let intent = intentIndex.get(d.intent)
-    if (intent === undefined) {
-      intent = intents.length
-      intentIndex.set(d.intent, intent)
-      intents.push(d.intent)
-    }
-    labels[e] = intent
-    const own = new Int32Array(d.features.size)
-    const tf = new Float64Array(d.features.size)
-    let k = 0
-    for (const [f, n] of d.features) {
-      let id = vocab.get(f)
-      if (id === undefined) {
-        id = vocab.size
-        vocab.set(f, id)
-      }
-      own[k] = id
-      tf[k++] = n
-    }
-    ids.push(own)
-    tfs.push(tf)
-  })
-  return { vocab, intents, labels, ids, tfs }
-}
-
-/**
- * A model fitted on some rows: its own intents and features (numbered in order of first appearance
- * among those rows, as a classifier trained on just them would), mapped from the global numbers.
- */
-interface Model extends Centroids {
-  /** Global intent number of each of the model's intents. */
-  intents: number[]
-  /** The model's number of each global feature, -1 when its rows never have it. */
-  local: Int32Array
-  weight: Float64Array
-  examples: Array<Array<Array<[number, number]>>>
-}
-
-/** Each intent's normalised centroid, as postings by feature (see Postings). */
-interface Centroids {
-  postStart: Int32Array
-  postIntent: Int32Array
-  postWeight: Float64Array
-}
-
-/** Cosine of a normalised vector to each of `intents` centroids. */
-function similarities(c: Centroids, intents: number, vector: Array<[number, number]>): Float64Array {
-  const sims = new Float64Array(intents)
-  for (const [f, w] of vector) {
-    for (let k = c.postStart[f]!, end = c.postStart[f + 1]!; k < end; k++) {
-      sims[c.postIntent[k]!]! += w * c.postWeight[k]!
-    }
-  }
-  return sims
-}
-
-function buildModel(n: Numbered, rows: number[]): Model {
-  const localIntent = new Int32Array(n.intents.length).fill(-1)
-  const intents: number[] = []
-  const local = new Int32Array(n.vocab.size).fill(-1)
-  const df: number[] = []
-  for (const e of rows) {
-    if (localIntent[n.labels[e]!] === -1) {
-      localIntent[n.labels[e]!] = intents.length
-      intents.push(n.labels[e]!)
-    }
-    for (const g of n.ids[e]!) {
-      if (local[g] === -1) {
-        local[g] = df.length
-        df.push(0)
-      }
-      df[local[g]!]!++
-    }
-  }
-  const size = df.length
-  // Examples by intent, in row order within each: each intent's centroid is summed in one go.
-  const byIntent: number[][] = intents.map(() => [])
-  for (const e of rows) byIntent[localIntent[n.labels[e]!]!]!.push(e)
-  const inIntents = new Int32Array(size)
-  const seen = new Int32Array(size).fill(-1)
-  byIntent.forEach((examples, intent) => {
-    for (const e of examples) {
-      for (const g of n.ids[e]!) {
-        const f = local[g]!
-        if (seen[f] !== intent) {
-          seen[f] = intent
-          inIntents[f]!++
-        }
-      }
-    }
-  })
-  const weight = new Float64Array(size)
-  for (let f = 0; f < size; f++) {
-    const idf = Math.log((rows.length + 1) / (df[f]! + 1)) + 1
-    const iif = Math.log((intents.length + 1) / (inIntents[f]! + 1)) + 1
-    weight[f] = idf * iif
-  }
-  const vectors = new Map<number, Array<[number, number]>>()
-  const examples: Model['examples'] = intents.map(() => [])
-  for (const e of rows) {
-    const v = vectorOf(local, weight, n.ids[e]!, n.tfs[e]!)
-    vectors.set(e, v)
-    examples[localIntent[n.labels[e]!]!]!.push(v)
-  }
-  // Centroids, normalised, into postings by feature (intents ascending within a feature).
-  const sum = new Float64Array(size)
-  const lists: Array<Array<[number, number]>> = Array.from({ length: size }, () => [])
-  byIntent.forEach((rowsOfIntent, intent) => {
-    const touched: number[] = []
-    for (const e of rowsOfIntent) {
-      for (const [f, w] of vectors.get(e)!) {
-        if (seen[f] !== -2 - intent) {
-          seen[f] = -2 - intent
-          touched.push(f)
-          sum[f] = w
-        } else sum[f]! += w
-      }
-    }
-    const norm = Math.sqrt(touched.reduce((acc, f) => acc + sum[f]! * sum[f]!, 0)) || 1
-    for (const f of touched) lists[f]!.push([intent, sum[f]! / norm])
-  })
-  const postStart = new Int32Array(size + 1)
-  lists.forEach((l, f) => {
-    postStart[f + 1] = postStart[f]! + l.length
-  })
-  const postIntent = new Int32Array(postStart[size]!)
-  const postWeight = new Float64Array(postStart[size]!)
-  lists.forEach((l, f) =>
-    l.forEach(([intent, w], k) => {
-      postIntent[postStart[f]! + k] = intent
-      postWeight[postStart[f]! + k] = w
-    }),
-  )
-  return { intents, local, weight, postStart, postIntent, postWeight, examples }
-}
-
-/** An example's TF-IDF vector in a model's numbers, normalised; features the model lacks are left out. */
-function vectorOf(
-  local: Int32Array,
-  weight: Float64Array,
-  ids: Int32Array,
-  tf: Float64Array,
-): Array<[number, number]> {
-  const v: Array<[number, number]> = []
-  let norm = 0
-  for (let k = 0; k < ids.length; k++) {
-    const f = local[ids[k]!]!
-    if (f < 0) continue
-    const w = tf[k]! * weight[f]!
-    v.push([f, w])
-    norm += w * w
-  }
-  norm = Math.sqrt(norm) || 1
-  for (const e of v) e[1] /= norm
-  return v
-}
-
-/** The best two cosines of a numbered example against a model (as `scores(features, 2)` ranks). */
-function topTwo(
-  m: Model,
-  ids: Int32Array,
-  tf: Float64Array,
-): { intent: number; first: number; second: number } | undefined {
-  if (!m.intents.length) return undefined
-  const sims = similarities(m, m.intents.length, vectorOf(m.local, m.weight, ids, tf))
-  let best = 0
-  let second = -1
-  for (let i = 1; i < sims.length; i++) {
-    if (sims[i]! > sims[best]!) {
-      second = best
-      best = i
-    } else if (second < 0 || sims[i]! > sims[second]!) second = i
-  }
-  return { intent: best, first: sims[best]!, second: second < 0 ? 0 : sims[second]! }
+function fromBase64(text: string): Float32Array | undefined {
+  const bytes = Buffer.from(text, 'base64')
+  if (bytes.length % 4) return undefined
+  const out = new Float32Array(bytes.length / 4)
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4)
+  return out
 }

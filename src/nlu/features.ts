@@ -1,5 +1,6 @@
 import type { EntityMention, EntityType } from './entities.js'
 import type { Features } from './classifier.js'
+import type { TermIndex } from './terms.js'
 import type { Tokenizer } from './tokenizers.js'
 
 /**
@@ -20,6 +21,11 @@ export interface FeatureScheme {
   tokenizer: Tokenizer
   stopwords: Set<string>
   spaced: boolean
+  /**
+   * The triage data's conditions and body parts (牙, 糖尿病): naming one is a sign the question is
+   * about care here, which the out-of-scope class (社保局怎么走) must not take from it.
+   */
+  conditions?: TermIndex
 }
 export interface FeatureView {
   tokens: string[]
@@ -53,6 +59,7 @@ export function extractFeatures(text: string, mentions: EntityMention[], scheme:
   const features: Features = new Map()
   const add = (f: string, w: number) => features.set(f, (features.get(f) ?? 0) + w)
   for (const t of tokens) add(`w:${t}`, WORD_WEIGHT)
+  if (scheme.conditions?.matches(marked).length) add('w:<condition>', WORD_WEIGHT)
   if (scheme.spaced) {
     for (let i = 0; i + 1 < tokens.length; i++) add(`p:${tokens[i]}_${tokens[i + 1]}`, PAIR_WEIGHT)
     for (const w of raw) {

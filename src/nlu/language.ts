@@ -29,6 +29,8 @@ export interface LanguageSpec {
     fillers: string
     /** Up to this many characters, a message naming nothing may continue the previous topic. */
     shortFollowUp: number
+    /** Asks where to go or which department ("去几楼", "在哪看"): with a condition named, a place question. */
+    where: string
   }
 }
 

@@ -20,6 +20,7 @@ import type { LanguagePack, NluResources } from './resources.js'
 import { SentimentAnalyser } from './sentiment.js'
 import { SpellingCorrector } from './spelling.js'
 import { userWords } from './segment.js'
+import { TermIndex } from './terms.js'
 import { jiebaTokenizer, wordTokenizer } from './tokenizers.js'
 import { codeFingerprint } from './training-store.js'
 
@@ -113,6 +114,8 @@ export interface Analysis {
   routing: boolean
   /** The message only continues the previous question ("那骨科呢", "and neurology?"). */
   followUp: boolean
+  /** The message asks where to go or which department ("去几楼", "在哪看"). */
+  asksWhere: boolean
   /** What the message says besides the names it mentions and filler words ("那呢" → ""). */
   remainder: string
   /** Short enough to be a follow-up of the previous topic when it names nothing. */
@@ -148,6 +151,7 @@ export class NluPipeline {
   private readonly known: Set<string>
   private readonly scheme: FeatureScheme
   private readonly followUpPattern: RegExp
+  private readonly wherePattern: RegExp
   private readonly fillers: RegExp
   readonly classifier: IntentClassifier
   /** Where the classifier came from: trained now, reused from this process, or loaded from disk. */
@@ -169,8 +173,13 @@ export class NluPipeline {
     const spaced = language.tokenizer === 'words'
     const tokenizer = spaced ? wordTokenizer(this.stopwords, () => this.known) : jiebaTokenizer
     tokenizer.addWords(vocabulary)
-    this.scheme = { tokenizer, stopwords: this.stopwords, spaced }
     const triageWords = kb.triage.flatMap((r) => r.keywords.map(String))
+    this.scheme = {
+      tokenizer,
+      stopwords: this.stopwords,
+      spaced,
+      conditions: new TermIndex(triageWords, { plural: spaced }),
+    }
     const key = trainingKey(pack, this.entities.typedTerms(), vocabulary, triageWords, kb.intents)
     const reused = trainings.get(key)
     // A spaced language's spelling is corrected towards every word its data uses; Chinese typos are
@@ -187,6 +196,7 @@ export class NluPipeline {
     this.literal = createNormaliser(resources.typos, { correct: (t) => t })
     this.corrector = corrector
     this.followUpPattern = new RegExp(language.dialogue.followUp, 'u')
+    this.wherePattern = new RegExp(language.dialogue.where, 'iu')
     this.fillers = new RegExp(language.dialogue.fillers, 'gu')
     this.safety = new SafetyDetector({
       emergency: resources.emergency,
@@ -196,9 +206,12 @@ export class NluPipeline {
     })
     this.human = new HumanRequestDetector(resources.humanRequest, this.safety.negation)
     this.complaint = new ComplaintDetector(resources.complaint, this.safety.negation)
-    // Learned against the FAQ's own questions, so asking about a refund is not a billing complaint.
-    const questions = kb.intents
-      .filter((i) => !['complaint', 'request_human', 'medical_question'].includes(i.id))
+    // Learned against the FAQ's own questions and the out-of-scope ones, so asking about a refund is not
+    // a billing complaint, nor a question about the World Cup distress.
+    const questions = [...kb.intents, ...resources.trainingOnly]
+      .filter(
+        (i) => !['complaint', 'request_human', 'medical_question'].includes('id' in i ? i.id : i.intent),
+      )
       .flatMap((i) => i.examples)
     this.grievance = resources.grievances ? new GrievanceModel(resources.grievances, questions) : undefined
     this.elsewhere = resources.elsewhere ? new ElsewhereDetector(resources.elsewhere) : undefined
@@ -218,10 +231,14 @@ export class NluPipeline {
   }
 
   private train(kb: KnowledgeBase, corrector: Corrector, pack: LanguagePack, key: string): Training {
-    const normalised = kb.intents.map((intent) => ({
-      intent: intent.id,
-      texts: intent.examples.map((ex) => this.corrector.correct(this.literal(ex))),
-    }))
+    const known = new Set(kb.intents.map((i) => i.id))
+    const extra = pack.resources.trainingOnly.filter((t) => known.has(t.intent))
+    const normalised = [...kb.intents, ...extra.map((t) => ({ id: t.intent, examples: t.examples }))].map(
+      (intent) => ({
+        intent: intent.id,
+        texts: intent.examples.map((ex) => this.corrector.correct(this.literal(ex))),
+      }),
+    )
     const data = normalised.flatMap(({ intent, texts }) =>
       texts.map((text) => ({
         intent,
@@ -287,6 +304,7 @@ export class NluPipeline {
       sentiment,
       routing: this.medicalDetector.isRouting(masked),
       followUp: this.followUpPattern.test(normalised),
+      asksWhere: this.wherePattern.test(normalised),
       remainder: maskMentions(normalised, entities.mentions, '').replace(this.fillers, ''),
       short: [...normalised].length <= this.language.dialogue.shortFollowUp,
       ...(safety ? { safety } : {}),

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { readYaml } from '../knowledge-base/load.js'
 import type { ComplaintRules, MedicalRules } from './detectors/routing.js'
@@ -24,6 +24,11 @@ export interface NluResources {
   elsewhere?: ElsewhereRules
   /** Complaints and distress as patients say them, to learn from (optional per language). */
   grievances?: GrievanceExamples
+  /**
+   * Examples that only train (intents/<lang>/training/<intent>.yaml): the broad out-of-scope set, so
+   * cross-validation keeps scoring the intents' own examples and is not flattered by 1,600 easy ones.
+   */
+  trainingOnly: Array<{ intent: string; examples: string[] }>
   medical: MedicalRules
   sentiment: SentimentLexicon
   typos: Record<string, string>
@@ -49,6 +54,7 @@ export function loadNluResources(intentsDir: string, lang = 'zh'): NluResources 
     ...(existsSync(file('detectors', 'grievances.yaml'))
       ? { grievances: readYaml<GrievanceExamples>(file('detectors', 'grievances.yaml')) }
       : {}),
+    trainingOnly: trainingOnly(file('training')),
     medical: readYaml(file('detectors', 'medical_advice.yaml')),
     sentiment: readYaml(file('lexicons', 'sentiment.yaml')),
     typos:
@@ -60,6 +66,15 @@ export function loadNluResources(intentsDir: string, lang = 'zh'): NluResources 
     genericNouns:
       optional<{ genericNouns?: string[] }>(file('lexicons', 'domain-words.yaml'), {}).genericNouns ?? [],
   }
+}
+
+function trainingOnly(dir: string): NluResources['trainingOnly'] {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => readYaml<{ intent: string; examples: unknown[] }>(path.join(dir, f)))
+    .map((d) => ({ intent: String(d.intent), examples: (d.examples ?? []).map(String) }))
 }
 
 /**

@@ -35,9 +35,9 @@ declare module 'fastify' {
 export default fp<{ config: Config }>(
   async (app, { config }) => {
     const started = performance.now()
-    // Trainings are kept in DATA_DIR: a restart on the same knowledge loads them instead of training.
+    // Trainings are kept on disk: a restart on the same knowledge loads them instead of training.
     const packs = await loadLanguagePacks(config.intentsDir, {
-      trainingDir: path.join(config.dataDir, 'trainings'),
+      trainingDir: config.trainingDir ?? path.join(config.dataDir, 'trainings'),
     })
     const replyOnly = ReplyOnlyLanguages.load(config.intentsDir)
     const published = await app.stores.knowledge.latest()

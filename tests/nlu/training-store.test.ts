@@ -93,7 +93,7 @@ describe('trainings kept between runs', () => {
     const trained = new IntentClassifier(data)
     const restored = IntentClassifier.fromState(JSON.parse(JSON.stringify(trained.state())))
     expect(restored.calibration).toEqual(trained.calibration)
-    expect(() => IntentClassifier.fromState({ ...trained.state(), weight: [] })).toThrow(/incomplete/)
+    expect(() => IntentClassifier.fromState({ ...trained.state(), weights: '' })).toThrow(/incomplete/)
     for (const text of [...questions, '急诊在哪', '几点下班', '可以刷医保卡吗', 'CT报告多久出']) {
       const f = featuresOf(text)
       expect(restored.classify(f), text).toEqual(trained.classify(f))
