@@ -83,8 +83,11 @@ export class Bot {
   }
 
   private async process(msg: IncomingMessage): Promise<BotReply> {
+    // A request's `now` only says which time an answer is about ("is it open now?"). What is stored
+    // (turns, tickets, queue order, SLA clocks, retention) is dated by the server's clock: a client
+    // must not date its ticket in 2000 to jump the queue or dodge retention.
     const now = msg.now ?? this.clock()
-    const at = now.toISOString()
+    const at = this.clock().toISOString()
     const brain = this.brain()
     const stored = await this.stores.sessions.get(msg.sessionId).then(
       (record) => ({ record }),
@@ -106,7 +109,7 @@ export class Bot {
         sessionId: msg.sessionId,
         channel: msg.channel,
         ...(asked.ticketId ? { ticketId: asked.ticketId } : {}),
-        now,
+        at: new Date(at),
       })
       const { awaitingRating: _done, ...rest } = record.state
       const followUp = outcome.followUp
