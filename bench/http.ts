@@ -66,9 +66,17 @@ export async function load(url: string, opts: LoadOptions): Promise<LoadResult> 
     method: 'POST' as const,
     path: opts.path ?? '/api/chat',
     headers: { 'content-type': 'application/json' },
-    setupRequest: (req: object, context: { sessionId?: string }) => {
-      if (turn === 0 || !context.sessionId) context.sessionId = `${opts.tag}-${sessions++}`
-      return { ...req, body: JSON.stringify({ sessionId: context.sessionId, text: text() }) }
+    setupRequest: (req: autocannon.Request, context: { sessionId?: string; token?: string }) => {
+      if (turn === 0 || !context.sessionId) {
+        context.sessionId = `${opts.tag}-${sessions++}`
+        context.token = undefined
+      }
+      // Later messages of a conversation show its token, as the contract asks of every client.
+      const headers = context.token ? { ...req.headers, 'x-session-token': context.token } : req.headers
+      return { ...req, headers, body: JSON.stringify({ sessionId: context.sessionId, text: text() }) }
+    },
+    onResponse: (_status: number, body: string, context: { token?: string }) => {
+      if (opts.kind !== 'hello') context.token = (JSON.parse(body) as { sessionToken?: string }).sessionToken
     },
   }))
   const result = await autocannon({

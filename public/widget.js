@@ -28,12 +28,21 @@
   }
   var sessionToken = localStorage.getItem('nd-session-token')
   var sessionId = localStorage.getItem('nd-session')
-  if (!sessionId) {
+  function newSession() {
     sessionId =
       window.crypto && crypto.randomUUID
         ? crypto.randomUUID()
         : String(Date.now()) + Math.random().toString(36).slice(2)
     localStorage.setItem('nd-session', sessionId)
+    sessionToken = null
+    localStorage.removeItem('nd-session-token')
+  }
+  if (!sessionId) newSession()
+  // The conversation's latest token: every later message and read must show it (it rotates).
+  function keepToken(token) {
+    if (!token) return
+    sessionToken = token
+    localStorage.setItem('nd-session-token', token)
   }
 
   var CSS = [
@@ -204,6 +213,8 @@
   function connect() {
     ws = new WebSocket(server.replace(/^http/, 'ws') + '/ws?sessionId=' + encodeURIComponent(sessionId))
     ws.onopen = function () {
+      // The token goes in a frame, not the URL, so it stays out of proxies' access logs.
+      if (sessionToken) ws.send(JSON.stringify({ type: 'auth', token: sessionToken }))
       if (status.textContent === t('offline')) {
         status.textContent = t('reconnected')
         setTimeout(function () {
@@ -211,15 +222,16 @@
         }, 3000)
       }
       backoff = 500
-      retry.splice(0).forEach(transmit)
+      retry.splice(0).forEach(function (text) {
+        transmit(text)
+      })
     }
     ws.onmessage = function (e) {
       var m = JSON.parse(e.data)
-      if (m.type === 'ready' && m.sessionToken) {
-        sessionToken = m.sessionToken
-        localStorage.setItem('nd-session-token', sessionToken)
-      } else if (m.type === 'reply') {
+      if (m.type === 'ready') keepToken(m.sessionToken)
+      else if (m.type === 'reply') {
         delete pending[m.id]
+        keepToken(m.sessionToken)
         onReply(m)
       } else if (m.type === 'agent') {
         typing(false)
@@ -235,6 +247,13 @@
       else if (m.type === 'error' && m.error && m.error.code === 'ND_SHUTTING_DOWN' && pending[m.id]) {
         retry.push(pending[m.id])
         delete pending[m.id]
+      } else if (m.type === 'error' && m.error && m.error.code === 'ND_SESSION_TOKEN_REQUIRED') {
+        // This browser lost the conversation's token (storage cleared, another server): the message
+        // goes to a new conversation instead of being refused.
+        if (pending[m.id]) retry.push(pending[m.id])
+        delete pending[m.id]
+        newSession()
+        ws.close()
       } else if (m.type === 'error') {
         status.textContent = m.error && m.error.message ? m.error.message : t('failed')
       }
@@ -269,7 +288,7 @@
     transmit(text)
   }
 
-  function transmit(text) {
+  function transmit(text, again) {
     if (ws && ws.readyState === WebSocket.OPEN) {
       var id = 'm' + ++seq
       pending[id] = text
@@ -277,23 +296,27 @@
     } else {
       fetch(server + '/api/chat', {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: sessionToken
+          ? { 'content-type': 'application/json', 'x-session-token': sessionToken }
+          : { 'content-type': 'application/json' },
         body: JSON.stringify({ sessionId: sessionId, text: text, channel: 'web', lang: lang }),
       })
         .then(function (r) {
           return r.json().then(function (b) {
-            if (!r.ok) throw new Error(b.error && b.error.message)
+            if (!r.ok) throw b.error || {}
             return b
           })
         })
         .then(function (b) {
-          if (b.sessionToken) {
-            sessionToken = b.sessionToken
-            localStorage.setItem('nd-session-token', sessionToken)
-          }
+          keepToken(b.sessionToken)
           onReply(b)
         })
         .catch(function (err) {
+          // As on the socket: a conversation this browser cannot prove goes on as a new one.
+          if (err && err.code === 'ND_SESSION_TOKEN_REQUIRED' && !again) {
+            newSession()
+            return transmit(text, true)
+          }
           status.textContent = (err && err.message) || t('failed')
         })
     }

@@ -50,13 +50,17 @@ if (!url) {
   }
 }
 const base = url.replace(/\/$/, '')
+// Each conversation's latest session token: a multi-turn case sends it as the contract asks.
+const tokens = new Map<string, string>()
 const ask: Ask = async (sessionId, text, now) => {
+  const token = tokens.get(sessionId)
   const r = await fetch(`${base}/api/chat`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(token ? { 'x-session-token': token } : {}) },
     body: JSON.stringify({ sessionId, text, channel: 'api', ...(now ? { now } : {}) }),
   })
-  const body = (await r.json()) as ChatResult
+  const body = (await r.json()) as ChatResult & { sessionToken?: string }
+  if (body.sessionToken) tokens.set(sessionId, body.sessionToken)
   return r.status === 200 ? body : { action: `http${r.status}`, reply: JSON.stringify(body) }
 }
 

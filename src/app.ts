@@ -29,6 +29,7 @@ import adminKnowledgeRoutes from './routes/admin-knowledge.js'
 import retention from './plugins/retention.js'
 import type { Stores } from './storage/types.js'
 import { systemClock, type Clock } from './clock.js'
+import { addressList, capConnections } from './connections.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -63,13 +64,40 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // the transcript, and LOG_LEVEL=debug adds a line per chat message.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
-    // Slow clients (slowloris): a request must arrive whole within 10 s; idle keep-alives close at 5 s.
-    requestTimeout: 10_000,
-    connectionTimeout: 30_000,
+    // X-Forwarded-For is believed only from the configured proxies; then req.ip is the patient's address.
+    ...(config.trustProxy ? { trustProxy: config.trustProxy.join(',') } : {}),
+    // Slow clients (slowloris) and half-open connections: headers and body must arrive within 10 s, a
+    // silent socket closes then too; idle keep-alives close at 5 s. Node checks these deadlines every
+    // connectionsCheckingInterval (30 s by default, which held slow clients 30-35 s), so every second.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
     keepAliveTimeout: 5_000,
+    http: {
+      headersTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, config.requestTimeoutMs),
+    },
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.decorate('clock', deps.clock ?? systemClock)
+  if (config.rateLimit.enabled && !config.trustProxy) {
+    // Behind a proxy without TRUST_PROXY every patient has the proxy's address, so one patient's burst
+    // would rate-limit them all: said once, the first time a forwarded request shows it.
+    let told = false
+    app.addHook('onRequest', (req, _reply, done) => {
+      if (!told && req.headers['x-forwarded-for']) {
+        told = true
+        req.log.warn(
+          { peer: req.socket.remoteAddress },
+          'X-Forwarded-For received but TRUST_PROXY is not set: limits count the proxy as one client',
+        )
+      }
+      done()
+    })
+  }
+  if (config.rateLimit.enabled) {
+    const trusted = config.trustProxy ? addressList(config.trustProxy) : undefined
+    capConnections(app.server, config.rateLimit.connectionsPerIp, trusted, app.log)
+  }
 
   app.setErrorHandler((caught: FastifyError, req, reply) => {
     const err: FastifyError = isStorageOutage(caught) ? new Errors.StorageUnavailable() : caught
@@ -135,9 +163,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     }
     await app.register(rateLimit, {
       ...(shared ? { redis: shared, nameSpace: `${config.redisPrefix}rate:`, skipOnError: true } : {}),
+      // Per real client IP (req.ip: TRUST_PROXY decides whether X-Forwarded-For names it), no address
+      // exempt: loopback is the documented reverse proxy, and exempting it exempted every patient.
       max: config.rateLimit.perIpPerMinute,
       timeWindow: 60_000,
-      allowList: config.rateLimit.exemptIps,
       errorResponseBuilder: (_req, ctx) => new Errors.RateLimited(`${Math.ceil(ctx.ttl / 1000)} seconds`),
     })
   }
@@ -152,10 +181,25 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     },
   })
   // One per-conversation limit across channels (HTTP and WebSocket messages count together) and,
-  // through the storage, across instances.
-  const perSession = config.rateLimit.enabled ? { perSession: config.rateLimit.perSessionPerMinute } : {}
-  await app.register(chatRoutes, perSession)
-  await app.register(wsChatRoutes, { drain, ...perSession })
+  // through the storage, across instances; the same per-IP caps on new conversations and tickets.
+  const limits = config.rateLimit.enabled
+    ? {
+        perSession: config.rateLimit.perSessionPerMinute,
+        caps: {
+          sessionsPerHour: config.rateLimit.sessionsPerIpPerHour,
+          handoffsPerHour: config.rateLimit.handoffsPerIpPerHour,
+        },
+      }
+    : {}
+  await app.register(chatRoutes, limits)
+  await app.register(wsChatRoutes, {
+    drain,
+    ...limits,
+    // WebSocket frames count against the same per-IP limit as HTTP requests (@fastify/rate-limit's store).
+    ...(config.rateLimit.enabled
+      ? { perIp: app.createRateLimit(), socketsPerIp: config.rateLimit.socketsPerIp }
+      : {}),
+  })
   await app.register(patientRoutes)
   await app.register(handoff, { config })
   await app.register(authRoutes)

@@ -1,5 +1,6 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { FormatRegistry, Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { isIpOrCidr } from './connections.js'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -8,6 +9,8 @@ const projectRoot = path.resolve(
   '..',
   import.meta.url.includes('/dist/') ? '..' : '',
 )
+
+FormatRegistry.Set('ip-or-cidr', isIpOrCidr)
 
 /** Everything the app reads from its environment, with defaults; tests pass objects of this type. */
 export const ConfigSchema = Type.Object({
@@ -26,16 +29,33 @@ export const ConfigSchema = Type.Object({
   knowledgeDir: Type.String({ default: path.join(projectRoot, 'knowledge') }),
   intentsDir: Type.String({ default: path.join(projectRoot, 'intents') }),
   timezone: Type.String({ default: 'Asia/Shanghai' }),
+  /**
+   * The reverse proxies whose X-Forwarded-For names the real client (addresses or CIDR ranges, e.g.
+   * `127.0.0.1` for nginx on the same host). Unset: the peer address is the client, and behind a proxy
+   * every patient would count as the proxy's one address.
+   */
+  trustProxy: Type.Optional(Type.Array(Type.String({ format: 'ip-or-cidr' }), { minItems: 1 })),
   rateLimit: Type.Object(
     {
       enabled: Type.Boolean({ default: true }),
+      /** HTTP requests and WebSocket frames together, per client IP. */
       perIpPerMinute: Type.Integer({ minimum: 1, default: 300 }),
       perSessionPerMinute: Type.Integer({ minimum: 1, default: 30 }),
-      /** Loopback callers (a reverse proxy on the same host, the eval harness) are not limited per IP. */
-      exemptIps: Type.Array(Type.String(), { default: ['127.0.0.1', '::1', '::ffff:127.0.0.1'] }),
+      /**
+       * New conversations and new tickets per client IP and hour: a hospital's Wi-Fi or a ward's NAT puts
+       * many patients on one address, a script makes hundreds of tickets in a second.
+       */
+      sessionsPerIpPerHour: Type.Integer({ minimum: 1, default: 60 }),
+      handoffsPerIpPerHour: Type.Integer({ minimum: 1, default: 20 }),
+      /** Open widget WebSockets per client IP (each instance). */
+      socketsPerIp: Type.Integer({ minimum: 1, default: 50 }),
+      /** Open TCP connections per peer address (each instance); trusted proxies are capped at the proxy. */
+      connectionsPerIp: Type.Integer({ minimum: 1, default: 100 }),
     },
     { default: {} },
   ),
+  /** A request's headers and body must arrive within this (slow clients, half-open connections). */
+  requestTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
   /**
    * Sites allowed to embed the widget and call the patients' API from the browser (CORS). Empty:
    * any site (the patients' API takes no cookies or credentials); set it to the hospital's sites.
@@ -72,6 +92,13 @@ export type Config = Static<typeof ConfigSchema>
 const bool = (v: string | undefined) =>
   v === undefined ? undefined : !['off', 'false', '0', 'no'].includes(v.toLowerCase())
 const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v))
+const list = (v: string | undefined) =>
+  v
+    ? v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean)
+    : undefined
 
 /** Pure: the same env always gives the same config; an invalid value is an error that names it. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -86,19 +113,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     knowledgeDir: env.KNOWLEDGE_DIR,
     intentsDir: env.INTENTS_DIR,
     timezone: env.HOSPITAL_TZ,
+    trustProxy: list(env.TRUST_PROXY),
     rateLimit: {
       enabled: bool(env.RATE_LIMIT),
       perIpPerMinute: num(env.RATE_LIMIT_PER_IP),
       perSessionPerMinute: num(env.RATE_LIMIT_PER_SESSION),
+      sessionsPerIpPerHour: num(env.SESSIONS_PER_IP_PER_HOUR),
+      handoffsPerIpPerHour: num(env.HANDOFFS_PER_IP_PER_HOUR),
+      socketsPerIp: num(env.WEBSOCKETS_PER_IP),
+      connectionsPerIp: num(env.CONNECTIONS_PER_IP),
     },
     wechat: { puppet: env.WECHATY_PUPPET || undefined },
     retentionDays: num(env.RETENTION_DAYS),
     sessionSecret: env.SESSION_SECRET || undefined,
-    widgetOrigins: env.WIDGET_ORIGINS
-      ? env.WIDGET_ORIGINS.split(',')
-          .map((o) => o.trim())
-          .filter(Boolean)
-      : undefined,
+    widgetOrigins: list(env.WIDGET_ORIGINS),
     admin: { username: env.NIGHTDESK_ADMIN_USERNAME, password: env.NIGHTDESK_ADMIN_PASSWORD },
     nlu: {
       fallbackThreshold: num(env.NLU_FALLBACK_THRESHOLD),

@@ -18,6 +18,26 @@ export const Errors = {
     'too many messages; please wait %s and try again',
     429,
   ),
+  SessionTokenRequired: createError(
+    'ND_SESSION_TOKEN_REQUIRED',
+    '这个会话需要它的会话凭证：请在 X-Session-Token 中带上最近一次回复给您的 sessionToken（新对话请换一个新的 sessionId）',
+    401,
+  ),
+  TooManySessions: createError(
+    'ND_TOO_MANY_SESSIONS',
+    '您所在的网络一小时内新开的对话太多，请稍后再试；如有紧急情况，请立即拨打120或到急诊科',
+    429,
+  ),
+  TooManyHandoffs: createError(
+    'ND_TOO_MANY_HANDOFFS',
+    '您所在的网络一小时内转人工的次数已达上限，值班人员已收到提醒；请稍后再试，或拨打医院总机；紧急情况请立即拨打120',
+    429,
+  ),
+  TooManyConnections: createError(
+    'ND_TOO_MANY_CONNECTIONS',
+    '您所在的网络打开的对话窗口太多，请关闭其他窗口后再试',
+    429,
+  ),
   NotFound: createError<[string]>('ND_NOT_FOUND', '%s', 404),
   TicketNotFound: createError<[string]>('ND_TICKET_NOT_FOUND', 'ticket %s not found', 404),
   Unauthorized: createError(

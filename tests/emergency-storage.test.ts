@@ -34,8 +34,17 @@ async function start(config: Config, deps: { stores?: Stores } = {}): Promise<Lo
   return logged
 }
 
+// Each conversation's latest session token, as a client keeps it.
+const tokens = new Map<string, string>()
 const send = async (sessionId: string, text: string) => {
-  const res = await app!.inject({ method: 'POST', url: '/api/chat', payload: { sessionId, text } })
+  const token = tokens.get(sessionId)
+  const res = await app!.inject({
+    method: 'POST',
+    url: '/api/chat',
+    payload: { sessionId, text },
+    headers: token ? { 'x-session-token': token } : {},
+  })
+  if (res.json().sessionToken) tokens.set(sessionId, res.json().sessionToken)
   return { status: res.statusCode, body: res.json() }
 }
 

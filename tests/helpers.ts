@@ -39,6 +39,11 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   }
 }
 
+/** Rate limits on (tests run with them off), with these values and the defaults for the rest. */
+export function rateLimits(values: Partial<Config['rateLimit']> = {}): Config['rateLimit'] {
+  return { ...loadConfig({}).rateLimit, enabled: true, ...values }
+}
+
 export async function testApp(overrides: Partial<Config> = {}, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = await buildApp(testConfig(overrides), { logger: false, ...deps })
   await app.ready()
@@ -55,17 +60,36 @@ export interface ChatBody {
   sessionToken?: string
 }
 
+/** The latest session token each app gave each conversation, as a client keeps it. */
+const tokens = new WeakMap<FastifyInstance, Map<string, string>>()
+
+/** The conversation's latest token, sent as X-Session-Token by `chat` (undefined before its first reply). */
+export function sessionToken(app: FastifyInstance, sessionId: string): string | undefined {
+  return tokens.get(app)?.get(sessionId)
+}
+
+/** One message as a client of the contract sends it: with the latest token of its conversation. */
 export async function chat(
   app: FastifyInstance,
   sessionId: string,
   text: string,
   now?: string,
 ): Promise<ChatBody> {
+  const token = sessionToken(app, sessionId)
   const res = await app.inject({
     method: 'POST',
     url: '/api/chat',
     payload: { sessionId, text, ...(now ? { now } : {}) },
+    headers: token ? { 'x-session-token': token } : {},
   })
   if (res.statusCode !== 200) throw new Error(`chat ${res.statusCode}: ${res.body}`)
-  return res.json() as ChatBody
+  const body = res.json() as ChatBody
+  keepSessionToken(app, sessionId, body.sessionToken)
+  return body
+}
+
+export function keepSessionToken(app: FastifyInstance, sessionId: string, token: string | undefined): void {
+  if (!token) return
+  if (!tokens.has(app)) tokens.set(app, new Map())
+  tokens.get(app)!.set(sessionId, token)
 }

@@ -5,7 +5,7 @@ import WebSocket from 'ws'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { createAccount } from '../src/auth/accounts.js'
-import { chat, testConfig } from './helpers.js'
+import { chat, rateLimits, testConfig } from './helpers.js'
 import { describeWithRedis, dropKeys, REDIS_URL } from './redis-available.js'
 
 await describeWithRedis('two instances on one Redis', () => {
@@ -85,10 +85,17 @@ await describeWithRedis('two instances on one Redis', () => {
 
   it('a patient on A, an agent on B: the reply reaches the patient; a claim on B blocks A; A dying loses nothing', async () => {
     const patient = new WebSocket(`${aUrl}/ws?sessionId=multi-patient`)
-    const received: Array<{ type: string; text?: string }> = []
+    const received: Array<{
+      type: string
+      text?: string
+      handoff?: { ticketId: string }
+      sessionToken?: string
+    }> = []
     patient.on('message', (d) => received.push(JSON.parse(String(d))))
     await once(patient, 'open')
-    const handoff = await chat(a, 'multi-patient', '转人工')
+    patient.send(JSON.stringify({ type: 'message', text: '转人工' }))
+    await expect.poll(() => received.find((m) => m.type === 'reply')).toBeDefined()
+    const handoff = received.find((m) => m.type === 'reply')!
     const id = handoff.handoff!.ticketId
 
     const tokenB = await login(b)
@@ -137,7 +144,13 @@ await describeWithRedis('two instances on one Redis', () => {
       })
     ).json()
     expect(view.transcript.map((e: { role: string }) => e.role)).toEqual(['patient', 'bot', 'agent'])
-    expect((await chat(b, 'multi-patient', '还在吗')).handoff?.ticketId).toBe(id)
+    const later = await b.inject({
+      method: 'POST',
+      url: '/api/chat',
+      headers: { 'x-session-token': handoff.sessionToken! },
+      payload: { sessionId: 'multi-patient', text: '还在吗' },
+    })
+    expect(later.json().handoff?.ticketId).toBe(id)
   })
 
   it('counts one per-IP limit across instances', async () => {
@@ -145,7 +158,7 @@ await describeWithRedis('two instances on one Redis', () => {
       testConfig({
         redisUrl: REDIS_URL,
         redisPrefix: `${prefix}rl-`,
-        rateLimit: { enabled: true, perIpPerMinute: 6, perSessionPerMinute: 30, exemptIps: [] },
+        rateLimit: rateLimits({ perIpPerMinute: 6, perSessionPerMinute: 30 }),
       })
     const [x, y] = [
       await buildApp(limited(), { logger: false }),
@@ -174,7 +187,7 @@ await describeWithRedis('two instances on one Redis', () => {
       testConfig({
         redisUrl: REDIS_URL,
         redisPrefix: `${prefix}rs-`,
-        rateLimit: { enabled: true, perIpPerMinute: 1000, perSessionPerMinute: 4, exemptIps: [] },
+        rateLimit: rateLimits({ perIpPerMinute: 1000, perSessionPerMinute: 4 }),
       })
     const [x, y] = [
       await buildApp(limited(), { logger: false }),
@@ -182,16 +195,16 @@ await describeWithRedis('two instances on one Redis', () => {
     ]
     try {
       const statuses = [] as number[]
+      let token = ''
       for (let i = 0; i < 6; i++) {
-        statuses.push(
-          (
-            await (i % 2 ? y : x).inject({
-              method: 'POST',
-              url: '/api/chat',
-              payload: { sessionId: 'rs-one', text: '心内科在几楼' },
-            })
-          ).statusCode,
-        )
+        const res = await (i % 2 ? y : x).inject({
+          method: 'POST',
+          url: '/api/chat',
+          headers: token ? { 'x-session-token': token } : {},
+          payload: { sessionId: 'rs-one', text: '心内科在几楼' },
+        })
+        token = res.json().sessionToken ?? token
+        statuses.push(res.statusCode)
       }
       expect(statuses).toEqual([200, 200, 200, 200, 429, 429])
       const tries = [] as number[]

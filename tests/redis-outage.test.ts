@@ -81,8 +81,17 @@ run('Redis restarted or unreachable mid-traffic', () => {
   let auth: Record<string, string>
   const config = () =>
     testConfig({ redisUrl: `redis://127.0.0.1:${port}`, redisPrefix: 'nd-outage:', dataDir })
+  // Each conversation's latest session token, as a client keeps it (valid across restarts of the bot).
+  const tokens = new Map<string, string>()
   const chat = async (sessionId: string, text: string) => {
-    const res = await app.inject({ method: 'POST', url: '/api/chat', payload: { sessionId, text } })
+    const token = tokens.get(sessionId)
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/chat',
+      payload: { sessionId, text },
+      headers: token ? { 'x-session-token': token } : {},
+    })
+    if (res.json().sessionToken) tokens.set(sessionId, res.json().sessionToken)
     return { status: res.statusCode, body: res.json() }
   }
 

@@ -51,11 +51,17 @@ export type ServerProcess = ChildProcess & { printed: () => string }
 
 export const exited = (c: ChildProcess) => once(c, 'exit').then(([code]) => code as number | null)
 
-export const postChat = async (port: number, sessionId: string, text: string): Promise<ChatBody> =>
+/** A message; a later one of its conversation shows the token of the latest reply. */
+export const postChat = async (
+  port: number,
+  sessionId: string,
+  text: string,
+  token?: string,
+): Promise<ChatBody> =>
   (
     await fetch(`http://127.0.0.1:${port}/api/chat`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(token ? { 'x-session-token': token } : {}) },
       body: JSON.stringify({ sessionId, text }),
     })
   ).json()

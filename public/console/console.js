@@ -161,6 +161,10 @@ function connect() {
       await refreshQueue()
       if (state.current && event.ticket?.id === state.current) await openTicket(state.current)
       if (event.ticket?.priority === 'urgent' && event.type === 'ticket') alertUrgent(event.ticket)
+    } else if (event.type === 'alert') {
+      // A flood of handoffs from one address: one notice instead of a ticket per message.
+      document.title = '【提醒】异常转人工 · 夜间服务台'
+      $('connection').textContent = event.text
     }
   })
   socket.addEventListener('close', () => {

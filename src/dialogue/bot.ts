@@ -12,6 +12,8 @@ import type { Action, DialogueState, HandoffRef, Priority } from './types.js'
 import { applyRating, parseRating } from './satisfaction.js'
 import { shiftLabel, type ServiceLevels, type ShiftStart } from '../handoff/service-levels.js'
 import { systemClock, type Clock } from '../clock.js'
+import { newNonce, type SessionOwner, type SessionTokens } from '../auth/session-token.js'
+import { Errors } from '../errors.js'
 
 export interface IncomingMessage {
   sessionId: string
@@ -20,6 +22,20 @@ export interface IncomingMessage {
   now?: Date
   /** The language the patient chose in the widget: a hint when the message itself does not tell. */
   lang?: string
+  /**
+   * A message from a public channel (HTTP API, web widget): the session token it came with and the
+   * caps on its sender. Server-side channels (WeChat) own their conversations and send none.
+   */
+  client?: PublicClient
+}
+
+export interface PublicClient {
+  /** The session token the client sent (X-Session-Token, the WebSocket's). */
+  token: string | undefined
+  /** Counts a new conversation against the sender's cap: false once the cap is reached. */
+  startsSession(): Promise<boolean>
+  /** Counts a new ticket against the sender's cap: false once the cap is reached (agents are alerted). */
+  opensTicket(emergency: boolean): Promise<boolean>
 }
 
 /** The chat API contract's response. */
@@ -32,6 +48,8 @@ export interface BotReply {
   suggestions: string[]
   /** The language of the reply; the conversation keeps it. */
   lang: string
+  /** For a public client: the token the conversation's next message and reads must send. */
+  sessionToken?: string
 }
 
 export interface BotLog {
@@ -61,6 +79,7 @@ export class Bot {
   constructor(
     private brain: () => BotBrain,
     private readonly stores: Stores,
+    private readonly tokens: SessionTokens,
     private readonly options: DecideOptions,
     private readonly log: BotLog,
     private readonly availability: (
@@ -83,19 +102,28 @@ export class Bot {
   }
 
   private async process(msg: IncomingMessage): Promise<BotReply> {
+    // A request's `now` only says which time an answer is about ("is it open now?"). What is stored
+    // (turns, tickets, queue order, SLA clocks, retention) is dated by the server's clock: a client
+    // must not date its ticket in 2000 to jump the queue or dodge retention.
     const now = msg.now ?? this.clock()
-    const at = now.toISOString()
+    const at = this.clock().toISOString()
     const brain = this.brain()
     const stored = await this.stores.sessions.get(msg.sessionId).then(
       (record) => ({ record }),
       (err: unknown) => ({ record: undefined, unread: err }),
     )
-    let record: SessionRecord = stored.record ?? {
-      sessionId: msg.sessionId,
-      channel: msg.channel,
-      createdAt: at,
-      updatedAt: at,
-      state: { failures: 0 },
+    // Checked before anything is written: a message without the conversation's token changes nothing.
+    const owner = msg.client ? this.owner(msg, msg.client, stored.record) : stored.record?.owner
+    const sessionToken = msg.client && owner ? this.tokens.tokenFor(msg.sessionId, owner.nonce) : undefined
+    let record: SessionRecord = {
+      ...(stored.record ?? {
+        sessionId: msg.sessionId,
+        channel: msg.channel,
+        createdAt: at,
+        updatedAt: at,
+        state: { failures: 0 },
+      }),
+      ...(owner ? { owner } : {}),
     }
     // The answer to "please rate this conversation 1-5" is recorded, not analysed as a question.
     const asked = record.state.awaitingRating
@@ -106,7 +134,7 @@ export class Bot {
         sessionId: msg.sessionId,
         channel: msg.channel,
         ...(asked.ticketId ? { ticketId: asked.ticketId } : {}),
-        now,
+        at: new Date(at),
       })
       const { awaitingRating: _done, ...rest } = record.state
       const followUp = outcome.followUp
@@ -128,6 +156,7 @@ export class Bot {
         handoff: null,
         suggestions: [],
         lang: composer.language,
+        ...(sessionToken ? { sessionToken } : {}),
       }
     }
     // Anything but a rating: the question lapses (a copy: the stored record is only changed by a write).
@@ -148,6 +177,35 @@ export class Bot {
         { err: stored.unread, sessionId: msg.sessionId },
         'emergency: the conversation could not be read, so it is answered as a new one',
       )
+    }
+    // A public client's caps (per IP and hour): beyond them nothing is stored and the message is refused,
+    // except an emergency, which still gets its 120 reply (but no ticket: a flood of emergency-worded
+    // messages must not bury the agents' queue; they get one alert instead).
+    const refused = async (kind: 'session' | 'ticket'): Promise<BotReply> => {
+      if (!emergency) throw kind === 'session' ? new Errors.TooManySessions() : new Errors.TooManyHandoffs()
+      this.log.error(
+        { sessionId: msg.sessionId, cap: kind },
+        'emergency beyond the cap: answered with 120, no ticket',
+      )
+      return {
+        reply: decision.reply,
+        action: 'fallback',
+        intent: decision.intent,
+        confidence: round(decision.confidence),
+        handoff: null,
+        suggestions: [],
+        lang,
+        ...(stored.record && sessionToken ? { sessionToken } : {}),
+      }
+    }
+    if (msg.client && !stored.record && !(await msg.client.startsSession())) return refused('session')
+    if (
+      msg.client &&
+      decision.handoff &&
+      !record.state.handoff &&
+      !(await msg.client.opensTicket(emergency))
+    ) {
+      return refused('ticket')
     }
     // An emergency's write that fails is logged with what it was, and the reply goes out anyway.
     const settle = <T>(write: Promise<T>, otherwise: T, what: { write: string; ticketId?: string }) =>
@@ -259,7 +317,22 @@ export class Bot {
       handoff,
       suggestions: decision.suggestions,
       lang,
+      ...(sessionToken ? { sessionToken } : {}),
     }
+  }
+
+  /**
+   * Who owns the conversation after this message, or 401 when the client cannot prove it owns it.
+   * A new conversation is bound to the token the client was given for it (the widget's WebSocket hands
+   * one out before the first message), else to a new one. A message with the token from before a
+   * rotation retires the previous one: its reply carries the current token.
+   */
+  private owner(msg: IncomingMessage, client: PublicClient, record: SessionRecord | undefined): SessionOwner {
+    if (!record) return { nonce: this.tokens.nonceOf(msg.sessionId, client.token) ?? newNonce() }
+    if (!this.tokens.proves(msg.sessionId, record.owner, client.token)) {
+      throw new Errors.SessionTokenRequired()
+    }
+    return { nonce: record.owner?.nonce ?? newNonce() }
   }
 
   /**

@@ -25,10 +25,10 @@ export async function applyRating(
   stores: Stores,
   levels: ServiceLevels,
   rating: number,
-  ctx: { sessionId: string; channel: string; ticketId?: string; now: Date },
+  ctx: { sessionId: string; channel: string; ticketId?: string; at: Date },
 ): Promise<RatingOutcome> {
   const rule = levels.satisfaction.find((r) => r.ratings.includes(rating))
-  const at = ctx.now.toISOString()
+  const at = ctx.at.toISOString()
   if (ctx.ticketId) {
     const rated = await stores.tickets.get(ctx.ticketId)
     if (rated) {
@@ -50,7 +50,7 @@ export async function applyRating(
     status: 'queued',
     detail: { rating, ...(ctx.ticketId ? { ratedTicket: ctx.ticketId } : {}) },
     owner: rule.followUp.owner,
-    dueAt: new Date(ctx.now.getTime() + rule.followUp.hours * 3_600_000).toISOString(),
+    dueAt: new Date(ctx.at.getTime() + rule.followUp.hours * 3_600_000).toISOString(),
     createdAt: at,
     updatedAt: at,
   }

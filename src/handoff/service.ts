@@ -7,6 +7,7 @@ import {
 } from '../storage/types.js'
 import { allowedFrom, nextStatus, OPEN_STATUSES, type TicketAction } from './lifecycle.js'
 import { systemClock, type Clock as AppClock } from '../clock.js'
+import { rotated } from '../auth/session-token.js'
 import { byQueueOrder, clocksFor, type Clock, type ServiceLevels } from './service-levels.js'
 
 export interface QueueItem extends Ticket {
@@ -139,9 +140,11 @@ export class HandoffService {
     const session = await this.stores.sessions.get(ticket.sessionId)
     if (session?.state.handoff?.ticketId === ticket.id) {
       const { handoff: _done, ...state } = session.state
-      // The conversation with a person ended: the next message may be the patient's rating.
+      // The conversation with a person ended: the next message may be the patient's rating. Its token
+      // rotates (the patient gets the new one with their next reply).
       await this.stores.sessions.put({
         ...session,
+        ...(session.owner ? { owner: rotated(session.owner) } : {}),
         state: { ...state, failures: 0, awaitingRating: { ticketId: ticket.id } },
         updatedAt: this.clock().toISOString(),
       })

@@ -143,7 +143,16 @@ export default fp<{ config: Config }>(
     }
     app.decorate(
       'bot',
-      new Bot(() => live.brain, app.stores, config.nlu, app.log, availability, levels, app.clock),
+      new Bot(
+        () => live.brain,
+        app.stores,
+        app.sessionTokens,
+        config.nlu,
+        app.log,
+        availability,
+        levels,
+        app.clock,
+      ),
     )
   },
   { name: 'brain', dependencies: ['stores'] },

@@ -1,10 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Errors } from '../errors.js'
-import { ChatRequest, ChatResponse, ErrorResponse } from '../schemas/chat.js'
+import { ChatRequest, ChatResponse, ErrorResponse, SessionTokenHeaders } from '../schemas/chat.js'
+import { publicClient, type ClientCaps } from './public-client.js'
 import { sessionWait } from './session-limit.js'
 
 /** The patients' chat API (../shared/api-contract.md): stable; fields are added, never renamed. */
-const chatRoutes: FastifyPluginAsyncTypebox<{ perSession?: number }> = async (app, { perSession }) => {
+const chatRoutes: FastifyPluginAsyncTypebox<{ perSession?: number; caps?: ClientCaps }> = async (
+  app,
+  { perSession, caps },
+) => {
   app.post(
     '/api/chat',
     {
@@ -12,7 +16,14 @@ const chatRoutes: FastifyPluginAsyncTypebox<{ perSession?: number }> = async (ap
         summary: "Send a patient message and get the bot's reply",
         tags: ['chat'],
         body: ChatRequest,
-        response: { 200: ChatResponse, 400: ErrorResponse, 413: ErrorResponse, 429: ErrorResponse },
+        headers: SessionTokenHeaders,
+        response: {
+          200: ChatResponse,
+          400: ErrorResponse,
+          401: ErrorResponse,
+          413: ErrorResponse,
+          429: ErrorResponse,
+        },
       },
     },
     async (req) => {
@@ -27,6 +38,7 @@ const chatRoutes: FastifyPluginAsyncTypebox<{ perSession?: number }> = async (ap
         channel,
         ...(now ? { now: new Date(now) } : {}),
         ...(req.body.lang ? { lang: req.body.lang } : {}),
+        client: publicClient(app, req.ip, req.headers['x-session-token'], caps),
       })
       // Every turn is in the transcript with its action and intent (and the dashboard counts them): at
       // info level a line per message would repeat it, at ~5% of a request's CPU.
@@ -34,7 +46,7 @@ const chatRoutes: FastifyPluginAsyncTypebox<{ perSession?: number }> = async (ap
         { action: result.action, intent: result.intent, handoff: result.handoff?.reason },
         'chat reply',
       )
-      return { ...result, sessionToken: app.sessionTokens.issue(sessionId) }
+      return result
     },
   )
 }

@@ -3,16 +3,22 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyRequest } from 'fastify'
 import { Errors } from '../errors.js'
 
-/** The conversation's token (from the chat reply or the WebSocket "ready"), in a header or the query. */
-function requireSessionToken(
+/**
+ * The conversation's latest token (from a chat reply or the WebSocket), in a header or the query.
+ * A conversation not stored yet is read, empty, with a token this server gave out for its id.
+ */
+async function requireSessionToken(
   req: FastifyRequest<{ Params: { sessionId: string }; Querystring: { token?: string } }>,
 ) {
   const token = (req.headers['x-session-token'] as string | undefined) ?? req.query.token
-  if (!req.server.sessionTokens.valid(req.params.sessionId, token)) {
-    throw new Errors.Forbidden(
-      'this conversation needs its session token (X-Session-Token), given with each chat reply',
-    )
-  }
+  const { sessionId } = req.params
+  const record = await req.server.stores.sessions.get(sessionId)
+  const tokens = req.server.sessionTokens
+  const proved = record
+    ? tokens.proves(sessionId, record.owner, token)
+    : tokens.nonceOf(sessionId, token) !== undefined
+  if (!proved) throw new Errors.SessionTokenRequired()
+  return record
 }
 
 /**
@@ -34,7 +40,7 @@ const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req) => {
-      requireSessionToken(req)
+      await requireSessionToken(req)
       const after = req.query.after ? Date.parse(req.query.after) : 0
       const entries = await app.stores.transcripts.list(req.params.sessionId)
       return {
@@ -56,9 +62,8 @@ const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req) => {
-      requireSessionToken(req)
+      const session = await requireSessionToken(req)
       const entries = await app.stores.transcripts.list(req.params.sessionId)
-      const session = await app.stores.sessions.get(req.params.sessionId)
       return {
         messages: entries
           .slice(-200)

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
+import { Errors } from '../errors.js'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import type { WebSocket, WebSocketServer } from 'ws'
+import type { RawData, WebSocket, WebSocketServer } from 'ws'
 import { WsClientMessage } from '../schemas/ws.js'
+import { publicClient, type ClientCaps } from './public-client.js'
 import { sessionWait } from './session-limit.js'
 
 const checkMessage = TypeCompiler.Compile(WsClientMessage)
@@ -38,18 +40,39 @@ export async function drainWebSockets(server: WebSocketServer, drain: WsDrain): 
   await new Promise<void>((resolve) => server.close(() => resolve()))
 }
 
-const wsChatRoutes: FastifyPluginAsync<{ perSession?: number; drain?: WsDrain }> = async (
-  app,
-  { perSession, drain = wsDrain() },
-) => {
-  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket: WebSocket, req) => {
-    const asked = (req.query as { sessionId?: string }).sessionId
-    const sessionId = asked && SESSION_ID.test(asked) ? asked : randomUUID()
+/** The per-IP limit of @fastify/rate-limit (its store and key), applied to each frame. */
+type PerIpLimit = FastifyInstance['createRateLimit'] extends (...args: never[]) => infer L ? L : never
+
+const wsChatRoutes: FastifyPluginAsync<{
+  perSession?: number
+  caps?: ClientCaps
+  perIp?: PerIpLimit
+  socketsPerIp?: number
+  drain?: WsDrain
+}> = async (app, { perSession, caps, perIp, socketsPerIp, drain = wsDrain() }) => {
+  // Open widget sockets per client IP on this instance.
+  const openSockets = new Map<string, number>()
+  // Over the cap the upgrade is refused with 429 before a socket exists (the widget falls back to HTTP).
+  const preValidation = async (req: FastifyRequest) => {
+    if (socketsPerIp && (openSockets.get(req.ip) ?? 0) >= socketsPerIp) throw new Errors.TooManyConnections()
+  }
+  app.get('/ws', { websocket: true, schema: { hide: true }, preValidation }, (socket: WebSocket, req) => {
+    const query = req.query as { sessionId?: string; token?: string }
+    const sessionId = query.sessionId && SESSION_ID.test(query.sessionId) ? query.sessionId : randomUUID()
     const send = (payload: unknown) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(payload))
     }
     const fail = (code: string, message: string, id?: string) =>
       send({ type: 'error', ...(id ? { id } : {}), error: { code, message } })
+
+    if (socketsPerIp) {
+      openSockets.set(req.ip, (openSockets.get(req.ip) ?? 0) + 1)
+      socket.on('close', () => {
+        const left = (openSockets.get(req.ip) ?? 1) - 1
+        if (left > 0) openSockets.set(req.ip, left)
+        else openSockets.delete(req.ip)
+      })
+    }
 
     let lastHeard = Date.now()
     let alive = true
@@ -67,14 +90,57 @@ const wsChatRoutes: FastifyPluginAsync<{ perSession?: number; drain?: WsDrain }>
     heartbeat.unref()
     socket.on('close', () => clearInterval(heartbeat))
 
-    // A person's replies and handoff notices reach the patient on this connection as they happen.
-    const off = app.stores.events.subscribe(`session:${sessionId}`, (event) => send(event))
+    // The token this socket shows for its conversation: ?token=, an {"type":"auth"} frame (which keeps
+    // it out of URLs and proxy logs), or the latest one a reply gave it. Every message is checked
+    // against the stored conversation by the bot; this only decides what the socket may hear.
+    let token = query.token
+    // A person's replies and handoff notices reach the patient on this connection as they happen, once
+    // the socket has proved the conversation is its own (or started it).
+    let off: Promise<() => Promise<void>> | undefined
+    const listen = () => {
+      off ??= app.stores.events.subscribe(`session:${sessionId}`, (event) => send(event))
+    }
     socket.on('close', () => {
-      off.then((stop) => stop()).catch((err) => req.log.warn({ err }, 'unsubscribe failed'))
+      off?.then((stop) => stop()).catch((err) => req.log.warn({ err }, 'unsubscribe failed'))
     })
+    /** Sends "ready", with the conversation's token when the socket proved it or the conversation is new. */
+    const greet = async () => {
+      const record = await app.stores.sessions.get(sessionId).catch(() => undefined)
+      if (!record) {
+        // Bound to the conversation by its first message; until then it proves nothing.
+        if (app.sessionTokens.nonceOf(sessionId, token) === undefined) {
+          token = app.sessionTokens.mint(sessionId)
+        }
+        return send({ type: 'ready', sessionId, sessionToken: token })
+      }
+      if (!app.sessionTokens.proves(sessionId, record.owner, token)) return send({ type: 'ready', sessionId })
+      if (record.owner) token = app.sessionTokens.tokenFor(sessionId, record.owner.nonce)
+      listen()
+      send({ type: 'ready', sessionId, sessionToken: token })
+    }
 
-    socket.on('message', async (data, isBinary) => {
+    // Each frame counts against the per-IP limit, in the order frames came. While over it, frames are
+    // dropped unanswered: a flood gets one error per wait, not an answer per frame.
+    let limitedUntil = 0
+    let counted = Promise.resolve(true)
+    const admit = async () => {
+      if (!perIp || Date.now() < limitedUntil) return !perIp
+      const verdict = await perIp(req)
+      if (verdict.isAllowed || !verdict.isExceeded) return true
+      limitedUntil = Date.now() + verdict.ttl
+      fail('ND_RATE_LIMITED', `too many messages; please wait ${verdict.ttlInSeconds} seconds and try again`)
+      return false
+    }
+    socket.on('message', (data, isBinary) => {
       lastHeard = Date.now()
+      counted = counted.then(admit, () => false)
+      counted
+        .then(async (admitted) => {
+          if (admitted) await onFrame(data, isBinary)
+        })
+        .catch((err: unknown) => req.log.error({ err }, 'ws frame failed'))
+    })
+    const onFrame = async (data: RawData, isBinary: boolean) => {
       let msg: unknown
       try {
         msg = JSON.parse(isBinary ? '' : String(data))
@@ -87,10 +153,14 @@ const wsChatRoutes: FastifyPluginAsync<{ perSession?: number; drain?: WsDrain }>
       if (!checkMessage.Check(msg)) {
         return fail(
           'ND_INVALID_REQUEST',
-          'expected {"type":"message","text": 1-2000 characters} or {"type":"ping"}',
+          'expected {"type":"message","text": 1-2000 characters}, {"type":"auth","token":"…"} or {"type":"ping"}',
         )
       }
       if (msg.type === 'ping') return send({ type: 'pong' })
+      if (msg.type === 'auth') {
+        token = msg.token
+        return greet().catch((err) => req.log.warn({ err }, 'ws auth failed'))
+      }
       if (drain.draining) {
         return fail(
           'ND_SHUTTING_DOWN',
@@ -116,9 +186,20 @@ const wsChatRoutes: FastifyPluginAsync<{ perSession?: number; drain?: WsDrain }>
             channel: 'web',
             ...(msg.now ? { now: new Date(msg.now) } : {}),
             ...(msg.lang ? { lang: msg.lang } : {}),
+            client: publicClient(app, req.ip, token, caps),
           })
+          // An answered message proves the conversation is this socket's: it hears the agents from now on.
+          if (result.sessionToken) {
+            token = result.sessionToken
+            listen()
+          }
           send({ type: 'reply', ...(msg.id ? { id: msg.id } : {}), ...result })
         } catch (err) {
+          // The refusals a client can act on (no session token, caps) keep their code and message.
+          const known = err as FastifyError
+          if (known.statusCode && known.statusCode < 500 && known.code?.startsWith('ND_')) {
+            return fail(known.code, known.message, msg.id)
+          }
           req.log.error({ err }, 'ws message failed')
           fail(
             'ND_INTERNAL',
@@ -133,8 +214,8 @@ const wsChatRoutes: FastifyPluginAsync<{ perSession?: number; drain?: WsDrain }>
       } finally {
         drain.answering.delete(answer)
       }
-    })
-    send({ type: 'ready', sessionId, sessionToken: app.sessionTokens.issue(sessionId) })
+    }
+    greet().catch((err) => req.log.warn({ err }, 'ws greeting failed'))
   })
 }
 

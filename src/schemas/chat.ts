@@ -46,12 +46,20 @@ export const ChatResponse = Type.Object(
     handoff: Type.Union([Handoff, Type.Null()]),
     suggestions: Type.Array(Type.String()),
     lang: Type.String({ description: 'The language of the reply; the conversation keeps it' }),
-    /** Proof the conversation is this client's: needed to read its history and agents' messages. */
+    /**
+     * Proof the conversation is this client's: its next message and every read of it send the latest
+     * one as X-Session-Token (it rotates when a person hands the conversation back to the bot).
+     */
     sessionToken: Type.Optional(Type.String()),
   },
   { $id: 'ChatResponse' },
 )
 export type ChatResponse = Static<typeof ChatResponse>
+
+/** The conversation's latest session token; the first message of a new conversation has none. */
+export const SessionTokenHeaders = Type.Object({
+  'x-session-token': Type.Optional(Type.String({ maxLength: 256 })),
+})
 
 export const ErrorResponse = Type.Object(
   {

@@ -11,5 +11,7 @@ export const WsClientMessage = Type.Union([
     lang: Type.Optional(LanguageCode),
   }),
   Type.Object({ type: Type.Literal('ping') }),
+  /** The conversation's latest session token, kept out of the URL (see README, "Session ownership"). */
+  Type.Object({ type: Type.Literal('auth'), token: Type.String({ minLength: 1, maxLength: 256 }) }),
 ])
 export type WsClientMessage = Static<typeof WsClientMessage>

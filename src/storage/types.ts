@@ -1,5 +1,6 @@
 import type { Action, DialogueState, Priority, TicketReason } from '../dialogue/types.js'
 import type { KnowledgeSource } from '../knowledge-base/load.js'
+import type { SessionOwner } from '../auth/session-token.js'
 
 export const TICKET_STATUSES = ['queued', 'assigned', 'resolved', 'closed'] as const
 export type TicketStatus = (typeof TICKET_STATUSES)[number]
@@ -135,6 +136,8 @@ export interface SessionRecord {
   createdAt: string
   updatedAt: string
   state: DialogueState
+  /** Whose conversation it is (its session token's nonce); absent for server-side channels (WeChat). */
+  owner?: SessionOwner
 }
 
 export interface SessionStore {

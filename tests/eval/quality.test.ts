@@ -10,7 +10,7 @@ import {
   total,
   type SafetyCase,
 } from '../../src/eval/safety.js'
-import { testApp } from '../helpers.js'
+import { keepSessionToken, sessionToken, testApp } from '../helpers.js'
 import { root } from '../nlu-fixture.js'
 
 /**
@@ -55,8 +55,11 @@ const ask: Ask = async (sessionId, text, now) => {
     method: 'POST',
     url: '/api/chat',
     payload: { sessionId, text, ...(now ? { now } : {}) },
+    headers: sessionToken(app, sessionId) ? { 'x-session-token': sessionToken(app, sessionId)! } : {},
   })
-  return res.statusCode === 200 ? res.json() : { action: `http${res.statusCode}`, reply: res.body }
+  if (res.statusCode !== 200) return { action: `http${res.statusCode}`, reply: res.body }
+  keepSessionToken(app, sessionId, res.json().sessionToken)
+  return res.json()
 }
 
 describe.each(sets)('quality: $name', ({ file, min }) => {

@@ -113,7 +113,7 @@ describe('working a handed-off conversation', () => {
         headers: { 'x-session-token': urgent.sessionToken! },
       })
     ).json()
-    expect((await app.inject({ method: 'GET', url: `/api/chat/p-urgent/messages` })).statusCode).toBe(403)
+    expect((await app.inject({ method: 'GET', url: `/api/chat/p-urgent/messages` })).statusCode).toBe(401)
     expect(
       (
         await app.inject({
@@ -122,7 +122,7 @@ describe('working a handed-off conversation', () => {
           headers: { 'x-session-token': normal.sessionToken! },
         })
       ).statusCode,
-    ).toBe(403)
+    ).toBe(401)
     expect(polled.messages).toEqual([
       expect.objectContaining({ role: 'agent', text: '请马上拨打120，我们已通知急诊。' }),
     ])

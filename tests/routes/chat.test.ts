@@ -1,7 +1,7 @@
 import vm from 'node:vm'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chat, testApp } from '../helpers.js'
+import { chat, rateLimits, testApp } from '../helpers.js'
 
 let app: FastifyInstance
 beforeAll(async () => {
@@ -172,11 +172,20 @@ describe('service routes', () => {
 describe('rate limits', () => {
   it('429 with a message a person can act on when one conversation sends too fast', async () => {
     const limited = await testApp({
-      rateLimit: { enabled: true, perIpPerMinute: 1000, perSessionPerMinute: 3, exemptIps: [] },
+      rateLimit: rateLimits({ perIpPerMinute: 1000, perSessionPerMinute: 3 }),
     })
     try {
-      const send = () =>
-        limited.inject({ method: 'POST', url: '/api/chat', payload: { sessionId: 'fast', text: '你好' } })
+      let token = ''
+      const send = async () => {
+        const res = await limited.inject({
+          method: 'POST',
+          url: '/api/chat',
+          headers: token ? { 'x-session-token': token } : {},
+          payload: { sessionId: 'fast', text: '你好' },
+        })
+        token = res.json().sessionToken ?? token
+        return res
+      }
       for (let i = 0; i < 3; i++) expect((await send()).statusCode).toBe(200)
       const res = await send()
       expect(res.statusCode).toBe(429)
@@ -187,9 +196,9 @@ describe('rate limits', () => {
     }
   })
 
-  it('429 per IP, loopback exempt by default', async () => {
+  it('429 per IP', async () => {
     const limited = await testApp({
-      rateLimit: { enabled: true, perIpPerMinute: 2, perSessionPerMinute: 100, exemptIps: [] },
+      rateLimit: rateLimits({ perIpPerMinute: 2, perSessionPerMinute: 100 }),
     })
     try {
       const send = (i: number) =>

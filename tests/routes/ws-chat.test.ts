@@ -47,11 +47,7 @@ function inbox(ws: WebSocket) {
 describe('WebSocket chat (/ws)', () => {
   it('greets with the session id and answers like the HTTP API', async () => {
     const { ws, next } = await connect('/ws?sessionId=ws-test-1')
-    expect(await next()).toEqual({
-      type: 'ready',
-      sessionId: 'ws-test-1',
-      sessionToken: app.sessionTokens.issue('ws-test-1'),
-    })
+    expect(await next()).toEqual({ type: 'ready', sessionId: 'ws-test-1', sessionToken: expect.any(String) })
     ws.send(JSON.stringify({ type: 'message', id: 'a1', text: '心内科在几楼' }))
     const reply = await next()
     expect(reply).toMatchObject({ type: 'reply', id: 'a1', action: 'answer', intent: 'place_location' })

@@ -40,7 +40,7 @@ function crashTest(env: Record<string, string>, open: () => Promise<Stores>) {
 
     const second = await start(env, port)
     try {
-      const later = await post(port, 'crash-1', '还有人吗')
+      const later = await post(port, 'crash-1', '还有人吗', replies[1]!.sessionToken)
       expect(later.action).toBe('handoff')
       expect(later.handoff?.ticketId).toBe(tickets[1])
     } finally {
