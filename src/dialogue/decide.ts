@@ -135,6 +135,10 @@ function classify(ctx: Context): Decision {
   ) {
     return answer(ctx, 'place_location', top.confidence)
   }
+  // Only a name ("眼科", "中药房"): where it is, the commonest thing asked about a place.
+  if (e.place && !e.exam && !analysis.remainder && !e.times.length) {
+    return answer(ctx, 'place_location', Math.max(top.confidence, options.fallbackThreshold))
+  }
   // "食堂在哪": a place the knowledge does not hold is said so, with where to ask, not just "out of scope".
   if (top.intent === 'out_of_scope' && analysis.asksWhere && !e.place && analysis.unknownNouns().length) {
     return answer(ctx, 'place_location', top.confidence)

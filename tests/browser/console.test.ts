@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAccount } from '../../src/auth/accounts.js'
-import { testConfig, chat } from '../helpers.js'
+import { testConfig, chat, sessionToken } from '../helpers.js'
 import { artifacts, hasChromium, launch, listeningApp } from './browser.js'
 
 // In CI the browser tests must run (.ci/run installs chromium); elsewhere they need it installed.
@@ -39,7 +39,8 @@ run('agent console in a real browser', () => {
     expect(urgent.handoff?.priority).toBe('urgent')
 
     // The patient is on the web widget's WebSocket and must see the agent's reply there.
-    const patient = new WebSocket(`${base.replace('http', 'ws')}/ws?sessionId=browser-urgent`)
+    const token = encodeURIComponent(sessionToken(app, 'browser-urgent')!)
+    const patient = new WebSocket(`${base.replace('http', 'ws')}/ws?sessionId=browser-urgent&token=${token}`)
     const received: Array<{ type: string; text?: string }> = []
     patient.on('message', (d) => received.push(JSON.parse(String(d))))
     await once(patient, 'open')
