@@ -34,6 +34,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     clock: Clock
   }
+  interface FastifyContextConfig {
+    /** An admin upload's body limit: a larger body is refused with the admins' message, not the patients'. */
+    importLimit?: number
+  }
 }
 
 export interface AppDeps {
@@ -72,7 +76,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate('clock', deps.clock ?? systemClock)
 
   app.setErrorHandler((caught: FastifyError, req, reply) => {
-    const err: FastifyError = isStorageOutage(caught) ? new Errors.StorageUnavailable() : caught
+    const importLimit = req.routeOptions.config?.importLimit
+    const err: FastifyError = isStorageOutage(caught)
+      ? new Errors.StorageUnavailable()
+      : caught.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && importLimit
+        ? new Errors.ImportTooLarge(Math.floor(importLimit / 1024))
+        : caught
     const body = toErrorBody(err)
     const status = statusOf(err)
     if (status >= 500) req.log.error({ err: caught }, 'request failed')

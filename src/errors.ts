@@ -35,6 +35,14 @@ export const Errors = {
   ),
   AccountInvalid: createError<[string]>('ND_ACCOUNT_INVALID', '%s', 400),
   KnowledgeInvalid: createError<[string]>('ND_KNOWLEDGE_INVALID', '%s', 422),
+  /** An admin's upload over its size limit; the message (Chinese) says the limit and what to do. */
+  ImportTooLarge: createError<[number]>(
+    'ND_IMPORT_TOO_LARGE',
+    '导入的内容太大（上限 %d KB）。请分几次导入，或先删去重复、不用的内容再导入。',
+    413,
+  ),
+  /** A step that would undo much of the admins' work is done only when they confirm it. */
+  ConfirmationRequired: createError<[string]>('ND_CONFIRMATION_REQUIRED', '%s', 409),
   UnsupportedMediaType: createError('ND_UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json', 415),
   StorageUnavailable: createError(
     'ND_STORAGE_UNAVAILABLE',

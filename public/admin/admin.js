@@ -20,6 +20,7 @@ async function api(method, url, body) {
   }
   if (!res.ok) {
     const err = new Error(data.error?.message || `请求失败（${res.status}）`)
+    err.code = data.error?.code
     err.details = data.error?.details
     throw err
   }
@@ -227,15 +228,22 @@ $('accuracy').addEventListener('click', async () => {
     report(err)
   }
 })
+async function publish(confirmRemovals) {
+  const v = await api('POST', '/api/admin/knowledge/publish', {
+    note: $('publish-note').value || undefined,
+    ...(confirmRemovals ? { confirmRemovals: true } : {}),
+  })
+  $('errors').textContent = `已发布版本 ${v.version}，立即生效`
+  await load()
+}
 $('publish').addEventListener('click', async () => {
   try {
-    const v = await api('POST', '/api/admin/knowledge/publish', {
-      note: $('publish-note').value || undefined,
-    })
-    $('errors').textContent = `已发布版本 ${v.version}，立即生效`
-    await load()
+    await publish(false)
   } catch (err) {
-    report(err)
+    // A draft that removes most intents is published only after the admin has read what it removes.
+    if (err.code !== 'ND_CONFIRMATION_REQUIRED') return report(err)
+    if (!window.confirm(`${err.message}\n\n确定仍要发布吗？`)) return report(err)
+    await publish(true).catch(report)
   }
 })
 $('discard').addEventListener('click', async () => {
