@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import { Errors, isStorageOutage, type ErrorBody } from './errors.js'
 import { loggerOptions } from './logger.js'
+import { maskUrl } from './privacy/mask.js'
 import brain from './plugins/brain.js'
 import stores from './plugins/stores.js'
 import chatRoutes from './routes/chat.js'
@@ -92,7 +93,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       req.log.info(
         {
           method: req.method,
-          url: req.routeOptions.url ?? req.url,
+          // A route's pattern holds no data; an unknown URL (a probe, a typo) can hold anything.
+          url: req.routeOptions.url ?? maskUrl(req.url),
           statusCode: reply.statusCode,
           ms: Math.round(reply.elapsedTime),
         },

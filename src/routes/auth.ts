@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { signIn } from '../auth/accounts.js'
 import { hashToken } from '../auth/passwords.js'
 import { Errors } from '../errors.js'
+import { maskUsername } from '../privacy/mask.js'
 import { LoginBody } from '../schemas/agent.js'
 import { bearerToken } from './agent/auth-hook.js'
 
@@ -23,7 +24,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       app.clock().getTime(),
     )
     if (!result) {
-      req.log.info({ username: req.body.username }, 'sign-in failed')
+      req.log.info({ username: maskUsername(req.body.username) }, 'sign-in failed')
       throw new Errors.BadCredentials()
     }
     await app.stores.agents.setPresence(result.agent.id, 'online', app.clock().toISOString())
