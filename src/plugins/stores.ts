@@ -4,6 +4,7 @@ import { openEmbeddedStores } from '../storage/embedded.js'
 import { withOutbox } from '../storage/outbox.js'
 import type { Stores } from '../storage/types.js'
 import { SessionTokens } from '../auth/session-token.js'
+import { loadDataKey, Sealer } from '../privacy/seal.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,8 +25,17 @@ export default fp<{ config: Config; stores?: Stores }>(
       }
     }
     // ioredis is loaded only when Redis is configured (~80 ms of start-up otherwise).
-    const redis = async (url: string) =>
-      (await import('../storage/redis.js')).openRedisStores(url, config.redisPrefix, redisError, app.clock)
+    const redis = async (url: string) => {
+      const { key, source } = loadDataKey(config.dataKey, config.dataDir)
+      if (source === 'file') {
+        app.log.warn(
+          'DATA_KEY is not set: callback numbers are encrypted with the key in DATA_DIR/data-key; ' +
+            'with several instances set the same DATA_KEY on each, or the others show them masked',
+        )
+      }
+      const { openRedisStores } = await import('../storage/redis.js')
+      return openRedisStores(url, config.redisPrefix, redisError, app.clock, new Sealer(key))
+    }
     const chosen =
       stores ??
       (config.redisUrl

@@ -276,6 +276,46 @@ export function withOutbox(
         }
       },
     },
+    privacy: {
+      ...shared.privacy,
+      /**
+       * A patient's right to deletion reaches this instance's disk too: their turns waiting in
+       * outbox.ndjson go, their waiting tickets keep only what statistics need, and the file is
+       * rewritten now. This is done before Redis forgets them, or a replay would write them back.
+       */
+      async forget(sessionId) {
+        const ids = new Set(
+          (await shared.tickets.list()).filter((t) => t.sessionId === sessionId).map((t) => t.id),
+        )
+        // A replay under way splices what it wrote off the front: let it finish before changing the
+        // list (the changes below are synchronous, so no other replay starts in between).
+        await replaying
+        let entries = 0
+        let pendingTickets = 0
+        for (const [i, item] of waiting.entries()) {
+          if (item.op === 'ticket' && item.ticket.sessionId === sessionId) {
+            ids.add(item.ticket.id)
+            pendingTickets++
+            waiting[i] = { op: 'ticket', ticket: { ...item.ticket, sessionId: 'forgotten', detail: {} } }
+          } else if (item.op === 'update' && ids.has(item.id) && item.patch.detail) {
+            waiting[i] = { op: 'update', id: item.id, patch: { ...item.patch, detail: {} } }
+          }
+        }
+        const kept = waiting.filter((item) => {
+          if (item.op !== 'turn' || item.session.sessionId !== sessionId) return true
+          entries += item.entries.length
+          return false
+        })
+        waiting.splice(0, waiting.length, ...kept)
+        sessions.delete(sessionId)
+        await journal.rewrite(waiting)
+        const remote = await shared.privacy.forget(sessionId)
+        return {
+          transcriptEntries: remote.transcriptEntries + entries,
+          tickets: remote.tickets + pendingTickets,
+        }
+      },
+    },
     outbox: () => ({ pending: waiting.length, ...status }),
     async close() {
       if (timer) {

@@ -20,6 +20,8 @@ import {
   type TranscriptEntry,
 } from './types.js'
 import { systemClock, type Clock } from '../clock.js'
+import { maskPii } from '../privacy/mask.js'
+import { sealedMask, type Sealer } from '../privacy/seal.js'
 
 // Read-modify-write of a ticket in one step, so two instances updating it never lose a change.
 const UPDATE_TICKET = `
@@ -71,40 +73,85 @@ type RedisWithCommands = Redis & {
   ndTransitionTicket(key: string, allowed: string, patch: string): Promise<[string, string?]>
 }
 
+/**
+ * What Redis keeps of a patient (issue 17): Redis is often shared, replicated and written to an
+ * append-only file, so patients' own words are stored masked (privacy/mask.ts) and a ticket's text
+ * details too; the callback number, which an agent must dial, is stored encrypted (privacy/seal.ts).
+ * Without a key (scripts, tests that read Redis directly) it is stored masked and read as masked.
+ */
+class Protection {
+  constructor(private readonly sealer: Sealer | undefined) {}
+
+  entry = (e: TranscriptEntry): TranscriptEntry =>
+    e.role === 'patient' ? { ...e, text: maskPii(e.text) } : e
+
+  /** A ticket or a change to one, as stored. */
+  seal<T extends { detail?: Ticket['detail'] }>(t: T): T {
+    if (!t.detail) return t
+    const detail = Object.fromEntries(
+      Object.entries(t.detail).map(([k, v]) => [
+        k,
+        typeof v !== 'string' ? v : k === 'callbackPhone' ? this.sealValue(v) : maskPii(v),
+      ]),
+    )
+    return { ...t, detail }
+  }
+
+  /** A stored ticket as the app sees it: the callback number decrypted. */
+  open(raw: string): Ticket {
+    const t = JSON.parse(raw) as Ticket
+    const phone = t.detail?.callbackPhone
+    if (typeof phone !== 'string') return t
+    return {
+      ...t,
+      detail: { ...t.detail, callbackPhone: this.sealer ? this.sealer.open(phone) : sealedMask(phone) },
+    }
+  }
+
+  private sealValue(v: string): string {
+    return this.sealer ? this.sealer.seal(v) : maskPii(v)
+  }
+}
+
 class RedisTickets implements TicketStore {
   constructor(
     private readonly redis: RedisWithCommands,
     private readonly keys: ReturnType<typeof redisKeys>,
     private readonly clock: Clock,
+    private readonly protect: Protection,
   ) {}
   async create(ticket: Ticket) {
     await this.redis
       .multi()
-      .set(this.keys.ticket(ticket.id), JSON.stringify(ticket))
+      .set(this.keys.ticket(ticket.id), JSON.stringify(this.protect.seal(ticket)))
       .zadd(this.keys.ticketIndex(), String(Date.parse(ticket.createdAt)), ticket.id)
       .exec()
   }
   async get(id: string) {
     const raw = await this.redis.get(this.keys.ticket(id))
-    return raw ? (JSON.parse(raw) as Ticket) : undefined
+    return raw ? this.protect.open(raw) : undefined
   }
   async update(id: string, patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>) {
     const out = await this.redis.ndUpdateTicket(
       this.keys.ticket(id),
-      JSON.stringify({ ...patch, updatedAt: patch.updatedAt ?? this.clock().toISOString() }),
+      JSON.stringify(
+        this.protect.seal({ ...patch, updatedAt: patch.updatedAt ?? this.clock().toISOString() }),
+      ),
     )
     if (!out) throw new TicketNotFoundError(id)
-    return JSON.parse(out) as Ticket
+    return this.protect.open(out)
   }
   async transition(id: string, from: Ticket['status'][], patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>) {
     const [result, value] = await this.redis.ndTransitionTicket(
       this.keys.ticket(id),
       JSON.stringify(from),
-      JSON.stringify({ ...patch, updatedAt: patch.updatedAt ?? this.clock().toISOString() }),
+      JSON.stringify(
+        this.protect.seal({ ...patch, updatedAt: patch.updatedAt ?? this.clock().toISOString() }),
+      ),
     )
     if (result === 'missing') throw new TicketNotFoundError(id)
     if (result === 'conflict') throw new TicketConflictError(id, value as Ticket['status'])
-    return JSON.parse(value!) as Ticket
+    return this.protect.open(value!)
   }
 
   async list(filter: { status?: Ticket['status'][] } = {}) {
@@ -113,7 +160,7 @@ class RedisTickets implements TicketStore {
     const raws = await this.redis.mget(ids.map((id) => this.keys.ticket(id)))
     return raws
       .filter((r): r is string => !!r)
-      .map((r) => JSON.parse(r) as Ticket)
+      .map((r) => this.protect.open(r))
       .filter((t) => !filter.status || filter.status.includes(t.status))
   }
 }
@@ -124,6 +171,7 @@ export async function openRedisStores(
   prefix = 'nd:',
   onError: (err: Error) => void = () => undefined,
   clock: Clock = systemClock,
+  sealer?: Sealer,
 ): Promise<Stores> {
   // A command fails at once when Redis is gone (no offline queue, 2 s at most when it hangs), and a
   // failed one is never re-sent by ioredis on reconnect: the outbox (outbox.ts) keeps and replays
@@ -140,7 +188,8 @@ export async function openRedisStores(
   redis.defineCommand('ndHitRate', { numberOfKeys: 1, lua: HIT_RATE })
   await redis.connect()
   const keys = redisKeys(prefix)
-  const tickets = new RedisTickets(redis, keys, clock)
+  const protect = new Protection(sealer)
+  const tickets = new RedisTickets(redis, keys, clock, protect)
   // Subscriptions are not writes: they may wait for a connection and are renewed on reconnect.
   const subscriber = redis.duplicate({ enableOfflineQueue: true, autoResendUnfulfilledCommands: true })
   // While Redis is away, every reconnect attempt errors: commands fail on their own (the outbox keeps
@@ -198,7 +247,10 @@ export async function openRedisStores(
     transcripts: {
       async append(sessionId, entries) {
         if (entries.length) {
-          await redis.rpush(keys.transcript(sessionId), ...entries.map((e) => JSON.stringify(e)))
+          await redis.rpush(
+            keys.transcript(sessionId),
+            ...entries.map((e) => JSON.stringify(protect.entry(e))),
+          )
         }
       },
       async list(sessionId) {
@@ -226,7 +278,7 @@ export async function openRedisStores(
     async recordTurn(record, entries) {
       const tx = redis.multi().set(keys.session(record.sessionId), JSON.stringify(record))
       if (entries.length) {
-        tx.rpush(keys.transcript(record.sessionId), ...entries.map((e) => JSON.stringify(e)))
+        tx.rpush(keys.transcript(record.sessionId), ...entries.map((e) => JSON.stringify(protect.entry(e))))
       }
       await tx.exec()
     },
