@@ -78,6 +78,7 @@ for (const b of document.querySelectorAll('nav button')) {
     for (const t of document.querySelectorAll('.tab')) t.hidden = t.id !== `tab-${b.dataset.tab}`
     if (b.dataset.tab === 'unanswered') await loadUnanswered().catch(report)
     if (b.dataset.tab === 'history') await loadHistory().catch(report)
+    if (b.dataset.tab === 'lockouts') await loadLockouts().catch(report)
   })
 }
 
@@ -278,6 +279,37 @@ async function loadUnanswered() {
         cell(document.createTextNode(g.examples.join(' / '))),
         cell(document.createTextNode(String(g.count))),
         cell(span),
+      )
+      return tr
+    }),
+  )
+}
+
+// Accounts locked at one address after too many wrong passwords; an admin lifts one after checking
+// with its owner (a lockout of someone else's guessing is better left to expire).
+async function loadLockouts() {
+  const { lockouts } = await api('GET', '/api/admin/lockouts')
+  $('lockouts-empty').hidden = lockouts.length > 0
+  $('lockouts').replaceChildren(
+    ...lockouts.map((l) => {
+      const tr = document.createElement('tr')
+      const lift = document.createElement('button')
+      lift.type = 'button'
+      lift.textContent = '解除'
+      lift.setAttribute('aria-label', `解除 ${l.username} 在 ${l.ip} 的登录锁定`)
+      lift.addEventListener('click', async () => {
+        try {
+          await api('POST', '/api/admin/lockouts/lift', { username: l.username, ip: l.ip })
+          await loadLockouts()
+        } catch (err) {
+          report(err)
+        }
+      })
+      tr.append(
+        cell(document.createTextNode(l.username)),
+        cell(document.createTextNode(l.ip)),
+        cell(document.createTextNode(new Date(l.until).toLocaleString('zh-CN'))),
+        cell(lift),
       )
       return tr
     }),

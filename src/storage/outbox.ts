@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { Journal, type JournalLog } from './journal.js'
 import { MemoryRates } from './rates.js'
+import { MemorySignIns } from './sign-ins.js'
 import {
   TicketNotFoundError,
   type Agent,
@@ -63,6 +64,7 @@ export function withOutbox(
   )
   const sessions = new Map<string, SessionRecord>()
   const local = new MemoryRates()
+  const localSignIns = new MemorySignIns()
   const status = { replayed: 0, failedWrites: 0 }
   let timer: NodeJS.Timeout | undefined
   let replaying: Promise<void> | undefined
@@ -314,6 +316,24 @@ export function withOutbox(
           transcriptEntries: remote.transcriptEntries + entries,
           tickets: remote.tickets + pendingTickets,
         }
+      },
+    },
+    // Sign-in failures likewise: counted on this instance while shared storage is away.
+    signIns: {
+      fail: (u, ip, now, policy) =>
+        shared.signIns.fail(u, ip, now, policy).catch(() => localSignIns.fail(u, ip, now, policy)),
+      async lockedUntil(u, ip, now) {
+        const shown = await shared.signIns.lockedUntil(u, ip, now).catch(() => undefined)
+        return shown ?? localSignIns.lockedUntil(u, ip, now)
+      },
+      async clear(u, ip) {
+        await Promise.all([shared.signIns.clear(u, ip).catch(() => undefined), localSignIns.clear(u, ip)])
+      },
+      async lockouts(now) {
+        return [...(await shared.signIns.lockouts(now)), ...(await localSignIns.lockouts(now))]
+      },
+      async lift(u, ip) {
+        return (await shared.signIns.lift(u, ip)) + (await localSignIns.lift(u, ip))
       },
     },
     outbox: () => ({ pending: waiting.length, ...status }),

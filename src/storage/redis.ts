@@ -11,6 +11,7 @@ import {
   type KnowledgeDraft,
   type KnowledgeVersion,
   type KnowledgeVersionInfo,
+  type Lockout,
   type EventBus,
   type Presence,
   type SessionRecord,
@@ -234,6 +235,55 @@ export async function openRedisStores(
         return Number(await redis.ndHitRate(keys.rate(key), max, windowMs, randomBytes(6).toString('hex')))
       },
     },
+    signIns: {
+      async fail(username, ip, now, policy) {
+        const key = keys.signInFailures(username, ip)
+        const counted = await redis
+          .multi()
+          .zremrangebyscore(key, '-inf', now - policy.windowMs)
+          .zadd(key, String(now), `${now}:${randomBytes(4).toString('hex')}`)
+          .zcard(key)
+          .pexpire(key, policy.windowMs)
+          .exec()
+        if (Number(counted?.[2]?.[1]) < policy.max) return undefined
+        const until = now + policy.lockMs
+        await redis
+          .multi()
+          .zadd(keys.lockouts(), String(until), JSON.stringify([username, ip]))
+          .del(key)
+          .exec()
+        return until
+      },
+      async lockedUntil(username, ip, now) {
+        const until = Number(await redis.zscore(keys.lockouts(), JSON.stringify([username, ip])))
+        return until > now ? until : undefined
+      },
+      async clear(username, ip) {
+        await redis.del(keys.signInFailures(username, ip))
+      },
+      async lockouts(now) {
+        await redis.zremrangebyscore(keys.lockouts(), '-inf', now)
+        const flat = await redis.zrange(keys.lockouts(), '0', '-1', 'WITHSCORES')
+        const out: Lockout[] = []
+        for (let i = 0; i < flat.length; i += 2) {
+          const [username, ip] = JSON.parse(flat[i]!) as [string, string]
+          out.push({ username, ip, until: new Date(Number(flat[i + 1])).toISOString() })
+        }
+        return out
+      },
+      async lift(username, ip) {
+        const members = (await redis.zrange(keys.lockouts(), '0', '-1'))
+          .map((m) => [m, ...(JSON.parse(m) as [string, string])] as const)
+          .filter(([, u, i]) => u === username && (ip === undefined || i === ip))
+        if (!members.length) return 0
+        await redis
+          .multi()
+          .zrem(keys.lockouts(), ...members.map(([m]) => m))
+          .del(...members.map(([, u, i]) => keys.signInFailures(u, i)))
+          .exec()
+        return members.length
+      },
+    },
     sessions: {
       async get(id) {
         const raw = await redis.get(keys.session(id))
@@ -291,6 +341,9 @@ export async function openRedisStores(
           .set(keys.agent(agent.id), JSON.stringify(agent))
           .sadd(keys.agentIndex(), agent.id)
           .exec()
+      },
+      async update(agent: Agent) {
+        await redis.set(keys.agent(agent.id), JSON.stringify(agent))
       },
       async get(id) {
         const raw = await redis.get(keys.agent(id))
