@@ -175,7 +175,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(adminRoutes, { timeZone: config.timezone })
   await app.register(adminKnowledgeRoutes, { config })
   await app.register(wechat, { config, ...(deps.wechatPuppet ? { puppet: deps.wechatPuppet } : {}) })
-  await ensureFirstAdmin(app.stores.agents, config.admin, app.log)
+  await ensureFirstAdmin(app.stores.agents, config.admin, app.log).catch((err: Error) => {
+    // Redis away at start-up: patients are answered meanwhile; the first admin is made at a later start.
+    if (!isStorageOutage(err)) throw err
+    app.log.warn('storage unreachable at start-up: the first admin is not checked for until a later start')
+  })
   // The agent console: static files from public/, served by the app itself (no CDN).
   // widget.js is served with each language's words filled in (routes/widget.ts).
   await app.register(fastifyStatic, {

@@ -187,16 +187,24 @@ export async function openRedisStores(
   redis.defineCommand('ndUpdateTicket', { numberOfKeys: 1, lua: UPDATE_TICKET })
   redis.defineCommand('ndTransitionTicket', { numberOfKeys: 1, lua: TRANSITION_TICKET })
   redis.defineCommand('ndHitRate', { numberOfKeys: 1, lua: HIT_RATE })
-  await redis.connect()
   const keys = redisKeys(prefix)
   const protect = new Protection(sealer)
   const tickets = new RedisTickets(redis, keys, clock, protect)
-  // Subscriptions are not writes: they may wait for a connection and are renewed on reconnect.
-  const subscriber = redis.duplicate({ enableOfflineQueue: true, autoResendUnfulfilledCommands: true })
+  // Subscriptions are not writes: they wait for a connection however long Redis is away (also when it
+  // is away at start-up) and are renewed on reconnect.
+  const subscriber = redis.duplicate({
+    enableOfflineQueue: true,
+    autoResendUnfulfilledCommands: true,
+    maxRetriesPerRequest: null,
+  })
   // While Redis is away, every reconnect attempt errors: commands fail on their own (the outbox keeps
   // their writes), so these are only reported, not thrown.
   redis.on('error', onError)
   subscriber.on('error', onError)
+  // Start-up does not wait for Redis (SECURITY.md: patients are answered while it is away): a first
+  // connection that fails is reported, ioredis keeps reconnecting, and until then every command
+  // fails at once and the outbox keeps the writes.
+  await redis.connect().catch(onError)
   let closed = false
   const handlers = new Map<string, Set<(event: unknown) => void>>()
   subscriber.on('message', (channel: string, message: string) => {
