@@ -12,6 +12,7 @@ import type { Action, DialogueState, HandoffRef, Priority } from './types.js'
 import { applyRating, parseRating } from './satisfaction.js'
 import { shiftLabel, type ServiceLevels, type ShiftStart } from '../handoff/service-levels.js'
 import { systemClock, type Clock } from '../clock.js'
+import { maskPii } from '../privacy/mask.js'
 
 export interface IncomingMessage {
   sessionId: string
@@ -169,9 +170,7 @@ export class Bot {
       const detail = (await this.stores.tickets.get(state.handoff.ticketId))?.detail ?? {}
       handoff = await this.changeTicket(state.handoff, { detail: { ...detail, callbackPhone: phone } }, turn)
       state = { ...state, handoff }
-      reply = composer.text('handoff', 'callbackSaved', {
-        phone: `${phone.slice(0, 3)}****${phone.slice(-4)}`,
-      })
+      reply = composer.text('handoff', 'callbackSaved', { phone: maskPii(phone) })
     }
     if (decision.handoff) {
       const req = decision.handoff
