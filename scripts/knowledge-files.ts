@@ -33,11 +33,31 @@ try {
     )
     process.exitCode = 1
   } else {
-    for (const [file, text] of Object.entries(filesFromSource(source))) {
-      mkdirSync(path.dirname(path.join(out, file)), { recursive: true })
-      writeFileSync(path.join(out, file), text)
+    const root = path.resolve(out)
+    const files = Object.entries(filesFromSource(source)).map(([file, text]) => ({
+      file,
+      target: path.resolve(root, file),
+      text,
+    }))
+    // Ids are checked when knowledge is saved, but a version stored before that check (or by hand)
+    // could name an intent "../../x": every path is checked before anything is written.
+    const outside = files.filter(({ target }) => {
+      const rel = path.relative(root, target)
+      return rel.startsWith('..') || path.isAbsolute(rel)
+    })
+    if (outside.length) {
+      console.error(
+        `refused: ${outside.map((f) => JSON.stringify(f.file)).join(', ')} would be written outside ${root}; ` +
+          'ids may use only a-z, 0-9 and _ (fix them in the admin page and publish again)',
+      )
+      process.exitCode = 1
+    } else {
+      for (const { target, text } of files) {
+        mkdirSync(path.dirname(target), { recursive: true })
+        writeFileSync(target, text)
+      }
+      console.log(`wrote ${files.length} files to ${out}`)
     }
-    console.log(`wrote ${Object.keys(filesFromSource(source)).length} files to ${out}`)
   }
 } finally {
   await stores.close()

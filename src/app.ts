@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import { Errors, isStorageOutage, type ErrorBody } from './errors.js'
 import { loggerOptions } from './logger.js'
+import { maskUrl } from './privacy/mask.js'
 import brain from './plugins/brain.js'
 import stores from './plugins/stores.js'
 import chatRoutes from './routes/chat.js'
@@ -34,6 +35,10 @@ import { addressList, capConnections } from './connections.js'
 declare module 'fastify' {
   interface FastifyInstance {
     clock: Clock
+  }
+  interface FastifyContextConfig {
+    /** An admin upload's body limit: a larger body is refused with the admins' message, not the patients'. */
+    importLimit?: number
   }
 }
 
@@ -100,7 +105,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   }
 
   app.setErrorHandler((caught: FastifyError, req, reply) => {
-    const err: FastifyError = isStorageOutage(caught) ? new Errors.StorageUnavailable() : caught
+    const importLimit = req.routeOptions.config?.importLimit
+    const err: FastifyError = isStorageOutage(caught)
+      ? new Errors.StorageUnavailable()
+      : caught.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && importLimit
+        ? new Errors.ImportTooLarge(Math.floor(importLimit / 1024))
+        : caught
     const body = toErrorBody(err)
     const status = statusOf(err)
     if (status >= 500) req.log.error({ err: caught }, 'request failed')
@@ -111,7 +121,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       req.log.info(
         {
           method: req.method,
-          url: req.routeOptions.url ?? req.url,
+          // A route's pattern holds no data; an unknown URL (a probe, a typo) can hold anything.
+          url: req.routeOptions.url ?? maskUrl(req.url),
           statusCode: reply.statusCode,
           ms: Math.round(reply.elapsedTime),
         },
@@ -208,7 +219,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(adminRoutes, { timeZone: config.timezone })
   await app.register(adminKnowledgeRoutes, { config })
   await app.register(wechat, { config, ...(deps.wechatPuppet ? { puppet: deps.wechatPuppet } : {}) })
-  await ensureFirstAdmin(app.stores.agents, config.admin, app.log)
+  await ensureFirstAdmin(app.stores.agents, config.admin, app.log).catch((err: Error) => {
+    // Redis away at start-up: patients are answered meanwhile; the first admin is made at a later start.
+    if (!isStorageOutage(err)) throw err
+    app.log.warn('storage unreachable at start-up: the first admin is not checked for until a later start')
+  })
   // The agent console: static files from public/, served by the app itself (no CDN).
   // widget.js is served with each language's words filled in (routes/widget.ts).
   await app.register(fastifyStatic, {

@@ -63,6 +63,16 @@ export const ConfigSchema = Type.Object({
   widgetOrigins: Type.Array(Type.String(), { default: [] }),
   /** Signs patients' session tokens; default: a random secret kept in DATA_DIR or Redis. */
   sessionSecret: Type.Optional(Type.String({ minLength: 16 })),
+  /**
+   * Encrypts patients' callback numbers in Redis (AES-256-GCM): 64 hex digits or base64 of 32 bytes,
+   * the same on every instance. Unset: a key kept in DATA_DIR/data-key (privacy/seal.ts).
+   */
+  dataKey: Type.Optional(
+    Type.String({
+      pattern: '^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$',
+      description: '32 bytes, hex or base64',
+    }),
+  ),
   /** Transcripts older than this are deleted by a scheduled job (PIPL: keep no longer than needed). */
   retentionDays: Type.Integer({ minimum: 1, default: 180 }),
   /** WeChat via wechaty: the puppet package (WECHATY_PUPPET); its token env vars are read by wechaty. */
@@ -126,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     wechat: { puppet: env.WECHATY_PUPPET || undefined },
     retentionDays: num(env.RETENTION_DAYS),
     sessionSecret: env.SESSION_SECRET || undefined,
+    dataKey: env.DATA_KEY || undefined,
     widgetOrigins: list(env.WIDGET_ORIGINS),
     admin: { username: env.NIGHTDESK_ADMIN_USERNAME, password: env.NIGHTDESK_ADMIN_PASSWORD },
     nlu: {

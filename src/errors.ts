@@ -46,8 +46,18 @@ export const Errors = {
     401,
   ),
   BadCredentials: createError('ND_BAD_CREDENTIALS', 'wrong username or password', 401),
+  SignInLocked: createError<[number]>(
+    'ND_SIGN_IN_LOCKED',
+    '这个账号在当前网络地址连续输错密码，已暂停登录 %d 分钟。请稍后再试，或请管理员在"登录锁定"中解除。',
+    429,
+  ),
   Forbidden: createError<[string]>('ND_FORBIDDEN', '%s', 403),
   NotYourTicket: createError<[string]>('ND_NOT_YOUR_TICKET', 'ticket %s is assigned to another agent', 403),
+  NoSuchAgent: createError<[string]>(
+    'ND_AGENT_NOT_FOUND',
+    '不能转给 %s：没有这个账号，或账号已停用。请从同事列表（GET /api/agent/agents）中选择。',
+    422,
+  ),
   TicketConflict: createError<[string, string]>(
     'ND_TICKET_CONFLICT',
     'ticket %s is %s: someone else changed it first; reload the queue',
@@ -55,6 +65,14 @@ export const Errors = {
   ),
   AccountInvalid: createError<[string]>('ND_ACCOUNT_INVALID', '%s', 400),
   KnowledgeInvalid: createError<[string]>('ND_KNOWLEDGE_INVALID', '%s', 422),
+  /** An admin's upload over its size limit; the message (Chinese) says the limit and what to do. */
+  ImportTooLarge: createError<[number]>(
+    'ND_IMPORT_TOO_LARGE',
+    '导入的内容太大（上限 %d KB）。请分几次导入，或先删去重复、不用的内容再导入。',
+    413,
+  ),
+  /** A step that would undo much of the admins' work is done only when they confirm it. */
+  ConfirmationRequired: createError<[string]>('ND_CONFIRMATION_REQUIRED', '%s', 409),
   UnsupportedMediaType: createError('ND_UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json', 415),
   StorageUnavailable: createError(
     'ND_STORAGE_UNAVAILABLE',

@@ -14,6 +14,15 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.exit(0)
   })
 }
+// A crash is logged as a line of the log, not only as a stack on stderr, and exits at once (the
+// state after an unexpected error cannot be trusted); process.exit writes out what the asynchronous
+// log destination still holds (pino flushes it on 'exit').
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (err) => {
+    app.log.fatal({ err, event }, 'crashed')
+    process.exit(1)
+  })
+}
 try {
   await app.listen({ host: config.host, port: config.port })
 } catch (err) {

@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
-import { loggerOptions, maskPii } from '../src/logger.js'
+import { loggerOptions } from '../src/logger.js'
+import { maskPii } from '../src/privacy/mask.js'
 
 describe('PII masking', () => {
   it('masks mobile numbers, ID card numbers and self-introduced names in free text', () => {

@@ -1,77 +1,18 @@
-import { setTimeout as delay } from 'node:timers/promises'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { freePort } from './server-process.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { runWithRedisServer as run, startRedis, stop } from './redis-server.js'
+import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { createAccount } from '../src/auth/accounts.js'
 import { openRedisStores } from '../src/storage/redis.js'
 import type { Stores } from '../src/storage/types.js'
 import { testConfig } from './helpers.js'
 
-/**
- * Redis killed mid-traffic and started again: a Redis of the test's own (its data on disk, as in
- * production), so the machine's shared Redis is never stopped. CI installs redis-server; a machine
- * without it skips, CI never does.
- */
-// Redis is a server with a clock of its own, as in production: the shifted clock of the test run
-// (libfaketime, preloaded into this process's children) is not passed on, and redis-server hangs under it.
-const ownClockEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => k !== 'LD_PRELOAD' && !k.startsWith('FAKETIME')),
-)
-const hasRedisServer = spawnSync('redis-server', ['--version'], { env: ownClockEnv }).status === 0
-const run = hasRedisServer || process.env.CI ? describe : describe.skip
-
-async function startRedis(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'always',
-      '--save',
-      '',
-    ],
-    { stdio: 'ignore', env: ownClockEnv },
-  )
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    const r = new Redis(port, '127.0.0.1', {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    })
-    r.on('error', () => undefined)
-    try {
-      await r.connect()
-      await r.ping()
-      return child
-    } catch {
-      await delay(50)
-    } finally {
-      r.disconnect()
-    }
-  }
-  throw new Error('redis-server did not start within 30 s')
-}
-
-const stop = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    child.once('exit', () => resolve())
-    child.kill('SIGKILL')
-  })
-
+/** Redis killed mid-traffic and started again: a Redis of the test's own (tests/redis-server.ts). */
 run('Redis restarted or unreachable mid-traffic', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nd-outage-'))
   const dataDir = path.join(dir, 'app')

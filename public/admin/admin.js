@@ -20,6 +20,7 @@ async function api(method, url, body) {
   }
   if (!res.ok) {
     const err = new Error(data.error?.message || `请求失败（${res.status}）`)
+    err.code = data.error?.code
     err.details = data.error?.details
     throw err
   }
@@ -77,6 +78,7 @@ for (const b of document.querySelectorAll('nav button')) {
     for (const t of document.querySelectorAll('.tab')) t.hidden = t.id !== `tab-${b.dataset.tab}`
     if (b.dataset.tab === 'unanswered') await loadUnanswered().catch(report)
     if (b.dataset.tab === 'history') await loadHistory().catch(report)
+    if (b.dataset.tab === 'lockouts') await loadLockouts().catch(report)
   })
 }
 
@@ -227,15 +229,22 @@ $('accuracy').addEventListener('click', async () => {
     report(err)
   }
 })
+async function publish(confirmRemovals) {
+  const v = await api('POST', '/api/admin/knowledge/publish', {
+    note: $('publish-note').value || undefined,
+    ...(confirmRemovals ? { confirmRemovals: true } : {}),
+  })
+  $('errors').textContent = `已发布版本 ${v.version}，立即生效`
+  await load()
+}
 $('publish').addEventListener('click', async () => {
   try {
-    const v = await api('POST', '/api/admin/knowledge/publish', {
-      note: $('publish-note').value || undefined,
-    })
-    $('errors').textContent = `已发布版本 ${v.version}，立即生效`
-    await load()
+    await publish(false)
   } catch (err) {
-    report(err)
+    // A draft that removes most intents is published only after the admin has read what it removes.
+    if (err.code !== 'ND_CONFIRMATION_REQUIRED') return report(err)
+    if (!window.confirm(`${err.message}\n\n确定仍要发布吗？`)) return report(err)
+    await publish(true).catch(report)
   }
 })
 $('discard').addEventListener('click', async () => {
@@ -270,6 +279,37 @@ async function loadUnanswered() {
         cell(document.createTextNode(g.examples.join(' / '))),
         cell(document.createTextNode(String(g.count))),
         cell(span),
+      )
+      return tr
+    }),
+  )
+}
+
+// Accounts locked at one address after too many wrong passwords; an admin lifts one after checking
+// with its owner (a lockout of someone else's guessing is better left to expire).
+async function loadLockouts() {
+  const { lockouts } = await api('GET', '/api/admin/lockouts')
+  $('lockouts-empty').hidden = lockouts.length > 0
+  $('lockouts').replaceChildren(
+    ...lockouts.map((l) => {
+      const tr = document.createElement('tr')
+      const lift = document.createElement('button')
+      lift.type = 'button'
+      lift.textContent = '解除'
+      lift.setAttribute('aria-label', `解除 ${l.username} 在 ${l.ip} 的登录锁定`)
+      lift.addEventListener('click', async () => {
+        try {
+          await api('POST', '/api/admin/lockouts/lift', { username: l.username, ip: l.ip })
+          await loadLockouts()
+        } catch (err) {
+          report(err)
+        }
+      })
+      tr.append(
+        cell(document.createTextNode(l.username)),
+        cell(document.createTextNode(l.ip)),
+        cell(document.createTextNode(new Date(l.until).toLocaleString('zh-CN'))),
+        cell(lift),
       )
       return tr
     }),

@@ -167,8 +167,10 @@ function connect() {
       $('connection').textContent = event.text
     }
   })
-  socket.addEventListener('close', () => {
+  socket.addEventListener('close', (e) => {
     if (!state.token) return
+    // 4401: the token was signed out, revoked or expired, or the account deactivated: sign in again.
+    if (e.code === 4401) return signOut()
     $('connection').textContent = '连接中断，正在重连…'
     setTimeout(connect, state.retry)
     state.retry = Math.min(state.retry * 2, 10_000)

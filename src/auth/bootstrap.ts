@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { AgentStore } from '../storage/types.js'
 import { createAccount } from './accounts.js'
+import { maskUsername } from '../privacy/mask.js'
 
 /**
  * The first admin comes from NIGHTDESK_ADMIN_USERNAME / NIGHTDESK_ADMIN_PASSWORD, only while no admin
@@ -26,5 +27,5 @@ export async function ensureFirstAdmin(
     role: 'admin',
     displayName: admin.username,
   })
-  log.info({ username: created.username }, 'first admin created')
+  log.info({ username: maskUsername(created.username) }, 'first admin created')
 }

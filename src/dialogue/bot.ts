@@ -14,6 +14,7 @@ import { shiftLabel, type ServiceLevels, type ShiftStart } from '../handoff/serv
 import { systemClock, type Clock } from '../clock.js'
 import { newNonce, type SessionOwner, type SessionTokens } from '../auth/session-token.js'
 import { Errors } from '../errors.js'
+import { maskPii } from '../privacy/mask.js'
 
 export interface IncomingMessage {
   sessionId: string
@@ -227,9 +228,7 @@ export class Bot {
       const detail = (await this.stores.tickets.get(state.handoff.ticketId))?.detail ?? {}
       handoff = await this.changeTicket(state.handoff, { detail: { ...detail, callbackPhone: phone } }, turn)
       state = { ...state, handoff }
-      reply = composer.text('handoff', 'callbackSaved', {
-        phone: `${phone.slice(0, 3)}****${phone.slice(-4)}`,
-      })
+      reply = composer.text('handoff', 'callbackSaved', { phone: maskPii(phone) })
     }
     if (decision.handoff) {
       const req = decision.handoff

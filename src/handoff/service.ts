@@ -33,6 +33,13 @@ export class NotYourTicketError extends Error {
   }
 }
 
+/** A transfer to an account that does not exist or was deactivated. */
+export class NoSuchAgentError extends Error {
+  constructor(readonly agentId: string) {
+    super(`no active agent ${agentId}`)
+  }
+}
+
 /**
  * What agents do with handed-off conversations. Every change is a compare-and-set on the ticket's
  * status (so two agents, even on two instances, cannot both claim one), and is published to the
@@ -79,6 +86,9 @@ export class HandoffService {
   /** To another agent, or back to the queue when no agent is named. */
   async transfer(id: string, agent: Agent, toAgentId?: string): Promise<Ticket> {
     await this.mine(id, agent)
+    // A ticket assigned to nobody who can sign in would wait unseen, off every console's queue.
+    const target = toAgentId ? await this.stores.agents.get(toAgentId) : undefined
+    if (toAgentId && (!target || target.deactivatedAt)) throw new NoSuchAgentError(toAgentId)
     return toAgentId
       ? this.move(id, 'transfer', { assignee: toAgentId })
       : this.move(id, 'release', { assignee: undefined })
@@ -86,8 +96,7 @@ export class HandoffService {
 
   /** A medical-quality complaint reported to the medical affairs office: stops its escalation clock. */
   async escalate(id: string, agent: Agent): Promise<Ticket> {
-    const current = await this.stores.tickets.get(id)
-    if (!current) throw new TicketNotFoundError(id)
+    const current = await this.owned(id, agent)
     const to = this.levels.escalation[String(current.detail.category ?? '')]?.to ?? '医务处'
     const ticket = await this.stores.tickets.transition(id, OPEN_STATUSES, {
       escalatedAt: this.clock().toISOString(),
@@ -107,19 +116,36 @@ export class HandoffService {
     return ticket
   }
 
+  /** "The agent is typing…" to the patient, from the agent working the ticket. */
+  async typing(id: string, agent: Agent): Promise<void> {
+    const ticket = await this.owned(id, agent)
+    await this.stores.events.publish(sessionTopic(ticket.sessionId), {
+      type: 'typing',
+      at: this.clock().toISOString(),
+      ticketId: ticket.id,
+    })
+  }
+
   async close(id: string, agent: Agent, outcome: string): Promise<Ticket> {
-    const current = await this.stores.tickets.get(id)
-    if (current?.status === 'assigned' && current.assignee !== agent.id && agent.role !== 'admin') {
-      throw new NotYourTicketError(id)
-    }
+    await this.owned(id, agent)
     const ticket = await this.move(id, 'close', { closedAt: this.clock().toISOString(), outcome })
     await this.release(ticket, this.messages(ticket.language).closed, 'close')
     return ticket
   }
 
-  private async mine(id: string, agent: Agent): Promise<Ticket> {
+  /** A ticket another agent has taken is theirs, or an admin's, to close, escalate or type on. */
+  private async owned(id: string, agent: Agent): Promise<Ticket> {
+    return agent.role === 'admin' ? this.existing(id) : this.mine(id, agent)
+  }
+
+  private async existing(id: string): Promise<Ticket> {
     const t = await this.stores.tickets.get(id)
     if (!t) throw new TicketNotFoundError(id)
+    return t
+  }
+
+  private async mine(id: string, agent: Agent): Promise<Ticket> {
+    const t = await this.existing(id)
     if (t.status === 'assigned' && t.assignee !== agent.id) throw new NotYourTicketError(id)
     return t
   }

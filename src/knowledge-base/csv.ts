@@ -1,4 +1,5 @@
 import type { KnowledgeSource } from './load.js'
+import { LIMITS } from './limits.js'
 import type { Place } from './types.js'
 
 /**
@@ -10,11 +11,19 @@ export const CSV_TABLES = ['places', 'intents', 'answers'] as const
 export type CsvTable = (typeof CSV_TABLES)[number]
 
 const BOM = '\ufeff'
-const quote = (v: unknown) => {
-  const s = v === undefined || v === null ? '' : String(v)
+// Excel and LibreOffice run a cell that starts with one of these as a formula (CSV injection): a
+// patient's "=cmd|' /C calc'!A0", added as an example from the unanswered list, must stay text. A
+// leading apostrophe is what OWASP recommends; the spreadsheet shows the text without it.
+const FORMULA_START = /^[=+\-@\t\r]/
+const ESCAPED = /^'(?=[=+\-@\t\r])/
+
+/** One CSV cell: quoted when it needs to be; text is never read as a formula (a number, like -1, stays one). */
+export function csvCell(v: unknown): string {
+  const raw = v === undefined || v === null ? '' : String(v)
+  const s = typeof v === 'string' && FORMULA_START.test(raw) ? `'${raw}` : raw
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
-const line = (cells: unknown[]) => cells.map(quote).join(',')
+const line = (cells: unknown[]) => cells.map(csvCell).join(',')
 
 export function toCsv(source: KnowledgeSource, table: CsvTable): string {
   const rows: unknown[][] =
@@ -74,7 +83,11 @@ export class CsvError extends Error {}
 
 /** The section a CSV table stands for, built from its rows (header first). */
 export function fromCsv(source: KnowledgeSource, table: CsvTable, text: string): Partial<KnowledgeSource> {
-  const [header, ...rows] = parseCsv(text)
+  // What toCsv escaped reads back as it was, so an export edited in Excel round-trips.
+  const [header, ...rows] = parseCsv(text).map((r) => r.map((c) => c.replace(ESCAPED, '')))
+  if (rows.length > LIMITS.csvRows) {
+    throw new CsvError(`有 ${rows.length} 行，超过上限 ${LIMITS.csvRows} 行；请分几次导入，或删去重复的行`)
+  }
   const expected = toCsv(source, table).replace(BOM, '').split('\r\n')[0]!.split(',')
   if (!header || header.join(',') !== expected.join(',')) {
     throw new CsvError(`the first row must be: ${expected.join(',')}`)

@@ -10,6 +10,7 @@ import {
   type LocaleSource,
 } from './locale.js'
 import { renderSchedule, renderWhere, validateSchedule, ZH_CALENDAR, type Calendar } from './schedule.js'
+import { idProblems, LIMITS } from './limits.js'
 import type {
   Exam,
   Facts,
@@ -228,6 +229,7 @@ export function buildKnowledgeBase(raw: KnowledgeSource): KnowledgeBase {
   const problems: string[] = []
   const schedules: Record<string, Schedule> = {}
   for (const [id, s] of Object.entries(raw.rawSchedules ?? {})) {
+    problems.push(...idProblems(`schedules.${id}`, id))
     const schedule: Schedule = {
       id,
       label: s.label ?? id,
@@ -248,6 +250,7 @@ export function buildKnowledgeBase(raw: KnowledgeSource): KnowledgeBase {
       continue
     }
     if (places.has(p.id)) problems.push(`${at}.id: duplicate place id "${p.id}"`)
+    problems.push(...idProblems(`${at}.id`, p.id))
     if (!buildingNames.has(p.building)) {
       problems.push(
         `${at}.building: unknown building "${p.building}" (known: ${[...buildingNames].join(', ')})`,
@@ -271,6 +274,7 @@ export function buildKnowledgeBase(raw: KnowledgeSource): KnowledgeBase {
       continue
     }
     if (exams.has(e.id)) problems.push(`exams[${i}].id: duplicate exam id "${e.id}"`)
+    problems.push(...idProblems(`exams[${i}].id`, e.id))
     if (e.place && !places.has(e.place)) problems.push(`exams.${e.id}.place: unknown place "${e.place}"`)
     if (e.hoursOf && !schedules[e.hoursOf]) {
       problems.push(`exams.${e.id}.hoursOf: unknown schedule "${e.hoursOf}"`)
@@ -315,12 +319,20 @@ export function buildKnowledgeBase(raw: KnowledgeSource): KnowledgeBase {
     untranslated: [],
   }
   problems.push(...checkTemplates(kb, ''), ...checkCalendar(kb.templates.calendar, ''))
+  for (const key of Object.keys(kb.templates.intents ?? {})) {
+    problems.push(...idProblems(`answers.intents.${key}`, key))
+  }
   for (const [intent, scheduleId] of Object.entries(kb.templates.clock ?? {})) {
     if (!schedules[scheduleId]) problems.push(`answers.clock.${intent}: unknown schedule "${scheduleId}"`)
   }
   if (Object.keys(raw.languages ?? {}).length) kb.languages = new Map()
   for (const [code, source] of Object.entries(raw.languages ?? {})) {
     const at = `locales.${code}.`
+    const badCode = idProblems(`locales.${code}`, code)
+    if (badCode.length) {
+      problems.push(...badCode)
+      continue
+    }
     try {
       const local = localise(kb, source)
       problems.push(...checkTemplates(local, at), ...checkCalendar(local.templates.calendar, at))
@@ -417,11 +429,28 @@ function checkIntents(intents: Intent[]): string[] {
   const problems: string[] = []
   const seen = new Map<string, string>()
   const ids = new Set<string>()
+  const examples = intents.reduce((n, i) => n + i.examples.length, 0)
+  if (intents.length > LIMITS.intents) {
+    problems.push(`intents: ${intents.length} 个意图，超过上限 ${LIMITS.intents} 个，请合并或删去不用的意图`)
+  }
+  if (examples > LIMITS.examples) {
+    problems.push(
+      `intents: 共 ${examples} 条例句，超过上限 ${LIMITS.examples} 条（发布时要逐条训练），请删去重复或不用的例句`,
+    )
+  }
+  // Past the limits the per-example checks below would only add thousands of lines of the same news.
+  if (problems.length) return problems
   for (const intent of intents) {
+    problems.push(...idProblems(`intents.${JSON.stringify(intent.id)}`, intent.id))
     if (ids.has(intent.id)) problems.push(`intents.${intent.id}: duplicate intent id`)
     ids.add(intent.id)
     if (!intent.examples.length) problems.push(`intents.${intent.id}.examples: needs at least one example`)
     for (const ex of intent.examples) {
+      if (ex.length > LIMITS.exampleChars) {
+        problems.push(
+          `intents.${intent.id}.examples: 例句 "${ex.slice(0, 20)}…" 有 ${ex.length} 个字，上限 ${LIMITS.exampleChars} 个`,
+        )
+      }
       const key = ex.replace(/\s+/g, '').toLowerCase()
       const other = seen.get(key)
       if (other && other !== intent.id) {

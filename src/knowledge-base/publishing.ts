@@ -26,6 +26,16 @@ export class KnowledgeInvalidError extends Error {
   }
 }
 
+/** A release would remove more than half of the live intents and the admin has not confirmed it. */
+export class RemovalNotConfirmedError extends Error {
+  constructor(
+    readonly removed: string[],
+    readonly total: number,
+  ) {
+    super(`the release removes ${removed.length} of ${total} intents`)
+  }
+}
+
 /** Every problem with a source, including shapes so broken that building it throws. */
 export function problemsOf(source: KnowledgeSource): string[] {
   try {
@@ -146,16 +156,16 @@ export class KnowledgeService {
     return { draft: draft.accuracy, live: live.accuracy, examples: draft.total }
   }
 
-  async publish(actor: string, note?: string): Promise<KnowledgeVersionInfo> {
+  async publish(actor: string, note?: string, confirmRemovals = false): Promise<KnowledgeVersionInfo> {
     const d = await this.stores.knowledge.draft()
     if (!d) throw new KnowledgeInvalidError(['there is no draft to publish: edit something first'])
-    return this.release(d.source, actor, note ?? 'publish', true)
+    return this.release(d.source, actor, note ?? 'publish', true, confirmRemovals)
   }
 
-  async rollback(version: number, actor: string): Promise<KnowledgeVersionInfo> {
+  async rollback(version: number, actor: string, confirmRemovals = false): Promise<KnowledgeVersionInfo> {
     const old = await this.stores.knowledge.get(version)
     if (!old) throw new KnowledgeInvalidError([`version ${version} does not exist`])
-    return this.release(old.source, actor, `rollback to version ${version}`, false)
+    return this.release(old.source, actor, `rollback to version ${version}`, false, confirmRemovals)
   }
 
   private async release(
@@ -163,7 +173,14 @@ export class KnowledgeService {
     actor: string,
     note: string,
     clearDraft: boolean,
+    confirmRemovals: boolean,
   ): Promise<KnowledgeVersionInfo> {
+    const live = this.live.get().source.intents.map((i) => i.id)
+    const kept = new Set(source.intents.map((i) => i.id))
+    const removed = live.filter((id) => !kept.has(id))
+    if (removed.length * 2 > live.length && !confirmRemovals) {
+      throw new RemovalNotConfirmedError(removed, live.length)
+    }
     const brain = this.build(source)
     const changes = diff(this.live.get().source, source)
     const { source: _s, ...info } = await this.stores.knowledge.publish({

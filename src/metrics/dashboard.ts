@@ -1,3 +1,4 @@
+import { csvCell } from '../knowledge-base/csv.js'
 import { localTime } from '../knowledge-base/schedule.js'
 import type { ServiceLevels } from '../handoff/service-levels.js'
 import { clocksFor } from '../handoff/service-levels.js'
@@ -129,9 +130,5 @@ export function dashboardCsv(d: Dashboard): string {
     ...Object.entries(d.satisfaction).map(([k, v]) => ['satisfaction', k, v] as [string, string, number]),
     ...Object.entries(d.complaints).map(([k, v]) => ['complaints', k, v] as [string, string, number]),
   ]
-  return (
-    '\ufeffmetric,key,value\r\n' +
-    rows.map((r) => r.map((c) => String(c ?? '')).join(',')).join('\r\n') +
-    '\r\n'
-  )
+  return '\ufeffmetric,key,value\r\n' + rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n'
 }

@@ -1,4 +1,4 @@
-import { maskPii } from '../logger.js'
+import { maskPii } from '../privacy/mask.js'
 import type { Stores } from '../storage/types.js'
 
 export interface UnansweredGroup {
@@ -26,7 +26,7 @@ const similarity = (a: Set<string>, b: Set<string>) => {
 
 /**
  * What patients asked that the bot could not answer: messages answered with a fallback or a clarify,
- * or handed off because the bot kept failing. Phone, ID numbers and names are masked; questions that
+ * or handed off because the bot kept failing. Personal data is masked (privacy/mask.ts); questions that
  * share most of the shorter one's character pairs are one group, counted, most frequent first.
  */
 export async function unansweredQuestions(

@@ -1,4 +1,6 @@
 import fp from 'fastify-plugin'
+import { setTimeout as delay } from 'node:timers/promises'
+import { isStorageOutage } from '../errors.js'
 import path from 'node:path'
 import type { Config } from '../config.js'
 import { Bot } from '../dialogue/bot.js'
@@ -28,6 +30,9 @@ declare module 'fastify' {
   }
 }
 
+/** How often a start-up during a storage outage asks again for the published knowledge. */
+const RETRY_MS = 1000
+
 /**
  * Loads the knowledge (the latest published version, else knowledge/ and intents/), trains the
  * classifier, and exposes the bot every channel uses. A publish replaces `live` in one assignment.
@@ -40,7 +45,14 @@ export default fp<{ config: Config }>(
       trainingDir: config.trainingDir ?? path.join(config.dataDir, 'trainings'),
     })
     const replyOnly = ReplyOnlyLanguages.load(config.intentsDir)
-    const published = await app.stores.knowledge.latest()
+    // Redis away at start-up: the shipped knowledge answers until the published version can be read.
+    let reachable = true
+    const published = await app.stores.knowledge.latest().catch((err: Error) => {
+      if (!isStorageOutage(err)) throw err
+      reachable = false
+      app.log.warn('storage unreachable at start-up: answering from the shipped knowledge until it is back')
+      return undefined
+    })
     const shipped = readKnowledgeSource(config.knowledgeDir, config.intentsDir)
     const source: KnowledgeSource = published?.source ?? shipped
     let live = {
@@ -119,16 +131,45 @@ export default fp<{ config: Config }>(
       replyOnly,
     )
     app.decorate('knowledge', knowledge)
-    const off = await app.stores.events.subscribe(KB_TOPIC, (event) => {
+    const follow = (version: number) =>
+      knowledge
+        .follow(version)
+        .catch((err) => app.log.error({ err, version }, 'could not load a published version'))
+    const subscribed = app.stores.events.subscribe(KB_TOPIC, (event) => {
       const version = (event as { version?: number }).version
-      if (version) {
-        knowledge
-          .follow(version)
-          .catch((err) => app.log.error({ err, version }, 'could not load a published version'))
-      }
+      if (version) follow(version)
     })
+    // A subscription waits for Redis: start-up waits for it only when Redis answered. Otherwise the
+    // version published meanwhile is loaded once the subscription is made, when Redis is back.
+    let off: (() => Promise<void>) | undefined
+    let closing = false
+    // The subscriber may connect before the client that reads: read until it answers.
+    const catchUp = async (): Promise<void> => {
+      for (;;) {
+        try {
+          const latest = await app.stores.knowledge.latest()
+          if (latest) await follow(latest.version)
+          return
+        } catch (err) {
+          if (!isStorageOutage(err as Error) || closing) throw err
+          await delay(RETRY_MS, undefined, { ref: false })
+        }
+      }
+    }
+    if (reachable) off = await subscribed
+    else {
+      subscribed
+        .then(async (o) => {
+          off = o
+          await catchUp()
+        })
+        .catch((err) => {
+          if (!closing) app.log.warn({ err }, 'knowledge updates not followed')
+        })
+    }
     app.addHook('onClose', async () => {
-      await off().catch(() => undefined)
+      closing = true
+      await off?.().catch(() => undefined)
     })
 
     const levels = loadServiceLevels(path.join(config.knowledgeDir, 'service-levels.yaml'))

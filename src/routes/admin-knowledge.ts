@@ -3,7 +3,13 @@ import { Type } from '@sinclair/typebox'
 import type { Config } from '../config.js'
 import { previewReply } from '../dialogue/brain.js'
 import { Errors } from '../errors.js'
-import { KnowledgeInvalidError, SECTIONS, type Section } from '../knowledge-base/publishing.js'
+import {
+  KnowledgeInvalidError,
+  RemovalNotConfirmedError,
+  SECTIONS,
+  type Section,
+} from '../knowledge-base/publishing.js'
+import { LIMITS } from '../knowledge-base/limits.js'
 import { requireRole } from './agent/auth-hook.js'
 import { unansweredQuestions } from '../metrics/unanswered.js'
 import { LanguageCode } from '../schemas/chat.js'
@@ -21,6 +27,13 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
   const tags = ['admin']
   const actor = (req: { agent?: { username: string } }) => req.agent!.username
   const invalid = (err: unknown) => {
+    if (err instanceof RemovalNotConfirmedError) {
+      return new Errors.ConfirmationRequired(
+        `这次发布会删去线上 ${err.total} 个意图中的 ${err.removed.length} 个（${err.removed.slice(0, 5).join('、')}` +
+          `${err.removed.length > 5 ? ' 等' : ''}），超过一半，机器人将答不上这些问题。` +
+          '请先核对草稿；确实要这样发布，请确认后再发布（API：confirmRemovals: true）。',
+      )
+    }
     if (!(err instanceof KnowledgeInvalidError)) return err
     const e = new Errors.KnowledgeInvalid(
       `${err.problems.length} problem(s): ${err.problems.slice(0, 3).join('; ')}`,
@@ -112,12 +125,22 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
     { schema: { tags, summary: 'Held-out intent accuracy of the draft and of the live version' } },
     async () => app.knowledge.accuracy(),
   )
+  // A draft that lost most intents (a bad import, a CSV of one intent) is published only when the
+  // admin confirms it: patients would get fallbacks to everything the removed intents answered.
+  const confirmRemovals = Type.Optional(
+    Type.Boolean({ description: 'publish even when more than half of the live intents would be removed' }),
+  )
   app.post(
     '/api/admin/knowledge/publish',
-    { schema: { tags, body: Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })) }) } },
+    {
+      schema: {
+        tags,
+        body: Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })), confirmRemovals }),
+      },
+    },
     async (req) => {
       try {
-        return await app.knowledge.publish(actor(req), req.body.note)
+        return await app.knowledge.publish(actor(req), req.body.note, req.body.confirmRemovals === true)
       } catch (err) {
         throw invalid(err)
       }
@@ -125,10 +148,10 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
   )
   app.post(
     '/api/admin/knowledge/rollback',
-    { schema: { tags, body: Type.Object({ version: Type.Integer({ minimum: 1 }) }) } },
+    { schema: { tags, body: Type.Object({ version: Type.Integer({ minimum: 1 }), confirmRemovals }) } },
     async (req) => {
       try {
-        return await app.knowledge.rollback(req.body.version, actor(req))
+        return await app.knowledge.rollback(req.body.version, actor(req), req.body.confirmRemovals === true)
       } catch (err) {
         throw invalid(err)
       }
@@ -215,7 +238,8 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
   app.post(
     '/api/admin/knowledge/import',
     {
-      bodyLimit: 8 * 1024 * 1024,
+      bodyLimit: LIMITS.importBytes,
+      config: { importLimit: LIMITS.importBytes },
       schema: {
         tags,
         summary: 'Replace the draft with YAML files in the export format',
@@ -223,6 +247,12 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
       },
     },
     async (req) => {
+      const count = Object.keys(req.body.files).length
+      if (count > LIMITS.importFiles) {
+        throw new Errors.KnowledgeInvalid(
+          `导入了 ${count} 个文件，上限 ${LIMITS.importFiles} 个：请只导入 knowledge/ 和 intents/ 下的 YAML 文件`,
+        )
+      }
       try {
         const source = sourceFromFiles(req.body.files)
         return await app.knowledge.edit({ ...source }, actor(req))
@@ -251,7 +281,8 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
   app.put(
     '/api/admin/knowledge/import/:table',
     {
-      bodyLimit: 8 * 1024 * 1024,
+      bodyLimit: LIMITS.csvBytes,
+      config: { importLimit: LIMITS.csvBytes },
       schema: {
         tags,
         summary: 'Replace a section of the draft from a CSV table (as exported)',

@@ -45,3 +45,14 @@ export const NewAgentBody = Type.Object(
   },
   { additionalProperties: false },
 )
+
+/** An account as the API shows it (never its password hash). */
+export const PublicAgent = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  displayName: Type.String(),
+  role: Type.Union([Type.Literal('agent'), Type.Literal('admin')]),
+  createdAt: Type.String(),
+  deactivatedAt: Type.Optional(Type.String()),
+  tokenGeneration: Type.Optional(Type.Integer()),
+})

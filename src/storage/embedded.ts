@@ -5,6 +5,7 @@ import path from 'node:path'
 import { Journal, type JournalLog } from './journal.js'
 import { systemClock, type Clock } from '../clock.js'
 import { MemoryRates } from './rates.js'
+import { MemorySignIns } from './sign-ins.js'
 import { PRIORITIES } from '../dialogue/types.js'
 import {
   TICKET_STATUSES,
@@ -185,6 +186,10 @@ export function openEmbeddedStores(dataDir: string, clock: Clock = systemClock, 
         await journal.append({ c: 'agent', agent }, { sync: true })
         agents.set(agent.id, agent)
       },
+      async update(agent) {
+        await journal.append({ c: 'agent', agent }, { sync: true })
+        agents.set(agent.id, agent)
+      },
       async get(id) {
         return agents.get(id)
       },
@@ -280,6 +285,7 @@ export function openEmbeddedStores(dataDir: string, clock: Clock = systemClock, 
     events: localEvents(),
     // Limits are about the last minute: nothing to keep across a restart.
     rates: new MemoryRates(),
+    signIns: new MemorySignIns(),
     transcripts: {
       async append(sessionId, entries) {
         await Promise.all(entries.map((entry) => journal.append({ c: 'transcript', sessionId, entry })))

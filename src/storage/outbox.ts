@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { Journal, type JournalLog } from './journal.js'
 import { MemoryRates } from './rates.js'
+import { MemorySignIns } from './sign-ins.js'
 import {
   TicketNotFoundError,
   type Agent,
@@ -63,6 +64,7 @@ export function withOutbox(
   )
   const sessions = new Map<string, SessionRecord>()
   const local = new MemoryRates()
+  const localSignIns = new MemorySignIns()
   const status = { replayed: 0, failedWrites: 0 }
   let timer: NodeJS.Timeout | undefined
   let replaying: Promise<void> | undefined
@@ -274,6 +276,64 @@ export function withOutbox(
         } catch {
           return local.hit(key, max, windowMs)
         }
+      },
+    },
+    privacy: {
+      ...shared.privacy,
+      /**
+       * A patient's right to deletion reaches this instance's disk too: their turns waiting in
+       * outbox.ndjson go, their waiting tickets keep only what statistics need, and the file is
+       * rewritten now. This is done before Redis forgets them, or a replay would write them back.
+       */
+      async forget(sessionId) {
+        const ids = new Set(
+          (await shared.tickets.list()).filter((t) => t.sessionId === sessionId).map((t) => t.id),
+        )
+        // A replay under way splices what it wrote off the front: let it finish before changing the
+        // list (the changes below are synchronous, so no other replay starts in between).
+        await replaying
+        let entries = 0
+        let pendingTickets = 0
+        for (const [i, item] of waiting.entries()) {
+          if (item.op === 'ticket' && item.ticket.sessionId === sessionId) {
+            ids.add(item.ticket.id)
+            pendingTickets++
+            waiting[i] = { op: 'ticket', ticket: { ...item.ticket, sessionId: 'forgotten', detail: {} } }
+          } else if (item.op === 'update' && ids.has(item.id) && item.patch.detail) {
+            waiting[i] = { op: 'update', id: item.id, patch: { ...item.patch, detail: {} } }
+          }
+        }
+        const kept = waiting.filter((item) => {
+          if (item.op !== 'turn' || item.session.sessionId !== sessionId) return true
+          entries += item.entries.length
+          return false
+        })
+        waiting.splice(0, waiting.length, ...kept)
+        sessions.delete(sessionId)
+        await journal.rewrite(waiting)
+        const remote = await shared.privacy.forget(sessionId)
+        return {
+          transcriptEntries: remote.transcriptEntries + entries,
+          tickets: remote.tickets + pendingTickets,
+        }
+      },
+    },
+    // Sign-in failures likewise: counted on this instance while shared storage is away.
+    signIns: {
+      fail: (u, ip, now, policy) =>
+        shared.signIns.fail(u, ip, now, policy).catch(() => localSignIns.fail(u, ip, now, policy)),
+      async lockedUntil(u, ip, now) {
+        const shown = await shared.signIns.lockedUntil(u, ip, now).catch(() => undefined)
+        return shown ?? localSignIns.lockedUntil(u, ip, now)
+      },
+      async clear(u, ip) {
+        await Promise.all([shared.signIns.clear(u, ip).catch(() => undefined), localSignIns.clear(u, ip)])
+      },
+      async lockouts(now) {
+        return [...(await shared.signIns.lockouts(now)), ...(await localSignIns.lockouts(now))]
+      },
+      async lift(u, ip) {
+        return (await shared.signIns.lift(u, ip)) + (await localSignIns.lift(u, ip))
       },
     },
     outbox: () => ({ pending: waiting.length, ...status }),

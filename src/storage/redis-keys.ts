@@ -18,6 +18,9 @@ export function redisKeys(prefix = 'nd:') {
     audit: () => `${prefix}audit`,
     secret: () => `${prefix}session-secret`,
     rate: (key: string) => `${prefix}rate:${key}`,
+    signInFailures: (username: string, ip: string) =>
+      `${prefix}sign-in:failures:${encodeURIComponent(username)}:${ip}`,
+    lockouts: () => `${prefix}sign-in:lockouts`,
   }
 }
 export type RedisKeys = ReturnType<typeof redisKeys>

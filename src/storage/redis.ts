@@ -11,6 +11,7 @@ import {
   type KnowledgeDraft,
   type KnowledgeVersion,
   type KnowledgeVersionInfo,
+  type Lockout,
   type EventBus,
   type Presence,
   type SessionRecord,
@@ -20,6 +21,8 @@ import {
   type TranscriptEntry,
 } from './types.js'
 import { systemClock, type Clock } from '../clock.js'
+import { maskPii } from '../privacy/mask.js'
+import { sealedMask, type Sealer } from '../privacy/seal.js'
 
 // Read-modify-write of a ticket in one step, so two instances updating it never lose a change.
 const UPDATE_TICKET = `
@@ -71,40 +74,85 @@ type RedisWithCommands = Redis & {
   ndTransitionTicket(key: string, allowed: string, patch: string): Promise<[string, string?]>
 }
 
+/**
+ * What Redis keeps of a patient (issue 17): Redis is often shared, replicated and written to an
+ * append-only file, so patients' own words are stored masked (privacy/mask.ts) and a ticket's text
+ * details too; the callback number, which an agent must dial, is stored encrypted (privacy/seal.ts).
+ * Without a key (scripts, tests that read Redis directly) it is stored masked and read as masked.
+ */
+class Protection {
+  constructor(private readonly sealer: Sealer | undefined) {}
+
+  entry = (e: TranscriptEntry): TranscriptEntry =>
+    e.role === 'patient' ? { ...e, text: maskPii(e.text) } : e
+
+  /** A ticket or a change to one, as stored. */
+  seal<T extends { detail?: Ticket['detail'] }>(t: T): T {
+    if (!t.detail) return t
+    const detail = Object.fromEntries(
+      Object.entries(t.detail).map(([k, v]) => [
+        k,
+        typeof v !== 'string' ? v : k === 'callbackPhone' ? this.sealValue(v) : maskPii(v),
+      ]),
+    )
+    return { ...t, detail }
+  }
+
+  /** A stored ticket as the app sees it: the callback number decrypted. */
+  open(raw: string): Ticket {
+    const t = JSON.parse(raw) as Ticket
+    const phone = t.detail?.callbackPhone
+    if (typeof phone !== 'string') return t
+    return {
+      ...t,
+      detail: { ...t.detail, callbackPhone: this.sealer ? this.sealer.open(phone) : sealedMask(phone) },
+    }
+  }
+
+  private sealValue(v: string): string {
+    return this.sealer ? this.sealer.seal(v) : maskPii(v)
+  }
+}
+
 class RedisTickets implements TicketStore {
   constructor(
     private readonly redis: RedisWithCommands,
     private readonly keys: ReturnType<typeof redisKeys>,
     private readonly clock: Clock,
+    private readonly protect: Protection,
   ) {}
   async create(ticket: Ticket) {
     await this.redis
       .multi()
-      .set(this.keys.ticket(ticket.id), JSON.stringify(ticket))
+      .set(this.keys.ticket(ticket.id), JSON.stringify(this.protect.seal(ticket)))
       .zadd(this.keys.ticketIndex(), String(Date.parse(ticket.createdAt)), ticket.id)
       .exec()
   }
   async get(id: string) {
     const raw = await this.redis.get(this.keys.ticket(id))
-    return raw ? (JSON.parse(raw) as Ticket) : undefined
+    return raw ? this.protect.open(raw) : undefined
   }
   async update(id: string, patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>) {
     const out = await this.redis.ndUpdateTicket(
       this.keys.ticket(id),
-      JSON.stringify({ ...patch, updatedAt: patch.updatedAt ?? this.clock().toISOString() }),
+      JSON.stringify(
+        this.protect.seal({ ...patch, updatedAt: patch.updatedAt ?? this.clock().toISOString() }),
+      ),
     )
     if (!out) throw new TicketNotFoundError(id)
-    return JSON.parse(out) as Ticket
+    return this.protect.open(out)
   }
   async transition(id: string, from: Ticket['status'][], patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>) {
     const [result, value] = await this.redis.ndTransitionTicket(
       this.keys.ticket(id),
       JSON.stringify(from),
-      JSON.stringify({ ...patch, updatedAt: patch.updatedAt ?? this.clock().toISOString() }),
+      JSON.stringify(
+        this.protect.seal({ ...patch, updatedAt: patch.updatedAt ?? this.clock().toISOString() }),
+      ),
     )
     if (result === 'missing') throw new TicketNotFoundError(id)
     if (result === 'conflict') throw new TicketConflictError(id, value as Ticket['status'])
-    return JSON.parse(value!) as Ticket
+    return this.protect.open(value!)
   }
 
   async list(filter: { status?: Ticket['status'][] } = {}) {
@@ -113,7 +161,7 @@ class RedisTickets implements TicketStore {
     const raws = await this.redis.mget(ids.map((id) => this.keys.ticket(id)))
     return raws
       .filter((r): r is string => !!r)
-      .map((r) => JSON.parse(r) as Ticket)
+      .map((r) => this.protect.open(r))
       .filter((t) => !filter.status || filter.status.includes(t.status))
   }
 }
@@ -124,6 +172,7 @@ export async function openRedisStores(
   prefix = 'nd:',
   onError: (err: Error) => void = () => undefined,
   clock: Clock = systemClock,
+  sealer?: Sealer,
 ): Promise<Stores> {
   // A command fails at once when Redis is gone (no offline queue, 2 s at most when it hangs), and a
   // failed one is never re-sent by ioredis on reconnect: the outbox (outbox.ts) keeps and replays
@@ -138,15 +187,24 @@ export async function openRedisStores(
   redis.defineCommand('ndUpdateTicket', { numberOfKeys: 1, lua: UPDATE_TICKET })
   redis.defineCommand('ndTransitionTicket', { numberOfKeys: 1, lua: TRANSITION_TICKET })
   redis.defineCommand('ndHitRate', { numberOfKeys: 1, lua: HIT_RATE })
-  await redis.connect()
   const keys = redisKeys(prefix)
-  const tickets = new RedisTickets(redis, keys, clock)
-  // Subscriptions are not writes: they may wait for a connection and are renewed on reconnect.
-  const subscriber = redis.duplicate({ enableOfflineQueue: true, autoResendUnfulfilledCommands: true })
+  const protect = new Protection(sealer)
+  const tickets = new RedisTickets(redis, keys, clock, protect)
+  // Subscriptions are not writes: they wait for a connection however long Redis is away (also when it
+  // is away at start-up) and are renewed on reconnect.
+  const subscriber = redis.duplicate({
+    enableOfflineQueue: true,
+    autoResendUnfulfilledCommands: true,
+    maxRetriesPerRequest: null,
+  })
   // While Redis is away, every reconnect attempt errors: commands fail on their own (the outbox keeps
   // their writes), so these are only reported, not thrown.
   redis.on('error', onError)
   subscriber.on('error', onError)
+  // Start-up does not wait for Redis (SECURITY.md: patients are answered while it is away): a first
+  // connection that fails is reported, ioredis keeps reconnecting, and until then every command
+  // fails at once and the outbox keeps the writes.
+  await redis.connect().catch(onError)
   let closed = false
   const handlers = new Map<string, Set<(event: unknown) => void>>()
   subscriber.on('message', (channel: string, message: string) => {
@@ -185,6 +243,55 @@ export async function openRedisStores(
         return Number(await redis.ndHitRate(keys.rate(key), max, windowMs, randomBytes(6).toString('hex')))
       },
     },
+    signIns: {
+      async fail(username, ip, now, policy) {
+        const key = keys.signInFailures(username, ip)
+        const counted = await redis
+          .multi()
+          .zremrangebyscore(key, '-inf', now - policy.windowMs)
+          .zadd(key, String(now), `${now}:${randomBytes(4).toString('hex')}`)
+          .zcard(key)
+          .pexpire(key, policy.windowMs)
+          .exec()
+        if (Number(counted?.[2]?.[1]) < policy.max) return undefined
+        const until = now + policy.lockMs
+        await redis
+          .multi()
+          .zadd(keys.lockouts(), String(until), JSON.stringify([username, ip]))
+          .del(key)
+          .exec()
+        return until
+      },
+      async lockedUntil(username, ip, now) {
+        const until = Number(await redis.zscore(keys.lockouts(), JSON.stringify([username, ip])))
+        return until > now ? until : undefined
+      },
+      async clear(username, ip) {
+        await redis.del(keys.signInFailures(username, ip))
+      },
+      async lockouts(now) {
+        await redis.zremrangebyscore(keys.lockouts(), '-inf', now)
+        const flat = await redis.zrange(keys.lockouts(), '0', '-1', 'WITHSCORES')
+        const out: Lockout[] = []
+        for (let i = 0; i < flat.length; i += 2) {
+          const [username, ip] = JSON.parse(flat[i]!) as [string, string]
+          out.push({ username, ip, until: new Date(Number(flat[i + 1])).toISOString() })
+        }
+        return out
+      },
+      async lift(username, ip) {
+        const members = (await redis.zrange(keys.lockouts(), '0', '-1'))
+          .map((m) => [m, ...(JSON.parse(m) as [string, string])] as const)
+          .filter(([, u, i]) => u === username && (ip === undefined || i === ip))
+        if (!members.length) return 0
+        await redis
+          .multi()
+          .zrem(keys.lockouts(), ...members.map(([m]) => m))
+          .del(...members.map(([, u, i]) => keys.signInFailures(u, i)))
+          .exec()
+        return members.length
+      },
+    },
     sessions: {
       async get(id) {
         const raw = await redis.get(keys.session(id))
@@ -198,7 +305,10 @@ export async function openRedisStores(
     transcripts: {
       async append(sessionId, entries) {
         if (entries.length) {
-          await redis.rpush(keys.transcript(sessionId), ...entries.map((e) => JSON.stringify(e)))
+          await redis.rpush(
+            keys.transcript(sessionId),
+            ...entries.map((e) => JSON.stringify(protect.entry(e))),
+          )
         }
       },
       async list(sessionId) {
@@ -226,7 +336,7 @@ export async function openRedisStores(
     async recordTurn(record, entries) {
       const tx = redis.multi().set(keys.session(record.sessionId), JSON.stringify(record))
       if (entries.length) {
-        tx.rpush(keys.transcript(record.sessionId), ...entries.map((e) => JSON.stringify(e)))
+        tx.rpush(keys.transcript(record.sessionId), ...entries.map((e) => JSON.stringify(protect.entry(e))))
       }
       await tx.exec()
     },
@@ -239,6 +349,9 @@ export async function openRedisStores(
           .set(keys.agent(agent.id), JSON.stringify(agent))
           .sadd(keys.agentIndex(), agent.id)
           .exec()
+      },
+      async update(agent: Agent) {
+        await redis.set(keys.agent(agent.id), JSON.stringify(agent))
       },
       async get(id) {
         const raw = await redis.get(keys.agent(id))

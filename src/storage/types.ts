@@ -57,16 +57,23 @@ export interface Agent {
   role: Role
   passwordHash: string
   createdAt: string
+  /** Set when an admin deactivates the account: it cannot sign in, and its tokens stop working. */
+  deactivatedAt?: string
+  /** Tokens carry the generation they were issued in; an admin's revocation moves it on. */
+  tokenGeneration?: number
 }
 export interface AuthToken {
   tokenHash: string
   agentId: string
   expiresAt: string
+  generation?: number
 }
 
 /** Agents and admins, their sign-in tokens and whether they are on duty. */
 export interface AgentStore {
   create(agent: Agent): Promise<void>
+  /** Replaces an account's record (deactivation, token revocation); the username stays. */
+  update(agent: Agent): Promise<void>
   get(id: string): Promise<Agent | undefined>
   byUsername(username: string): Promise<Agent | undefined>
   list(): Promise<Agent[]>
@@ -179,6 +186,36 @@ export interface RateStore {
   hit(key: string, max: number, windowMs: number): Promise<number>
 }
 
+/** An account locked for one address after too many wrong passwords from it. */
+export interface Lockout {
+  username: string
+  ip: string
+  until: string
+}
+export interface LockoutPolicy {
+  /** Wrong passwords from one address for one username within `windowMs`… */
+  max: number
+  windowMs: number
+  /** …lock that pair (only) for this long. */
+  lockMs: number
+}
+
+/**
+ * Failed sign-ins counted per username and address together (issue 17): wrong passwords from one
+ * address lock that address out of that account, never the account's owner at another address.
+ * Times are the app's clock (ms); with Redis, every instance shares the counts and lockouts.
+ */
+export interface SignInStore {
+  /** Counts one wrong password; when it reaches the limit, the pair is locked: returns until when. */
+  fail(username: string, ip: string, now: number, policy: LockoutPolicy): Promise<number | undefined>
+  lockedUntil(username: string, ip: string, now: number): Promise<number | undefined>
+  /** A correct password clears that address's failures. */
+  clear(username: string, ip: string): Promise<void>
+  lockouts(now: number): Promise<Lockout[]>
+  /** Lifts the account's lockouts (from one address, or all): how many were lifted. */
+  lift(username: string, ip?: string): Promise<number>
+}
+
 /** The storage a running bot needs; one embedded implementation, one Redis (REDIS_URL). */
 export interface Stores {
   kind: 'embedded' | 'redis'
@@ -192,6 +229,7 @@ export interface Stores {
   privacy: PrivacyStore
   events: EventBus
   rates: RateStore
+  signIns: SignInStore
   /** A random secret shared by every instance on this storage (signs patients' session tokens). */
   secret(): Promise<string>
   /** One turn of a conversation, its transcript entries and the new state, written together. */

@@ -58,6 +58,39 @@ export function describeStore(
       }
     })
 
+    it('locks a username at one address after repeated wrong passwords, lists and lifts lockouts', async () => {
+      const s = await open()
+      try {
+        const user = `user-${randomUUID()}`
+        const policy = { max: 3, windowMs: 60_000, lockMs: 600_000 }
+        const t0 = Date.parse('2026-11-24T01:00:00Z')
+        expect(await s.signIns.fail(user, '10.0.0.1', t0, policy)).toBeUndefined()
+        expect(await s.signIns.fail(user, '10.0.0.2', t0, policy)).toBeUndefined()
+        // Failures older than the window do not count.
+        expect(await s.signIns.fail(user, '10.0.0.1', t0 + 61_000, policy)).toBeUndefined()
+        expect(await s.signIns.fail(user, '10.0.0.1', t0 + 62_000, policy)).toBeUndefined()
+        expect(await s.signIns.fail(user, '10.0.0.1', t0 + 63_000, policy)).toBe(t0 + 663_000)
+        expect(await s.signIns.lockedUntil(user, '10.0.0.1', t0 + 64_000)).toBe(t0 + 663_000)
+        expect(await s.signIns.lockedUntil(user, '10.0.0.2', t0 + 64_000)).toBeUndefined()
+        const mine = async (now: number) => (await s.signIns.lockouts(now)).filter((l) => l.username === user)
+        expect(await mine(t0 + 64_000)).toEqual([
+          { username: user, ip: '10.0.0.1', until: new Date(t0 + 663_000).toISOString() },
+        ])
+        expect(await mine(t0 + 663_000)).toEqual([])
+        // A right password clears the count; lifting ends a lockout at once.
+        await s.signIns.fail(user, '10.0.0.3', t0, policy)
+        await s.signIns.fail(user, '10.0.0.3', t0, policy)
+        await s.signIns.clear(user, '10.0.0.3')
+        expect(await s.signIns.fail(user, '10.0.0.3', t0, policy)).toBeUndefined()
+        await s.signIns.fail(user, '10.0.0.3', t0, policy)
+        expect(await s.signIns.fail(user, '10.0.0.3', t0, policy)).toBe(t0 + 600_000)
+        expect(await s.signIns.lift(user)).toBe(1)
+        expect(await s.signIns.lockedUntil(user, '10.0.0.3', t0)).toBeUndefined()
+      } finally {
+        await s.close()
+      }
+    })
+
     it('claims atomically: of ten concurrent claims exactly one wins', async () => {
       const s = await open()
       try {

@@ -2,11 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { publicAgent } from '../../auth/accounts.js'
 import { Errors } from '../../errors.js'
-import { NotYourTicketError, QUEUE_TOPIC } from '../../handoff/service.js'
+import { NoSuchAgentError, NotYourTicketError, QUEUE_TOPIC } from '../../handoff/service.js'
 import { IllegalTransitionError } from '../../handoff/lifecycle.js'
 import { CloseBody, PresenceBody, ReplyBody, TicketParams, TransferBody } from '../../schemas/agent.js'
 import { TicketConflictError, TicketNotFoundError } from '../../storage/types.js'
-import { agentForToken } from '../../auth/accounts.js'
+import { AUTH_TOPIC, staffSession, type AuthEvent } from '../../auth/accounts.js'
 import { requireRole } from './auth-hook.js'
 
 /** The agents' API (agents and admins): the queue, tickets, replies into the patient's channel. */
@@ -23,6 +23,7 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (err instanceof TicketConflictError) throw new Errors.TicketConflict(id, err.status)
       if (err instanceof IllegalTransitionError) throw new Errors.TicketConflict(id, err.from)
       if (err instanceof NotYourTicketError) throw new Errors.NotYourTicket(id)
+      if (err instanceof NoSuchAgentError) throw new Errors.NoSuchAgent(err.agentId)
       throw err
     }
   }
@@ -64,16 +65,14 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { tags, params: TicketParams, body: CloseBody } },
     (req) => act(req.params.id, () => app.handoff.close(req.params.id, req.agent!, req.body.outcome)),
   )
-  app.post('/api/agent/tickets/:id/typing', { schema: { tags, params: TicketParams } }, async (req) => {
-    const t = await app.stores.tickets.get(req.params.id)
-    if (!t) throw new Errors.TicketNotFound(req.params.id)
-    await app.stores.events.publish(`session:${t.sessionId}`, {
-      type: 'typing',
-      at: app.clock().toISOString(),
-      ticketId: t.id,
-    })
-    return { ok: true }
-  })
+  app.post(
+    '/api/agent/tickets/:id/typing',
+    { schema: { tags, params: TicketParams, response: { 200: Type.Object({ ok: Type.Boolean() }) } } },
+    async (req) => {
+      await act(req.params.id, () => app.handoff.typing(req.params.id, req.agent!))
+      return { ok: true }
+    },
+  )
   app.put('/api/agent/presence', { schema: { tags, body: PresenceBody } }, async (req) => {
     const at = app.clock().toISOString()
     await app.stores.agents.setPresence(req.agent!.id, req.body.presence, at)
@@ -91,10 +90,13 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async () => {
       const presence = await app.stores.agents.presence()
       return {
-        agents: (await app.stores.agents.list()).map((a) => ({
-          ...publicAgent(a),
-          presence: presence[a.id]?.presence ?? 'offline',
-        })),
+        // Deactivated accounts are no one to transfer to.
+        agents: (await app.stores.agents.list())
+          .filter((a) => !a.deactivatedAt)
+          .map((a) => ({
+            ...publicAgent(a),
+            presence: presence[a.id]?.presence ?? 'offline',
+          })),
       }
     },
   )
@@ -103,7 +105,13 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
 export default agentRoutes
 
-/** Live queue for consoles: every ticket and presence change, as it happens. */
+/**
+ * Live queue for consoles: every ticket and presence change, as it happens. A socket lives no longer
+ * than the token it was opened with (issue 17: it outlived sign-out and expiry): it closes with 4401
+ * when that token is signed out, when the account's tokens are revoked or it is deactivated (told on
+ * AUTH_TOPIC, from any instance), and when the token expires: at that time, and in any case before
+ * an event would be sent after it.
+ */
 export const agentSocket: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/ws/agent',
@@ -112,27 +120,66 @@ export const agentSocket: FastifyPluginAsyncTypebox = async (app) => {
       schema: { hide: true, querystring: Type.Object({ token: Type.Optional(Type.String()) }) },
     },
     (socket, req) => {
-      let off: (() => Promise<void>) | undefined
+      const offs: Array<() => Promise<void>> = []
+      let closed = false
+      const quiet = (err: unknown) => req.log.warn({ err }, 'console disconnect cleanup failed')
+      // A subscription made after the socket closed (it closed during set-up) is ended at once.
+      const keep = (off: () => Promise<void>) => {
+        if (closed) off().catch(quiet)
+        else offs.push(off)
+      }
       let agentId: string | undefined
+      let expiry: NodeJS.Timeout | undefined
+      const end = (reason: string) => {
+        if (socket.readyState !== socket.OPEN && socket.readyState !== socket.CONNECTING) return
+        socket.close(4401, reason)
+        // A client that does not answer the close (as a stolen token's holder need not) is cut off,
+        // rather than held half-closed for ws's 30 s.
+        setTimeout(() => socket.terminate(), 1000).unref()
+      }
       // An open console is an agent on duty: the bot tells patients a person is there.
       socket.on('close', () => {
-        const quiet = (err: unknown) => req.log.warn({ err }, 'console disconnect cleanup failed')
-        off?.().catch(quiet)
+        closed = true
+        clearTimeout(expiry)
+        for (const off of offs) off().catch(quiet)
         if (agentId) app.stores.agents.setPresence(agentId, 'offline', app.clock().toISOString()).catch(quiet)
       })
       void (async () => {
-        const agent = req.query.token
-          ? await agentForToken(app.stores.agents, req.query.token, app.clock().getTime())
+        const session = req.query.token
+          ? await staffSession(app.stores.agents, req.query.token, app.clock().getTime())
           : undefined
-        if (!agent) {
+        if (!session) {
           socket.close(4401, 'sign in first')
           return
         }
+        const { agent, tokenHash, expiresAt } = session
         agentId = agent.id
+        const expired = () => app.clock().getTime() >= expiresAt
+        expiry = setTimeout(() => end('token expired'), Math.max(0, expiresAt - app.clock().getTime()))
+        expiry.unref()
+        keep(
+          await app.stores.events.subscribe(AUTH_TOPIC, (event) => {
+            const e = event as AuthEvent
+            if (
+              ('tokenHash' in e && e.tokenHash === tokenHash) ||
+              ('agentId' in e && e.agentId === agent.id)
+            ) {
+              end('signed out')
+            }
+          }),
+        )
+        // Checked again now that revocations are heard: one that came meanwhile is not missed.
+        if (!(await staffSession(app.stores.agents, req.query.token!, app.clock().getTime()))) {
+          end('signed out')
+          return
+        }
         await app.stores.agents.setPresence(agent.id, 'online', app.clock().toISOString())
-        off = await app.stores.events.subscribe(QUEUE_TOPIC, (event) => {
-          if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event))
-        })
+        keep(
+          await app.stores.events.subscribe(QUEUE_TOPIC, (event) => {
+            if (expired()) end('token expired')
+            else if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event))
+          }),
+        )
         socket.send(JSON.stringify({ type: 'ready', agent: publicAgent(agent) }))
       })()
     },
