@@ -29,9 +29,10 @@ const REDACTED_PATHS = [
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
     level,
-    // Asynchronous writes, flushed as they come: a line appears at once (no request lines are logged,
-    // so there are few), and the chat path never waits on stdout.
-    stream: pino.destination({ dest: 1, sync: false }),
+    // Synchronous writes: no request lines are logged, so lines are few and the chat path rarely
+    // writes one; in exchange a crash's last line is never lost. (With asynchronous writes, the line
+    // in flight when process.exit ran was lost: the crash line itself, under load.)
+    stream: pino.destination({ dest: 1, sync: true }),
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: {
       text: (t: unknown) => (typeof t === 'string' ? maskPii(t) : t),

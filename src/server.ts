@@ -15,8 +15,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   })
 }
 // A crash is logged as a line of the log, not only as a stack on stderr, and exits at once (the
-// state after an unexpected error cannot be trusted); process.exit writes out what the asynchronous
-// log destination still holds (pino flushes it on 'exit').
+// state after an unexpected error cannot be trusted); the log is written synchronously, so the line
+// is out before the process ends.
 for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
   process.on(event, (err) => {
     app.log.fatal({ err, event }, 'crashed')
