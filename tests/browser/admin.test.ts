@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chat, testConfig } from '../helpers.js'
+import { createAccount } from '../../src/auth/accounts.js'
 import { artifacts, hasChromium, launch, listeningApp } from './browser.js'
 
 const run = hasChromium || process.env.CI ? describe : describe.skip
@@ -59,5 +60,34 @@ run('knowledge admin page in a real browser', () => {
     await page.getByRole('button', { name: '版本与审计' }).click()
     await expect.poll(() => page.locator('#audit').textContent()).toContain('publish')
     expect(await page.locator('#audit').textContent()).toContain('edit-rejected')
+  })
+  it('shows an account locked after wrong passwords and lifts it', async () => {
+    await createAccount(app.stores.agents, {
+      username: 'nurse.wang',
+      displayName: '王护士',
+      password: 'wang-night-2026',
+      role: 'agent',
+    })
+    const login = (password: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        remoteAddress: '10.0.0.9',
+        payload: { username: 'nurse.wang', password },
+      })
+    for (let i = 0; i < 10; i++) await login('wrong-password')
+    expect((await login('wang-night-2026')).statusCode).toBe(429)
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 700 } })
+    await page.goto(`${base}/admin`)
+    await page.getByLabel('用户名').fill('web.admin')
+    await page.getByLabel('密码').fill('admin-web-2026')
+    await page.getByRole('button', { name: '登录', exact: true }).click()
+    await page.getByRole('button', { name: '登录锁定' }).click()
+    await page.getByText('10.0.0.9').waitFor()
+    await page.screenshot({ path: path.join(artifacts, 'admin-lockouts.png') })
+    await page.getByRole('button', { name: '解除 nurse.wang 在 10.0.0.9 的登录锁定' }).click()
+    await page.getByText('现在没有被锁定的账号。').waitFor()
+    expect((await login('wang-night-2026')).statusCode).toBe(200)
   })
 })
