@@ -115,6 +115,7 @@ function classify(ctx: Context): Decision {
     (!ENTITY_INTENTS.has(followUp) ||
       analysis.followUp ||
       top.confidence < options.fallbackThreshold ||
+      (top.intent === 'out_of_scope' && top.confidence < CLEAR_CONFIDENCE) ||
       [...analysis.remainder].length <= 1)
   ) {
     return answer(
@@ -259,7 +260,15 @@ function carryOver(ctx: Context): string | undefined {
   const e = analysis.entities
   if (ENTITY_INTENTS.has(last)) {
     const fits = last === 'exam_preparation' || last === 'report_time' ? !!e.exam : !!(e.place || e.exam)
-    return fits || (e.times.length && !e.mentions.length) ? last : undefined
+    if (fits || (e.times.length && !e.mentions.length)) return last
+    // "要饿多久" after "做胃镜要空腹吗", "几点关门" after "中药房在哪": a fragment naming nothing asks about
+    // the same exam or place; the classifier's likeliest question about one says which.
+    const top = analysis.ranked[0]
+    const weak = !top || top.confidence < CLEAR_CONFIDENCE
+    if (e.mentions.length || !analysis.short || !weak) return undefined
+    const about = (intent: string) =>
+      intent === 'exam_preparation' || intent === 'report_time' ? !!state.exam : !!(state.place || state.exam)
+    return analysis.ranked.find((r) => ENTITY_INTENTS.has(r.intent) && about(r.intent))?.intent ?? last
   }
   if (!ctx.compose.has('intents', last)) return undefined
   if (analysis.followUp) return last

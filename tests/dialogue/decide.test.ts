@@ -110,6 +110,26 @@ describe('dialogue decisions', () => {
     expect(noTime.reply).toContain('禁食8小时')
   })
 
+  it('reads a fragment naming nothing as a question about the last exam or place', async () => {
+    await chat(app, 'fragment-exam', '做胃镜要空腹吗')
+    const hungry = await chat(app, 'fragment-exam', '要饿多久')
+    expect(hungry).toMatchObject({ action: 'answer', intent: 'exam_preparation' })
+    expect(hungry.reply).toContain('禁食8小时')
+    await chat(app, 'fragment-place', '中药房在哪')
+    const closing = await chat(app, 'fragment-place', '几点下班')
+    expect(closing).toMatchObject({ action: 'answer', intent: 'place_hours' })
+    expect(closing.reply).toContain('中药房')
+    const weather = await chat(app, 'fragment-place', '今天天气怎么样')
+    expect(weather.action).toBe('fallback')
+  })
+
+  it('states the report time of a blood test as the hospital does, per test', async () => {
+    expect((await chat(app, 'report-blood', '抽血结果多久出')).reply).toContain(
+      '血常规约2小时，生化约1个工作日',
+    )
+    expect((await chat(app, 'report-routine', '孩子查血常规多久出')).reply).toContain('血常规报告：约2小时')
+  })
+
   it('never states a fact it does not have', async () => {
     const price = await chat(app, 'price', '做个胃镜多少钱')
     expect(price.action).toBe('fallback')
