@@ -36,7 +36,7 @@ export interface PublicClient {
   /** Counts a new conversation against the sender's cap: false once the cap is reached. */
   startsSession(): Promise<boolean>
   /** Counts a new ticket against the sender's cap: false once the cap is reached (agents are alerted). */
-  opensTicket(emergency: boolean): Promise<boolean>
+  opensTicket(): Promise<boolean>
 }
 
 /** The chat API contract's response. */
@@ -179,34 +179,15 @@ export class Bot {
         'emergency: the conversation could not be read, so it is answered as a new one',
       )
     }
-    // A public client's caps (per IP and hour): beyond them nothing is stored and the message is refused,
-    // except an emergency, which still gets its 120 reply (but no ticket: a flood of emergency-worded
-    // messages must not bury the agents' queue; they get one alert instead).
-    const refused = async (kind: 'session' | 'ticket'): Promise<BotReply> => {
-      if (!emergency) throw kind === 'session' ? new Errors.TooManySessions() : new Errors.TooManyHandoffs()
-      this.log.error(
-        { sessionId: msg.sessionId, cap: kind },
-        'emergency beyond the cap: answered with 120, no ticket',
-      )
-      return {
-        reply: decision.reply,
-        action: 'fallback',
-        intent: decision.intent,
-        confidence: round(decision.confidence),
-        handoff: null,
-        suggestions: [],
-        lang,
-        ...(stored.record && sessionToken ? { sessionToken } : {}),
+    // A public client's caps (per IP and hour): beyond them nothing is stored and the message is refused.
+    // Never an emergency: it always gets its 120 reply and its urgent ticket (a hospital's guest Wi-Fi
+    // is one address for many patients); a flood of emergency-worded messages is bounded by the per-IP
+    // request limit instead.
+    if (msg.client && !emergency) {
+      if (!stored.record && !(await msg.client.startsSession())) throw new Errors.TooManySessions()
+      if (decision.handoff && !record.state.handoff && !(await msg.client.opensTicket())) {
+        throw new Errors.TooManyHandoffs()
       }
-    }
-    if (msg.client && !stored.record && !(await msg.client.startsSession())) return refused('session')
-    if (
-      msg.client &&
-      decision.handoff &&
-      !record.state.handoff &&
-      !(await msg.client.opensTicket(emergency))
-    ) {
-      return refused('ticket')
     }
     // An emergency's write that fails is logged with what it was, and the reply goes out anyway.
     const settle = <T>(write: Promise<T>, otherwise: T, what: { write: string; ticketId?: string }) =>

@@ -6,7 +6,7 @@ import { predictSoftmax, trainSoftmax, type SoftmaxModel, type SparseRows } from
  * normalised to unit length. Discriminative: it learns which words separate intents, so an
  * out-of-scope class with 50x the examples of any other is one more class, not a flood (the centroid
  * classifier it replaces let such a class outweigh every intent). Measured on 5-fold cross-validation
- * of intents/zh: centroids 82.4%, this 85-86%.
+ * of intents/zh: on the same 1,457 examples centroids 82.4%, this 85.2%; with today's 2,822, 88.6%.
  *
  * A probability is not yet a confidence: Platt scaling on held-out folds turns the top probability
  * and its margin over the second into P(the top intent is right), which the dialogue's thresholds read.

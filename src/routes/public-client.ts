@@ -49,7 +49,7 @@ export function publicClient(
           ip,
           limit: caps.handoffsPerHour,
           at: app.clock().toISOString(),
-          text: `同一网络地址（${ip}）一小时内转人工已达 ${caps.handoffsPerHour} 次，之后的转人工请求已被拒绝（紧急情况仍会提示患者拨打120）。可能是恶意刷单，请留意。`,
+          text: `同一网络地址（${ip}）一小时内转人工已达 ${caps.handoffsPerHour} 次，之后的转人工请求已被拒绝（紧急情况不受限制，仍会提示拨打120并转给您）。可能是恶意刷单，请留意。`,
         }
         app.log.warn(
           { ip, limit: caps.handoffsPerHour },

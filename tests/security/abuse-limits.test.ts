@@ -120,10 +120,11 @@ describe('new conversations and tickets per IP and hour', () => {
       (await post('cap-s-0', '那骨科呢', { 'x-session-token': tokens[0]! }, '10.7.0.1')).statusCode,
     ).toBe(200)
     expect((await post('cap-s-other', '心内科在几楼', {}, '10.7.0.2')).statusCode).toBe(200)
-    // An emergency beyond the cap is still told to call 120.
+    // An emergency beyond the cap is still told to call 120, and reaches a person at once.
     const er = await post('cap-s-er', '我爸突然胸口剧痛，喘不上气', {}, '10.7.0.1')
     expect(er.statusCode).toBe(200)
     expect(er.json().reply).toContain('120')
+    expect(er.json().handoff).toMatchObject({ priority: 'urgent' })
   })
 
   it('a handoff flood opens the cap in tickets and reaches the agents as one alert', async () => {
@@ -145,12 +146,12 @@ describe('new conversations and tickets per IP and hour', () => {
       ip: '10.8.0.1',
       limit: 3,
     })
-    // An emergency from that address is still answered with 120, without a ticket.
+    // An emergency from that address is never capped: 120 and its urgent ticket (rule 1).
     const er = await post('flood-er', '我妈晕倒了叫不醒', {}, '10.8.0.1')
     expect(er.statusCode).toBe(200)
-    expect(er.json()).toMatchObject({ action: 'fallback', handoff: null })
+    expect(er.json()).toMatchObject({ action: 'handoff', handoff: { priority: 'urgent' } })
     expect(er.json().reply).toContain('120')
-    expect(await app!.stores.tickets.list()).toHaveLength(3)
+    expect(await app!.stores.tickets.list()).toHaveLength(4)
     expect(events.filter((e) => e.type === 'alert')).toHaveLength(1)
     // Another address still reaches a person.
     expect((await post('flood-other', '转人工', {}, '10.8.0.2')).json().action).toBe('handoff')
