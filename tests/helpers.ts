@@ -93,3 +93,14 @@ export function keepSessionToken(app: FastifyInstance, sessionId: string, token:
   if (!tokens.has(app)) tokens.set(app, new Map())
   tokens.get(app)!.set(sessionId, token)
 }
+
+/** Signs a staff account in through the API: the headers its requests then send. */
+export async function signIn(
+  app: FastifyInstance,
+  username: string,
+  password: string,
+): Promise<{ authorization: string }> {
+  const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } })
+  if (login.statusCode !== 200) throw new Error(`sign-in of ${username} failed: ${login.statusCode}`)
+  return { authorization: `Bearer ${login.json().token}` }
+}

@@ -10,7 +10,7 @@ import { buildApp } from '../src/app.js'
 import { createAccount } from '../src/auth/accounts.js'
 import { openRedisStores } from '../src/storage/redis.js'
 import type { Stores } from '../src/storage/types.js'
-import { testConfig } from './helpers.js'
+import { signIn, testConfig } from './helpers.js'
 
 /** Redis killed mid-traffic and started again: a Redis of the test's own (tests/redis-server.ts). */
 run('Redis restarted or unreachable mid-traffic', () => {
@@ -46,12 +46,7 @@ run('Redis restarted or unreachable mid-traffic', () => {
       password: 'outage-night-2026',
       role: 'agent',
     })
-    const login = await app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { username: 'outage.nurse', password: 'outage-night-2026' },
-    })
-    auth = { authorization: `Bearer ${login.json().token}` }
+    auth = await signIn(app, 'outage.nurse', 'outage-night-2026')
   })
   afterAll(async () => {
     await app?.close()

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.js'
 import { loggerOptions } from '../../src/logger.js'
-import { testConfig } from '../helpers.js'
+import { signIn, testConfig } from '../helpers.js'
 
 // The one masking module where personal data is shown or written today: the admins' unanswered
 // list and the log (issue 17: these showed unmasked there, and failed sign-ins and 404s logged the
@@ -23,12 +23,7 @@ beforeAll(async () => {
     logger: { ...(loggerOptions('info') as object), stream: sink },
   })
   await app.ready()
-  const login = await app.inject({
-    method: 'POST',
-    url: '/api/auth/login',
-    payload: { username: 'mask.admin', password: 'masking-2026' },
-  })
-  auth = { authorization: `Bearer ${login.json().token}` }
+  auth = await signIn(app, 'mask.admin', 'masking-2026')
 })
 afterAll(async () => {
   await app?.close()

@@ -9,7 +9,7 @@ import { LIMITS } from '../../src/knowledge-base/limits.js'
 import { readKnowledgeSource } from '../../src/knowledge-base/load.js'
 import { loadConfig } from '../../src/config.js'
 import { openEmbeddedStores } from '../../src/storage/embedded.js'
-import { tempDir, testConfig } from '../helpers.js'
+import { signIn, tempDir, testConfig } from '../helpers.js'
 
 // Hostile or mistaken admin input (issue 17): uploads are bounded, ids cannot become paths, exports
 // cannot carry formulas, and a publish that removes most intents needs a confirmation.
@@ -21,12 +21,7 @@ beforeAll(async () => {
     logger: false,
   })
   await app.ready()
-  const login = await app.inject({
-    method: 'POST',
-    url: '/api/auth/login',
-    payload: { username: 'input.admin', password: 'bounded-2026' },
-  })
-  auth = { authorization: `Bearer ${login.json().token}` }
+  auth = await signIn(app, 'input.admin', 'bounded-2026')
 })
 afterAll(async () => {
   await app?.close()
