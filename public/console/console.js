@@ -14,6 +14,45 @@ const REASON = {
   repeated_failure: '多次未解答',
 }
 const PRIORITY = { urgent: '紧急', high: '优先', normal: '普通' }
+const CHANNEL = { web: '网页咨询', api: '接口', wechat: '微信', 'wechat-oa': '微信公众号' }
+// A ticket's details as a nurse reads them: what the bot found, not its field names.
+const DETAIL = {
+  category: '类别',
+  level: '投诉级别',
+  evidence: '患者原话',
+  classifier: '识别为',
+  confidence: '把握',
+  callbackPhone: '回电号码',
+  escalatedFrom: '原优先级',
+  escalatedTo: '升级为',
+  escalatedBy: '升级人',
+  rating: '满意度',
+  ratedTicket: '评价的工单',
+}
+const CATEGORY = {
+  chest: '胸痛',
+  breathing: '呼吸困难',
+  bleeding: '大出血',
+  stroke: '疑似卒中',
+  consciousness: '意识不清',
+  poisoning: '中毒或误服',
+  trauma: '严重外伤',
+  allergy: '严重过敏',
+  pregnancy: '孕产急症',
+  child: '儿童急症',
+  choking: '窒息或异物',
+  infant_fever: '婴儿发热',
+  seizure: '抽搐',
+  head_injury: '头部外伤',
+  burns: '烧烫伤',
+  electric_shock: '触电',
+  drowning: '溺水',
+  carbon_monoxide: '一氧化碳中毒',
+  hypoglycaemia: '低血糖',
+  self_harm: '自伤风险',
+}
+const detailValue = (k, v) =>
+  k === 'category' ? CATEGORY[v] || v : k.startsWith('escalated') && PRIORITY[v] ? PRIORITY[v] : v
 // The patient's language, when it is not Chinese: the agent answers in it.
 const LANGUAGE = { en: 'English 英语', ja: '日本語 日语' }
 const languageTag = (t) =>
@@ -203,7 +242,7 @@ async function refreshQueue() {
       const status = t.status === 'assigned' ? holder : '待接单'
       line1.append(badge, ` ${languageTag(t)}${REASON[t.reason] || t.reason} · ${status}`)
       const line2 = document.createElement('div')
-      line2.textContent = `${new Date(t.createdAt).toLocaleTimeString('zh-CN')} · ${t.channel}`
+      line2.textContent = `${new Date(t.createdAt).toLocaleTimeString('zh-CN')} · ${CHANNEL[t.channel] || t.channel}`
       if (breached) {
         const s = document.createElement('span')
         s.className = 'breach'
@@ -226,7 +265,7 @@ async function openTicket(id) {
     `${PRIORITY[ticket.priority]} · ${languageTag(ticket)}${REASON[ticket.reason] || ticket.reason} · 工单 ${ticket.id}`
   showCanned(ticket.language || 'zh')
   const details = Object.entries(ticket.detail)
-    .map(([k, v]) => `${k}: ${v}`)
+    .map(([k, v]) => `${DETAIL[k] || k}：${detailValue(k, v)}`)
     .join('；')
   const clocks = ticket.clocks
     .map(
