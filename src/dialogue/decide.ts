@@ -252,6 +252,13 @@ function isAnswerable(compose: Composer, intent: string): boolean {
   return ENTITY_INTENTS.has(intent) || compose.has('intents', intent)
 }
 
+/** What an entity intent is about is there: an exam for preparation and reports, else a place or an exam. */
+function names(intent: string, about: { place?: unknown; exam?: unknown }): boolean {
+  return intent === 'exam_preparation' || intent === 'report_time'
+    ? !!about.exam
+    : !!(about.place || about.exam)
+}
+
 /** "心内科在几楼" → "那神经内科呢": the previous question, asked about the newly named thing. */
 function carryOver(ctx: Context): string | undefined {
   const { state, analysis } = ctx
@@ -259,16 +266,13 @@ function carryOver(ctx: Context): string | undefined {
   if (!last) return undefined
   const e = analysis.entities
   if (ENTITY_INTENTS.has(last)) {
-    const fits = last === 'exam_preparation' || last === 'report_time' ? !!e.exam : !!(e.place || e.exam)
-    if (fits || (e.times.length && !e.mentions.length)) return last
+    if (names(last, e) || (e.times.length && !e.mentions.length)) return last
     // "要饿多久" after "做胃镜要空腹吗", "几点关门" after "中药房在哪": a fragment naming nothing asks about
     // the same exam or place; the classifier's likeliest question about one says which.
     const top = analysis.ranked[0]
     const weak = !top || top.confidence < CLEAR_CONFIDENCE
     if (e.mentions.length || !analysis.short || !weak) return undefined
-    const about = (intent: string) =>
-      intent === 'exam_preparation' || intent === 'report_time' ? !!state.exam : !!(state.place || state.exam)
-    return analysis.ranked.find((r) => ENTITY_INTENTS.has(r.intent) && about(r.intent))?.intent ?? last
+    return analysis.ranked.find((r) => ENTITY_INTENTS.has(r.intent) && names(r.intent, state))?.intent ?? last
   }
   if (!ctx.compose.has('intents', last)) return undefined
   if (analysis.followUp) return last

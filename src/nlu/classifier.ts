@@ -158,7 +158,7 @@ export class IntentClassifier {
    * scores high). Only asked for when two intents are nearly tied, so it stays off the hot path.
    */
   nearest(features: Features, intent: string): number {
-    const q = this.tfidf(features)
+    const q = this.unit(features, true)
     for (const [f, w] of q) this.dense[f] = w
     let best = 0
     for (const ex of this.examples[this.intents.indexOf(intent)] ?? []) {
@@ -175,21 +175,12 @@ export class IntentClassifier {
     return 1 / (1 + Math.exp(-(w[0] * score + w[1] * margin + b)))
   }
 
-  /** The message's known features as a unit vector: what the model was trained on. */
-  private unit(features: Features): Array<[number, number]> {
+  /** The message's known features as a unit vector: as they are (the model's input), or TF-IDF weighted. */
+  private unit(features: Features, weighted = false): Array<[number, number]> {
     const v: Array<[number, number]> = []
     for (const [f, tf] of features) {
       const idx = this.vocab.get(f)
-      if (idx !== undefined) v.push([idx, tf])
-    }
-    return normalised(v)
-  }
-
-  private tfidf(features: Features): Array<[number, number]> {
-    const v: Array<[number, number]> = []
-    for (const [f, tf] of features) {
-      const idx = this.vocab.get(f)
-      if (idx !== undefined) v.push([idx, tf * this.idf[idx]!])
+      if (idx !== undefined) v.push([idx, weighted ? tf * this.idf[idx]! : tf])
     }
     return normalised(v)
   }

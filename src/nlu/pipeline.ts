@@ -208,17 +208,16 @@ export class NluPipeline {
     this.complaint = new ComplaintDetector(resources.complaint, this.safety.negation)
     // Learned against the FAQ's own questions and the out-of-scope ones, so asking about a refund is not
     // a billing complaint, nor a question about the World Cup distress.
-    const questions = [...kb.intents, ...resources.trainingOnly]
-      .filter(
-        (i) => !['complaint', 'request_human', 'medical_question'].includes('id' in i ? i.id : i.intent),
-      )
+    const examples = trainingExamples(kb, resources)
+    const questions = examples
+      .filter((i) => !['complaint', 'request_human', 'medical_question'].includes(i.intent))
       .flatMap((i) => i.examples)
     this.grievance = resources.grievances ? new GrievanceModel(resources.grievances, questions) : undefined
     this.elsewhere = resources.elsewhere ? new ElsewhereDetector(resources.elsewhere) : undefined
     this.medicalDetector = new MedicalAdviceDetector(resources.medical, this.safety.negation)
     this.sentiment = new SentimentAnalyser(resources.sentiment)
     const loaded = reused ? undefined : restore(pack, key, corrector)
-    const training = reused ?? loaded ?? this.train(kb, corrector, pack, key)
+    const training = reused ?? loaded ?? this.train(examples, corrector, pack, key)
     this.training = reused ? 'reused' : loaded ? 'loaded' : 'trained'
     remember(key, training)
     this.known = new Set([
@@ -230,15 +229,16 @@ export class NluPipeline {
     this.classifier = training.classifier
   }
 
-  private train(kb: KnowledgeBase, corrector: Corrector, pack: LanguagePack, key: string): Training {
-    const known = new Set(kb.intents.map((i) => i.id))
-    const extra = pack.resources.trainingOnly.filter((t) => known.has(t.intent))
-    const normalised = [...kb.intents, ...extra.map((t) => ({ id: t.intent, examples: t.examples }))].map(
-      (intent) => ({
-        intent: intent.id,
-        texts: intent.examples.map((ex) => this.corrector.correct(this.literal(ex))),
-      }),
-    )
+  private train(
+    examples: NluResources['trainingOnly'],
+    corrector: Corrector,
+    pack: LanguagePack,
+    key: string,
+  ): Training {
+    const normalised = examples.map(({ intent, examples }) => ({
+      intent,
+      texts: examples.map((ex) => this.corrector.correct(this.literal(ex))),
+    }))
     const data = normalised.flatMap(({ intent, texts }) =>
       texts.map((text) => ({
         intent,
@@ -333,6 +333,15 @@ export class NluPipeline {
     }
     return this.symptoms.get(analysis)
   }
+}
+
+/** Each intent's examples, then the training-only ones of intents this knowledge has (intents/<lang>/training/). */
+function trainingExamples(kb: KnowledgeBase, r: NluResources): NluResources['trainingOnly'] {
+  const known = new Set(kb.intents.map((i) => i.id))
+  return [
+    ...kb.intents.map((i) => ({ intent: i.id, examples: i.examples })),
+    ...r.trainingOnly.filter((t) => known.has(t.intent)),
+  ]
 }
 
 /** Words of the safety and routing rules, so a misspelt "unconcious" is corrected to a word they know. */
