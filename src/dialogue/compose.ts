@@ -7,6 +7,7 @@ import {
   openingLabel,
   renderSchedule,
   renderScheduleFor,
+  renderWhere,
   type Calendar,
   type LocalTime,
 } from '../knowledge-base/schedule.js'
@@ -166,6 +167,32 @@ export class Composer {
     }
     return {
       reply: this.text('phrases', 'sentence', { list: this.list(places.map((p) => this.placeLine(p))) }),
+      known: true,
+    }
+  }
+
+  /**
+   * "医技楼在哪", "门诊楼和医技楼怎么过去": the knowledge has no campus map, but it says what each floor
+   * of a building holds and which buildings connect. Two buildings named: how they connect, if known.
+   */
+  buildings(names: string[]): Composed {
+    const corridor = this.kb.facts.hospital['corridor']
+    const link = typeof corridor === 'string' && names.every((n) => corridor.includes(n)) ? corridor : ''
+    const linkLine = link ? this.text('phrases', 'sentence', { list: link }) : ''
+    if (names.length > 1 && linkLine) return { reply: linkLine, known: true }
+    const name = names[names.length - 1]!
+    const floors = new Map<string, string[]>()
+    for (const p of this.kb.places.values()) {
+      if (p.building !== name || p.floor === undefined) continue
+      const floor = renderWhere('', p.floor, undefined, this.calendar).trim()
+      floors.set(floor, [...(floors.get(floor) ?? []), p.name])
+    }
+    if (!floors.size) return { reply: this.text('phrases', 'askPlace'), known: false }
+    const lines = [...floors].map(([floor, places]) =>
+      this.text('phrases', 'buildingFloor', { floor, list: places.join(this.calendar.spanSeparator) }),
+    )
+    return {
+      reply: this.join(this.text('phrases', 'building', { name, floors: this.list(lines) }), linkLine),
       known: true,
     }
   }
@@ -335,6 +362,12 @@ export class Composer {
     if (!exam) return []
     if (exam.place) return [exam.place]
     return [...new Set((exam.variants ?? []).map((v) => this.exam(v)?.place).filter((p): p is string => !!p))]
+  }
+
+  /** Whether the knowledge says when an exam's report is ready (itself or each of its kinds). */
+  knowsReport(examId: string): boolean {
+    const exam = this.exam(examId)
+    return !!exam && (!!exam.report || (exam.variants ?? []).some((v) => !!this.exam(v)?.report))
   }
 
   reportTime(examId: string | undefined): Composed {

@@ -136,8 +136,8 @@ function classify(ctx: Context): Decision {
   ) {
     return answer(ctx, 'place_location', top.confidence)
   }
-  // Only a name ("眼科", "中药房"): where it is, the commonest thing asked about a place.
-  if (e.place && !e.exam && !analysis.remainder && !e.times.length) {
+  // Only a name ("眼科", "中药房", "医技楼"): where it is, the commonest thing asked about a place.
+  if ((e.place || e.building) && !e.exam && !analysis.remainder && !e.times.length) {
     return answer(ctx, 'place_location', Math.max(top.confidence, options.fallbackThreshold))
   }
   // "食堂在哪": a place the knowledge does not hold is said so, with where to ask, not just "out of scope".
@@ -145,8 +145,14 @@ function classify(ctx: Context): Decision {
     return answer(ctx, 'place_location', top.confidence)
   }
   // A keyword intent about another subject ("帮我打电话给老王" is not the hospital's phone number).
+  // Another hospital's departments and hours are not this one's either ("妇幼保健院的产科在几楼").
   const elsewhere = analysis.elsewhere
-  if (elsewhere && (elsewhere.intents.has(top.intent) || top.intent === 'out_of_scope')) {
+  if (
+    elsewhere &&
+    (top.intent === 'out_of_scope' ||
+      elsewhere.intents.has(top.intent) ||
+      (elsewhere.institution && ENTITY_INTENTS.has(top.intent)))
+  ) {
     return fail(ctx, 'out_of_scope', 'out_of_scope', top.confidence)
   }
   if (top.confidence < options.fallbackThreshold) {
@@ -210,8 +216,9 @@ function classify(ctx: Context): Decision {
   if (tied[0]!.nearest >= PARAPHRASE && tied[0]!.nearest - tied[1]!.nearest >= NEAREST_MARGIN) {
     return answer(ctx, resolveFamily(tied[0]!.intent, analysis), tied[0]!.confidence)
   }
-  if (ENTITY_INTENTS.has(top.intent) && (analysis.entities.place || analysis.entities.exam)) {
-    return answer(ctx, resolveFamily(top.intent, analysis), top.confidence)
+  const aboutNamed = [top, ...rivals].find((r) => ENTITY_INTENTS.has(r.intent))
+  if (aboutNamed && (analysis.entities.place || analysis.entities.exam)) {
+    return answer(ctx, resolveFamily(aboutNamed.intent, analysis), aboutNamed.confidence)
   }
   return clarify(
     ctx,
@@ -298,6 +305,12 @@ function answer(ctx: Context, intent: string, confidence: number): Decision {
     case 'place_location': {
       // A condition or body part instead of a department ("看牙去几楼"): the triage table names it.
       const triaged = place || exam ? undefined : compose.triagePlace(ctx.symptom, analysis.normalised)
+      const buildings = [...new Set(e.mentions.filter((m) => m.type === 'building').map((m) => m.ids[0]!))]
+      if (!place && !exam && !triaged && buildings.length) {
+        entityText = buildings[buildings.length - 1]
+        composed = compose.buildings(buildings)
+        break
+      }
       const unknown = analysis.unknownNouns()
       const target =
         place ??
@@ -336,7 +349,9 @@ function answer(ctx: Context, intent: string, confidence: number): Decision {
       break
     }
     case 'report_time': {
-      const target = exam ?? state.exam
+      // "做完胃镜取了病理 多久出": of the exams named, the one whose report the knowledge dates.
+      const dated = e.mentions.findLast((m) => m.type === 'exam' && compose.knowsReport(m.ids[0]!))
+      const target = (dated ? { id: dated.ids[0]!, text: dated.text } : exam) ?? state.exam
       entityText = target?.text
       composed = compose.reportTime(target?.id)
       break

@@ -222,6 +222,8 @@ const DYNAMIC = new Set([
   'open',
   'food',
   'water',
+  'floor',
+  'floors',
 ])
 
 export function buildKnowledgeBase(raw: KnowledgeSource): KnowledgeBase {

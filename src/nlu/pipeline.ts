@@ -11,7 +11,7 @@ import {
 import { SafetyDetector, type SafetyFinding } from './detectors/safety.js'
 import type { ForeignReading } from './reply-only.js'
 import { GrievanceModel } from './grievance.js'
-import { ElsewhereDetector } from './detectors/elsewhere.js'
+import { ElsewhereDetector, type Elsewhere } from './detectors/elsewhere.js'
 import { EntityExtractor, maskMentions, type Entities } from './entities.js'
 import { extractFeatures, type FeatureScheme } from './features.js'
 import type { LanguageSpec } from './language.js'
@@ -106,7 +106,7 @@ export interface Analysis {
   humanRequest?: string
   complaint?: ComplaintFinding
   /** Another subject than the hospital ("打电话给老王"), for the keyword intents it would mislead. */
-  elsewhere?: { subject: string; intents: ReadonlySet<string> }
+  elsewhere?: Elsewhere & { intents: ReadonlySet<string> }
   /** P(distress) where the learned model found distress the sentiment lexicon and rules missed. */
   distress?: number
   medical?: MedicalFinding
@@ -270,9 +270,9 @@ export class NluPipeline {
     return analysis
   }
 
-  private elsewhereOf(text: string): { elsewhere?: { subject: string; intents: ReadonlySet<string> } } {
-    const subject = this.elsewhere?.detect(text)
-    return subject ? { elsewhere: { subject, intents: this.elsewhere!.intents } } : {}
+  private elsewhereOf(text: string): { elsewhere?: Analysis['elsewhere'] } {
+    const found = this.elsewhere?.detect(text)
+    return found ? { elsewhere: { ...found, intents: this.elsewhere!.intents } } : {}
   }
 
   analyseUncached(text: string): Analysis {

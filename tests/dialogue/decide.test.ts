@@ -182,3 +182,35 @@ describe('never answers hours for a place it does not know', () => {
     expect((await chat(app, 'known-default', '医院几点开门')).reply).toContain('8:00-12:00')
   })
 })
+
+describe('buildings, other hospitals, reports and telling the doctor', () => {
+  it('says what a building holds floor by floor, and how two buildings connect', async () => {
+    const building = await chat(app, 'building-1', '医技楼在哪')
+    expect(building.action).toBe('answer')
+    expect(building.reply).toContain('2楼 超声科')
+    expect(building.reply).toContain('连廊')
+    const both = await chat(app, 'building-2', '门诊楼到医技楼怎么走')
+    expect(both.reply).toBe('门诊楼与医技楼2楼有连廊相通。')
+  })
+
+  it('never answers with its own floors about another hospital, unless this one is named too', async () => {
+    const other = await chat(app, 'other-hospital', '人民医院的骨科在几楼')
+    expect(other.action).toBe('fallback')
+    expect(other.reply).not.toContain('3楼')
+    const ours = await chat(app, 'ours-too', '从人民医院转来的，你们骨科在几楼')
+    expect(ours.reply).toContain('3楼')
+  })
+
+  it('dates the report of the exam whose report the knowledge dates, among several named', async () => {
+    const res = await chat(app, 'report-two', '肠镜做完送了活检，结果多久出来')
+    expect(res.action).toBe('answer')
+    expect(res.reply).toContain('5-7个工作日')
+  })
+
+  it('reads "要跟医生说吗" as a question about telling the doctor, and "我要跟医生说话" as asking for one', async () => {
+    const tell = await chat(app, 'tell-doctor', '有金属植入物，做核磁前要跟医生说吗')
+    expect(tell.action).toBe('answer')
+    expect(tell.reply).toContain('告知医生')
+    expect((await chat(app, 'want-doctor', '我要跟医生说话')).handoff?.reason).toBe('human_requested')
+  })
+})

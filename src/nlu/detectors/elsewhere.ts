@@ -8,6 +8,16 @@ export interface ElsewhereRules {
   subjects: RuleSet
   /** Words that make the question the hospital's. */
   hospital: RuleSet
+  /** Another hospital or clinic: what is asked about it is never this hospital's fact. */
+  institutions?: RuleSet
+  /** Words that name this hospital, beside another one ("你们和人民医院哪个近"). */
+  ours?: RuleSet
+}
+
+export interface Elsewhere {
+  subject: string
+  /** Another hospital or clinic: no fact of this hospital answers it, not only the keyword intents. */
+  institution: boolean
 }
 
 /**
@@ -18,16 +28,23 @@ export class ElsewhereDetector {
   readonly intents: ReadonlySet<string>
   private readonly subjects: RuleMatcher
   private readonly hospital: RuleMatcher
+  private readonly institutions: RuleMatcher
+  private readonly ours: RuleMatcher
 
   constructor(rules: ElsewhereRules) {
     this.intents = new Set(rules.intents)
     this.subjects = new RuleMatcher(rules.subjects, 'elsewhere')
     this.hospital = new RuleMatcher(rules.hospital, 'hospital')
+    this.institutions = new RuleMatcher(rules.institutions, 'institution')
+    this.ours = new RuleMatcher(rules.ours, 'ours')
   }
 
-  /** The other subject a message is about, if it names one and nothing of the hospital's. */
-  detect(text: string): string | undefined {
+  /** The other subject a message is about: another hospital not beside this one, or another subject and nothing of the hospital's. */
+  detect(text: string): Elsewhere | undefined {
+    const institution = this.institutions.matches(text)[0]?.text
+    if (institution && !this.ours.test(text)) return { subject: institution, institution: true }
     if (this.hospital.test(text)) return undefined
-    return this.subjects.matches(text)[0]?.text
+    const subject = this.subjects.matches(text)[0]?.text
+    return subject ? { subject, institution: false } : undefined
   }
 }
