@@ -1,6 +1,7 @@
 /**
  * npm run eval [-- --cases FILE ...] [--url URL] [--json OUT] [--verbose] [--min 0.95] [--no-nlu] [--no-safety] [--no-understanding]
- *   [--safety-set DIR] (emergencies.jsonl and look-alikes.jsonl; default tests/eval/safety)
+ *   [--safety-set DIR ...] (emergencies.jsonl and look-alikes.jsonl; default the four tests/eval/safety*)
+ *   [--understanding-set DIR ...] (out-of-scope, complaints, distress, noise; default tests/eval/understanding*)
  * Scores conversation cases against a running bot (BOT_URL / --url) or one it starts itself, then
  * prints a per-intent NLU report over a held-out split of intents/. Exits 1 below --min, or when an
  * emergency case fails, or when a medical-advice case was answered.
@@ -24,9 +25,13 @@ const opt = (name: string) => {
 }
 const all = (name: string) => args.flatMap((a, i) => (a === name && args[i + 1] ? [args[i + 1]!] : []))
 const config = loadConfig({ ...process.env, RATE_LIMIT: 'off', LOG_LEVEL: 'warn' })
-const defaultCases = ['heldout.jsonl', 'en-heldout.jsonl'].map((f) =>
-  path.resolve(config.knowledgeDir, '..', 'tests', 'eval', f),
-)
+const evalDir = path.resolve(config.knowledgeDir, '..', 'tests', 'eval')
+const defaultCases = [
+  'heldout.jsonl',
+  'en-heldout.jsonl',
+  'understanding/faq.jsonl',
+  'understanding-2/faq.jsonl',
+].map((f) => path.join(evalDir, f))
 const caseFiles = all('--cases').length ? all('--cases') : defaultCases
 const min = Number(opt('--min') ?? 0)
 
@@ -99,16 +104,17 @@ for (const file of caseFiles) {
   }
 }
 // The emergency path as a clinical test: recall per presentation, false alarms on look-alikes.
-const safetyDir = path.resolve(
-  opt('--safety-set') ?? path.resolve(config.knowledgeDir, '..', 'tests', 'eval', 'safety'),
-)
-if (!args.includes('--no-safety') && existsSync(path.join(safetyDir, 'emergencies.jsonl'))) {
+const safetyDirs = all('--safety-set').length
+  ? all('--safety-set').map((d) => path.resolve(d))
+  : ['safety', 'safety-2', 'safety-3', 'safety-4'].map((d) => path.join(evalDir, d))
+for (const safetyDir of safetyDirs) {
+  if (args.includes('--no-safety') || !existsSync(path.join(safetyDir, 'emergencies.jsonl'))) continue
   const report = await runSafety(
     loadSafetyCases(path.join(safetyDir, 'emergencies.jsonl')),
     loadSafetyCases(path.join(safetyDir, 'look-alikes.jsonl')),
     ask,
   )
-  out.safety = report
+  out[`safety ${path.basename(safetyDir)}`] = report
   console.log(`\n== emergencies and look-alikes (${path.relative(process.cwd(), safetyDir)})`)
   console.log(formatSafetyReport(report))
   if (args.includes('--verbose')) {
@@ -121,10 +127,15 @@ if (!args.includes('--no-safety') && existsSync(path.join(safetyDir, 'emergencie
   }
 }
 // Out of scope, complaints, distress and noise (tests/eval/understanding/, written blind).
-const understandingDir = path.resolve(config.knowledgeDir, '..', 'tests', 'eval', 'understanding')
-if (!args.includes('--no-understanding') && existsSync(path.join(understandingDir, 'complaints.jsonl'))) {
+const understandingDirs = all('--understanding-set').length
+  ? all('--understanding-set').map((d) => path.resolve(d))
+  : ['understanding', 'understanding-2'].map((d) => path.join(evalDir, d))
+for (const understandingDir of understandingDirs) {
+  if (args.includes('--no-understanding') || !existsSync(path.join(understandingDir, 'complaints.jsonl'))) {
+    continue
+  }
   const report = await runUnderstanding(understandingDir, ask, ticketLevel)
-  out.understanding = report
+  out[`understanding ${path.basename(understandingDir)}`] = report
   console.log(
     `\n== out of scope, complaints, distress, noise (${path.relative(process.cwd(), understandingDir)})`,
   )

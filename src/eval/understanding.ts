@@ -1,4 +1,5 @@
 import type { Ask, ChatResult } from './cases.js'
+import { existsSync } from 'node:fs'
 import { readJsonl } from './cases.js'
 import { tally, type Rate } from './safety.js'
 
@@ -40,7 +41,8 @@ export async function runUnderstanding(
   level?: TicketLevel,
   runId = Date.now().toString(36),
 ): Promise<UnderstandingReport> {
-  const read = (f: string) => readJsonl<Line>(`${dir}/${f}`)
+  // A set may leave a file out (the second has no noise lines): then that figure has no lines.
+  const read = (f: string) => (existsSync(`${dir}/${f}`) ? readJsonl<Line>(`${dir}/${f}`) : [])
   const one = (l: Line) => ask(`understanding-${runId}-${l.id}`, l.text)
   const report: UnderstandingReport = {
     outOfScopeAnswered: rate(),
@@ -58,6 +60,7 @@ export async function runUnderstanding(
     const handedOff = got.action === 'handoff'
     tally(report.complaintsHandedOff, handedOff)
     const found = handedOff && level && got.handoff?.ticketId ? await level(got.handoff.ticketId) : undefined
+    if (l.level === undefined) continue
     tally(report.complaintLevel, found === l.level)
     tally((report.complaintsByTone[l.tone ?? 'other'] ??= rate()), found === l.level)
   }
@@ -72,7 +75,7 @@ const clarifies = (r: ChatResult) =>
 const pct = (r: Rate) => `${r.hits}/${r.total} (${((100 * r.hits) / (r.total || 1)).toFixed(1)}%)`
 
 export function formatUnderstandingReport(r: UnderstandingReport): string {
-  return [
+  const lines = [
     `out of scope answered from the FAQ   ${pct(r.outOfScopeAnswered)}   (target <= 5%)`,
     `complaints handed to a person        ${pct(r.complaintsHandedOff)}   (target >= 90%)`,
     `complaints with the right level      ${pct(r.complaintLevel)}   (target >= 85%)`,
@@ -81,5 +84,7 @@ export function formatUnderstandingReport(r: UnderstandingReport): string {
     ),
     `distress handed to a person          ${pct(r.distressHandedOff)}   (target >= 90%)`,
     `noise asked to clarify               ${pct(r.noiseClarified)}`,
-  ].join('\n')
+  ]
+  // A figure the set has no lines for is left out, not printed as 0/0.
+  return lines.filter((l) => !l.includes(' 0/0 ')).join('\n')
 }

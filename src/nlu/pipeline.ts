@@ -12,6 +12,7 @@ import { SafetyDetector, type SafetyFinding } from './detectors/safety.js'
 import type { ForeignReading } from './reply-only.js'
 import { GrievanceModel } from './grievance.js'
 import { ElsewhereDetector, type Elsewhere } from './detectors/elsewhere.js'
+import { EmergencyModel } from './emergency-model.js'
 import { EntityExtractor, maskMentions, type Entities } from './entities.js'
 import { extractFeatures, type FeatureScheme } from './features.js'
 import type { LanguageSpec } from './language.js'
@@ -144,6 +145,7 @@ export class NluPipeline {
   private readonly human: HumanRequestDetector
   private readonly complaint: ComplaintDetector
   private readonly grievance: GrievanceModel | undefined
+  private readonly emergencyModel: EmergencyModel | undefined
   private readonly elsewhere: ElsewhereDetector | undefined
   private readonly medicalDetector: MedicalAdviceDetector
   private readonly sentiment: SentimentAnalyser
@@ -213,6 +215,12 @@ export class NluPipeline {
       .filter((i) => !['complaint', 'request_human', 'medical_question'].includes(i.intent))
       .flatMap((i) => i.examples)
     this.grievance = resources.grievances ? new GrievanceModel(resources.grievances, questions) : undefined
+    this.emergencyModel = resources.emergencyExamples
+      ? EmergencyModel.shared(
+          resources.emergencyExamples,
+          examples.flatMap((i) => i.examples),
+        )
+      : undefined
     this.elsewhere = resources.elsewhere ? new ElsewhereDetector(resources.elsewhere) : undefined
     this.medicalDetector = new MedicalAdviceDetector(resources.medical, this.safety.negation)
     this.sentiment = new SentimentAnalyser(resources.sentiment)
@@ -282,9 +290,12 @@ export class NluPipeline {
     const masked = maskMentions(normalised, entities.mentions)
     const sentiment = this.sentiment.score(masked)
     const { tokens, features } = extractFeatures(normalised, entities.mentions, this.scheme)
-    // A red flag the corrector changed away is looked for in the message as typed.
+    // A red flag the corrector changed away is looked for in the message as typed; one the rules do not
+    // list, by the model behind them, unless the message says it is not happening now.
     const safety =
-      this.safety.detect(masked) ?? (literal === normalised ? undefined : this.safety.detect(literal))
+      this.safety.detect(masked) ??
+      (literal === normalised ? undefined : this.safety.detect(literal)) ??
+      (this.safety.isNotNow(masked) ? undefined : this.emergencyModel?.detect(normalised))
     const humanRequest = this.human.detect(masked)
     const ruled = this.complaint.detect(masked, sentiment)
     // The rules say whether it is a complaint; the model, which ranks them better, says which and how serious.

@@ -5,6 +5,7 @@ import type { ComplaintRules, MedicalRules } from './detectors/routing.js'
 import type { ContextRules } from './detectors/safety.js'
 import type { GrievanceExamples } from './grievance.js'
 import type { ElsewhereRules } from './detectors/elsewhere.js'
+import type { EmergencyExamples } from './emergency-model.js'
 import type { NegationRules, RuleSet } from './detectors/matcher.js'
 import type { SentimentLexicon } from './sentiment.js'
 import type { TimeWord } from './entities.js'
@@ -24,6 +25,8 @@ export interface NluResources {
   elsewhere?: ElsewhereRules
   /** Complaints and distress as patients say them, to learn from (optional per language). */
   grievances?: GrievanceExamples
+  /** Present emergencies and their look-alikes, for the model behind the red-flag rules (optional). */
+  emergencyExamples?: EmergencyExamples
   /**
    * Examples that only train (intents/<lang>/training/<intent>.yaml): the broad out-of-scope set, so
    * cross-validation keeps scoring the intents' own examples and is not flattered by 1,600 easy ones.
@@ -53,6 +56,9 @@ export function loadNluResources(intentsDir: string, lang = 'zh'): NluResources 
       : {}),
     ...(existsSync(file('detectors', 'grievances.yaml'))
       ? { grievances: readYaml<GrievanceExamples>(file('detectors', 'grievances.yaml')) }
+      : {}),
+    ...(existsSync(file('detectors', 'emergency_examples.yaml'))
+      ? { emergencyExamples: readYaml<EmergencyExamples>(file('detectors', 'emergency_examples.yaml')) }
       : {}),
     trainingOnly: trainingOnly(file('training')),
     medical: readYaml(file('detectors', 'medical_advice.yaml')),

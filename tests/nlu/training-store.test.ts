@@ -1,6 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises'
 import { once } from 'node:events'
-import { spawn } from 'node:child_process'
 import { readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -10,9 +8,8 @@ import { tempDir } from '../helpers.js'
 import { demoPipeline, languagePack } from '../nlu-fixture.js'
 import { NluPipeline } from '../../src/nlu/pipeline.js'
 import { addUserWords } from '../../src/nlu/segment.js'
-import { freePort } from '../server-process.js'
+import { freePort, startServer } from '../server-process.js'
 
-const server = path.resolve(import.meta.dirname, '../../dist/src/server.js')
 let runs = 0
 const questions = [
   '心内科在几楼',
@@ -26,31 +23,13 @@ const questions = [
 
 /** Runs the compiled server on `dataDir` until healthy; returns its start-up log line and some replies. */
 async function run(dataDir: string): Promise<{ training: string; replies: unknown[] }> {
+  // Its own training folder, so that what a restart finds there is what the first run stored.
   const port = await freePort()
-  const child = spawn(process.execPath, [server], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-      RATE_LIMIT: 'off',
-      REDIS_URL: '',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  let log = ''
-  child.stdout.on('data', (d) => {
-    log += String(d)
-  })
+  const child = await startServer(
+    { DATA_DIR: dataDir, TRAINING_DIR: path.join(dataDir, 'trainings'), LOG_LEVEL: 'info' },
+    port,
+  )
   try {
-    for (let i = 0; i < 300; i++) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break
-      } catch {
-        /* starting */
-      }
-      await delay(50)
-    }
     const replies = []
     for (const text of questions) {
       const res = await fetch(`http://127.0.0.1:${port}/api/chat`, {
@@ -63,7 +42,8 @@ async function run(dataDir: string): Promise<{ training: string; replies: unknow
     }
     child.kill('SIGTERM')
     await once(child, 'exit')
-    const loaded = log
+    const loaded = child
+      .printed()
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as { msg: string; training?: string })

@@ -44,8 +44,13 @@ export class SafetyDetector {
     const finding = this.find(text)
     // A red flag told as history, a hypothetical or a question about a department, with nothing that
     // says it is happening now, is not raised: it is answered as the question it is.
-    if (finding && this.notNow.test(text) && !this.acute.test(text)) return undefined
+    if (finding && this.isNotNow(text)) return undefined
     return finding
+  }
+
+  /** History, a hypothetical or a question about a department, with no sign that it is happening now. */
+  isNotNow(text: string): boolean {
+    return this.notNow.test(text) && !this.acute.test(text)
   }
 
   private find(text: string): SafetyFinding | undefined {
