@@ -26,6 +26,7 @@ import agentRoutes, { agentSocket } from './routes/agent/index.js'
 import patientRoutes from './routes/patient.js'
 import { ensureFirstAdmin } from './auth/bootstrap.js'
 import wechat from './plugins/wechat.js'
+import wechatOa from './plugins/wechat-oa.js'
 import adminKnowledgeRoutes from './routes/admin-knowledge.js'
 import retention from './plugins/retention.js'
 import type { Stores } from './storage/types.js'
@@ -50,6 +51,8 @@ export interface AppDeps {
   wechatPuppet?: unknown
   /** The current time (tests pass a fixed or settable clock); the system clock by default. */
   clock?: Clock
+  /** Waits out the official account's passive-reply deadline (tests pass one already passed). */
+  wechatOaDeadline?: (ms: number) => Promise<void>
 }
 
 const BODY_LIMIT = 16 * 1024
@@ -219,6 +222,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(adminRoutes, { timeZone: config.timezone })
   await app.register(adminKnowledgeRoutes, { config })
   await app.register(wechat, { config, ...(deps.wechatPuppet ? { puppet: deps.wechatPuppet } : {}) })
+  await app.register(wechatOa, {
+    config,
+    ...(deps.wechatOaDeadline ? { deadline: deps.wechatOaDeadline } : {}),
+  })
   await ensureFirstAdmin(app.stores.agents, config.admin, app.log).catch((err: Error) => {
     // Redis away at start-up: patients are answered meanwhile; the first admin is made at a later start.
     if (!isStorageOutage(err)) throw err
