@@ -186,7 +186,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     ...overrides,
   }
   const cleaned = Value.Clean(ConfigSchema, Value.Default(ConfigSchema, stripUndefined(raw)))
-  const errors = [...Value.Errors(ConfigSchema, cleaned)].map((e) => `${e.path || '/'}: ${e.message}`)
+  // A pattern's description says in words what the pattern asks for.
+  const errors = [...Value.Errors(ConfigSchema, cleaned)].map(
+    (e) => `${e.path || '/'}: ${e.message}${e.schema.description ? ` (${e.schema.description})` : ''}`,
+  )
   if (!errors.length) errors.push(...wechatOaProblems(cleaned as Config))
   if (errors.length) throw new Error(`Invalid configuration: ${errors.join('; ')}`)
   return cleaned as Config
