@@ -3,7 +3,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Config } from '../config.js'
 import { Errors } from '../errors.js'
 import { ErrorResponse } from '../schemas/chat.js'
-import { OaHandshakeQuery, OaMessageBody, OaMessageQuery, OaReply } from '../schemas/wechat-oa.js'
+import {
+  OA_CONTENT_TYPES,
+  OaEcho,
+  OaHandshakeQuery,
+  OaMessageBody,
+  OaMessageQuery,
+  OaReply,
+} from '../schemas/wechat-oa.js'
 import { WechatApi } from '../channels/wechat-oa/api.js'
 import { OA_CHANNEL, OaChannel } from '../channels/wechat-oa/channel.js'
 import {
@@ -99,7 +106,7 @@ const routes: FastifyPluginAsyncTypebox<{
   now: () => Date
 }> = async (app, { token, cipher, channel, now }) => {
   app.addContentTypeParser(
-    ['text/xml', 'application/xml'],
+    OA_CONTENT_TYPES,
     { parseAs: 'string', bodyLimit: OA_BODY_LIMIT },
     (_req, body, done) => done(null, body),
   )
@@ -122,7 +129,7 @@ const routes: FastifyPluginAsyncTypebox<{
         tags,
         summary: "WeChat's check of the server URL: echoes echostr when signed with the token",
         querystring: OaHandshakeQuery,
-        response: { 200: OaReply, 401: ErrorResponse },
+        response: { 200: OaEcho, 401: ErrorResponse },
       },
     },
     async (req, reply) => {
@@ -140,6 +147,7 @@ const routes: FastifyPluginAsyncTypebox<{
         tags,
         summary: "A follower's message or event; the reply is WeChat's passive reply XML or success",
         querystring: OaMessageQuery,
+        consumes: OA_CONTENT_TYPES,
         body: OaMessageBody,
         response: { 200: OaReply, 400: ErrorResponse, 401: ErrorResponse, 413: ErrorResponse },
       },

@@ -26,7 +26,19 @@ export const OaMessageQuery = Type.Object({
 export type OaMessageQuery = Static<typeof OaMessageQuery>
 
 /** The XML message, at most OA_BODY_LIMIT bytes. */
-export const OaMessageBody = Type.String({ minLength: 1 })
+export const OaMessageBody = Type.String()
 
 /** A passive reply in XML (encrypted in safe mode), or "success": nothing to say now. */
-export const OaReply = Type.String()
+export const OaReply = {
+  description: 'A passive reply (XML), or "success" as text',
+  content: {
+    'application/xml': { schema: Type.String() },
+    'text/plain': { schema: Type.String() },
+  },
+}
+
+/** The handshake echoes echostr as text. */
+export const OaEcho = { description: 'echostr', content: { 'text/plain': { schema: Type.String() } } }
+
+/** WeChat posts its messages as XML. */
+export const OA_CONTENT_TYPES = ['text/xml', 'application/xml']
