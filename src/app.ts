@@ -27,6 +27,7 @@ import patientRoutes from './routes/patient.js'
 import { ensureFirstAdmin } from './auth/bootstrap.js'
 import wechat from './plugins/wechat.js'
 import wechatOa from './plugins/wechat-oa.js'
+import type { OaDeadline } from './channels/wechat-oa/channel.js'
 import adminKnowledgeRoutes from './routes/admin-knowledge.js'
 import retention from './plugins/retention.js'
 import type { Stores } from './storage/types.js'
@@ -52,7 +53,7 @@ export interface AppDeps {
   /** The current time (tests pass a fixed or settable clock); the system clock by default. */
   clock?: Clock
   /** Waits out the official account's passive-reply deadline (tests pass one already passed). */
-  wechatOaDeadline?: (ms: number) => Promise<void>
+  wechatOaDeadline?: OaDeadline
 }
 
 const BODY_LIMIT = 16 * 1024

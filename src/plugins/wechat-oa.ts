@@ -12,7 +12,7 @@ import {
   OaReply,
 } from '../schemas/wechat-oa.js'
 import { WechatApi } from '../channels/wechat-oa/api.js'
-import { OA_CHANNEL, OaChannel } from '../channels/wechat-oa/channel.js'
+import { OA_CHANNEL, OaChannel, type OaDeadline } from '../channels/wechat-oa/channel.js'
 import {
   DecryptError,
   MessageCipher,
@@ -41,7 +41,7 @@ const PATH = '/channels/wechat-oa'
 export interface WechatOaOptions {
   config: Config
   /** Waits a passive reply's deadline out (tests: one already passed). */
-  deadline?: (ms: number) => Promise<void>
+  deadline?: OaDeadline
 }
 
 /**

@@ -18,6 +18,9 @@ const CLAIM_MS = 5 * 60_000
 /** The customer-service API may write to a follower for 48 hours after their last message. */
 export const REPLY_WINDOW_MS = 48 * 60 * 60_000
 
+/** Resolves when a passive reply's time is up, or soon after `signal` says the answer came first. */
+export type OaDeadline = (ms: number, signal: AbortSignal) => Promise<void>
+
 export interface OaWords {
   /** For pictures, voice without recognised text, video, locations, links. */
   textOnly: string
@@ -35,8 +38,8 @@ export interface OaChannelOptions {
   words: () => OaWords
   /** How long a passive reply may wait for the answer; later, it goes through the API. */
   deadlineMs: number
-  /** Waits the deadline out (tests pass one that has already passed). */
-  deadline?: (ms: number) => Promise<void>
+  /** Tests pass their own (one already passed, one that never passes). */
+  deadline?: OaDeadline
 }
 
 /** One message and its answer, shared by WeChat's retries of it that reach this instance. */
@@ -55,11 +58,12 @@ interface Attempt {
  */
 export class OaChannel {
   private readonly attempts = new Map<string, Attempt>()
-  private readonly deadline: (ms: number) => Promise<void>
+  private readonly deadline: OaDeadline
   private off: (() => Promise<void>) | undefined
 
   constructor(private readonly opts: OaChannelOptions) {
-    this.deadline = opts.deadline ?? ((ms) => delay(ms))
+    // An answer that came first cancels its timer, rather than leaving one per message running.
+    this.deadline = opts.deadline ?? ((ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined))
   }
 
   async start(): Promise<void> {
@@ -89,10 +93,11 @@ export class OaChannel {
       created.answer.then(() => setTimeout(forget, CLAIM_MS).unref(), forget)
       attempt = created
     }
+    const answered = new AbortController()
     const ready = await Promise.race([
       attempt.answer.then((text) => ({ text })),
-      this.deadline(this.opts.deadlineMs),
-    ])
+      this.deadline(this.opts.deadlineMs, answered.signal),
+    ]).finally(() => answered.abort())
     if (ready) {
       if (ready.text === undefined || attempt.via === 'api') return undefined
       // A retry gets the same reply: WeChat retries only when it did not get the first one.
