@@ -153,6 +153,11 @@ describe('WeChat official account (服务号 callback)', () => {
     expect(broken.json().error.code).toBe('ND_INVALID_XML')
     const entity = await postPlain(app, '<!DOCTYPE x [<!ENTITY a "aaaa">]><xml><Content>&a;</Content></xml>')
     expect(entity.statusCode).toBe(400)
+    const huge = await postPlain(
+      app,
+      textMessage('oIntruder0000003', '心'.repeat(30_000), '7000000000000000021'),
+    )
+    expect(huge.statusCode).toBe(413)
     expect(await patientTurns(app, 'oIntruder0000003')).toHaveLength(0)
   })
 
