@@ -115,7 +115,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       : caught.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && importLimit
         ? new Errors.ImportTooLarge(Math.floor(importLimit / 1024))
         : caught
-    const body = toErrorBody(err)
+    // A route with a limit of its own (the WeChat callback's) names that limit.
+    const body = toErrorBody(err, req.routeOptions.bodyLimit ?? BODY_LIMIT)
     const status = statusOf(err)
     if (status >= 500) req.log.error({ err: caught }, 'request failed')
     reply.status(status).send(body)
@@ -265,7 +266,7 @@ function statusOf(err: FastifyError): number {
   return s >= 400 && s < 600 ? s : 500
 }
 
-function toErrorBody(err: FastifyError): ErrorBody {
+function toErrorBody(err: FastifyError, bodyLimit: number): ErrorBody {
   if (err.validation) {
     const details = err.validation.map((v) => ({
       field:
@@ -280,7 +281,7 @@ function toErrorBody(err: FastifyError): ErrorBody {
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { error: { code: 'ND_BODY_TOO_LARGE', message: new Errors.BodyTooLarge(BODY_LIMIT).message } }
+      return { error: { code: 'ND_BODY_TOO_LARGE', message: new Errors.BodyTooLarge(bodyLimit).message } }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return {
         error: { code: 'ND_UNSUPPORTED_MEDIA_TYPE', message: new Errors.UnsupportedMediaType().message },

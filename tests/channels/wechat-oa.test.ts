@@ -158,6 +158,7 @@ describe('WeChat official account (服务号 callback)', () => {
       textMessage('oIntruder0000003', '心'.repeat(30_000), '7000000000000000021'),
     )
     expect(huge.statusCode).toBe(413)
+    expect(huge.json().error.message).toContain(String(64 * 1024))
     expect(await patientTurns(app, 'oIntruder0000003')).toHaveLength(0)
   })
 
