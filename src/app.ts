@@ -26,6 +26,8 @@ import agentRoutes, { agentSocket } from './routes/agent/index.js'
 import patientRoutes from './routes/patient.js'
 import { ensureFirstAdmin } from './auth/bootstrap.js'
 import wechat from './plugins/wechat.js'
+import wechatOa from './plugins/wechat-oa.js'
+import type { OaDeadline } from './channels/wechat-oa/channel.js'
 import adminKnowledgeRoutes from './routes/admin-knowledge.js'
 import retention from './plugins/retention.js'
 import type { Stores } from './storage/types.js'
@@ -50,6 +52,8 @@ export interface AppDeps {
   wechatPuppet?: unknown
   /** The current time (tests pass a fixed or settable clock); the system clock by default. */
   clock?: Clock
+  /** Waits out the official account's passive-reply deadline (tests pass one already passed). */
+  wechatOaDeadline?: OaDeadline
 }
 
 const BODY_LIMIT = 16 * 1024
@@ -111,7 +115,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       : caught.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && importLimit
         ? new Errors.ImportTooLarge(Math.floor(importLimit / 1024))
         : caught
-    const body = toErrorBody(err)
+    // A route with a limit of its own (the WeChat callback's) names that limit.
+    const body = toErrorBody(err, req.routeOptions.bodyLimit ?? BODY_LIMIT)
     const status = statusOf(err)
     if (status >= 500) req.log.error({ err: caught }, 'request failed')
     reply.status(status).send(body)
@@ -219,6 +224,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(adminRoutes, { timeZone: config.timezone })
   await app.register(adminKnowledgeRoutes, { config })
   await app.register(wechat, { config, ...(deps.wechatPuppet ? { puppet: deps.wechatPuppet } : {}) })
+  await app.register(wechatOa, {
+    config,
+    ...(deps.wechatOaDeadline ? { deadline: deps.wechatOaDeadline } : {}),
+  })
   await ensureFirstAdmin(app.stores.agents, config.admin, app.log).catch((err: Error) => {
     // Redis away at start-up: patients are answered meanwhile; the first admin is made at a later start.
     if (!isStorageOutage(err)) throw err
@@ -257,7 +266,7 @@ function statusOf(err: FastifyError): number {
   return s >= 400 && s < 600 ? s : 500
 }
 
-function toErrorBody(err: FastifyError): ErrorBody {
+function toErrorBody(err: FastifyError, bodyLimit: number): ErrorBody {
   if (err.validation) {
     const details = err.validation.map((v) => ({
       field:
@@ -272,7 +281,7 @@ function toErrorBody(err: FastifyError): ErrorBody {
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { error: { code: 'ND_BODY_TOO_LARGE', message: new Errors.BodyTooLarge(BODY_LIMIT).message } }
+      return { error: { code: 'ND_BODY_TOO_LARGE', message: new Errors.BodyTooLarge(bodyLimit).message } }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return {
         error: { code: 'ND_UNSUPPORTED_MEDIA_TYPE', message: new Errors.UnsupportedMediaType().message },

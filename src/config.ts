@@ -77,6 +77,37 @@ export const ConfigSchema = Type.Object({
   retentionDays: Type.Integer({ minimum: 1, default: 180 }),
   /** WeChat via wechaty: the puppet package (WECHATY_PUPPET); its token env vars are read by wechaty. */
   wechat: Type.Object({ puppet: Type.Optional(Type.String()) }, { default: {} }),
+  /**
+   * The hospital's WeChat Official Account (服务号), answered through its server callback; on when
+   * `token` is set (WECHAT_OA_TOKEN). The app id and secret call WeChat's API (customer-service
+   * messages); the EncodingAESKey decrypts compatible and safe mode messages.
+   */
+  wechatOa: Type.Object(
+    {
+      token: Type.Optional(
+        Type.String({
+          pattern: '^[A-Za-z0-9]{3,32}$',
+          description: '3-32 letters or digits, as WeChat asks',
+        }),
+      ),
+      appId: Type.Optional(
+        Type.String({ pattern: '^wx[0-9a-fA-F]{16}$', description: 'wx and 16 hex digits' }),
+      ),
+      appSecret: Type.Optional(
+        Type.String({ pattern: '^[A-Za-z0-9]{32}$', description: '32 letters or digits' }),
+      ),
+      aesKey: Type.Optional(
+        Type.String({
+          pattern: '^[A-Za-z0-9]{43}$',
+          description: 'the EncodingAESKey: 43 letters or digits',
+        }),
+      ),
+      apiBase: Type.String({ pattern: '^https?://', default: 'https://api.weixin.qq.com' }),
+      /** WeChat waits 5 s for a passive reply; an answer not ready by then goes through the API. */
+      replyDeadlineMs: Type.Integer({ minimum: 0, maximum: 4900, default: 4500 }),
+    },
+    { default: {} },
+  ),
   /** The first admin, created at start-up when no admin exists (never a default password). */
   admin: Type.Object(
     {
@@ -134,6 +165,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       connectionsPerIp: num(env.CONNECTIONS_PER_IP),
     },
     wechat: { puppet: env.WECHATY_PUPPET || undefined },
+    wechatOa: {
+      token: env.WECHAT_OA_TOKEN || undefined,
+      appId: env.WECHAT_OA_APPID || undefined,
+      appSecret: env.WECHAT_OA_APPSECRET || undefined,
+      aesKey: env.WECHAT_OA_AES_KEY || undefined,
+      apiBase: env.WECHAT_API_BASE || undefined,
+      replyDeadlineMs: num(env.WECHAT_OA_REPLY_DEADLINE_MS),
+    },
     retentionDays: num(env.RETENTION_DAYS),
     sessionSecret: env.SESSION_SECRET || undefined,
     dataKey: env.DATA_KEY || undefined,
@@ -147,12 +186,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     ...overrides,
   }
   const cleaned = Value.Clean(ConfigSchema, Value.Default(ConfigSchema, stripUndefined(raw)))
-  const errors = [...Value.Errors(ConfigSchema, cleaned)]
-  if (errors.length) {
-    const list = errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; ')
-    throw new Error(`Invalid configuration: ${list}`)
-  }
+  // A pattern's description says in words what the pattern asks for.
+  const errors = [...Value.Errors(ConfigSchema, cleaned)].map(
+    (e) => `${e.path || '/'}: ${e.message}${e.schema.description ? ` (${e.schema.description})` : ''}`,
+  )
+  if (!errors.length) errors.push(...wechatOaProblems(cleaned as Config))
+  if (errors.length) throw new Error(`Invalid configuration: ${errors.join('; ')}`)
   return cleaned as Config
+}
+
+/** The Official Account's settings that only make sense together. */
+function wechatOaProblems({ wechatOa }: Config): string[] {
+  if (!wechatOa.token) {
+    return wechatOa.appId || wechatOa.appSecret || wechatOa.aesKey
+      ? ['/wechatOa/token: WECHAT_OA_TOKEN is not set, so the other WECHAT_OA_* settings do nothing; set it']
+      : []
+  }
+  // Without them an answer later than WeChat's 5 s, and every agent's reply, could not be sent.
+  return [
+    ...(wechatOa.appId ? [] : ['/wechatOa/appId: WECHAT_OA_TOKEN is set but WECHAT_OA_APPID is missing']),
+    ...(wechatOa.appSecret
+      ? []
+      : ['/wechatOa/appSecret: WECHAT_OA_TOKEN is set but WECHAT_OA_APPSECRET is missing']),
+  ]
 }
 
 function stripUndefined(o: unknown): unknown {

@@ -73,6 +73,23 @@ export const Errors = {
   ),
   /** A step that would undo much of the admins' work is done only when they confirm it. */
   ConfirmationRequired: createError<[string]>('ND_CONFIRMATION_REQUIRED', '%s', 409),
+  /** A request on the WeChat callback that WeChat did not sign with the account's token. */
+  WechatSignature: createError(
+    'ND_WECHAT_SIGNATURE',
+    'the signature does not match WECHAT_OA_TOKEN: only WeChat, with the token set on the platform, calls this URL',
+    401,
+  ),
+  InvalidXml: createError<[string]>('ND_INVALID_XML', 'the body is not a WeChat message: %s', 400),
+  /**
+   * An agent's reply to an official-account patient whose last message is more than 48 hours old:
+   * WeChat no longer lets the account write to them, so the reply is refused rather than lost.
+   */
+  PatientUnreachable: createError(
+    'ND_PATIENT_UNREACHABLE',
+    '这位患者通过微信公众号咨询，最后一条消息已超过48小时，微信不再允许公众号给他发消息，这条回复无法送达。' +
+      '请给患者回电话（工单里有回电号码时按号码拨打），并在工单中记下结果。',
+    409,
+  ),
   UnsupportedMediaType: createError('ND_UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json', 415),
   StorageUnavailable: createError(
     'ND_STORAGE_UNAVAILABLE',

@@ -1,6 +1,6 @@
 import type { FastifyServerOptions } from 'fastify'
 import pino from 'pino'
-import { maskPii } from './privacy/mask.js'
+import { maskOpenId, maskPii, maskSessionId } from './privacy/mask.js'
 
 // Explicit paths, where these fields can sit in what is logged (a patient, a ticket and its detail, a
 // change, a session, a request body): wildcard paths ("*.phone") cost ~1 µs on every request's child
@@ -36,6 +36,9 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: {
       text: (t: unknown) => (typeof t === 'string' ? maskPii(t) : t),
+      // WeChat official-account patients are known by their openid, personal data like a phone number.
+      openid: (id: unknown) => (typeof id === 'string' ? maskOpenId(id) : id),
+      sessionId: (id: unknown) => (typeof id === 'string' ? maskSessionId(id) : id),
     },
   }
 }

@@ -33,6 +33,16 @@ export class NotYourTicketError extends Error {
   }
 }
 
+/** A reply the patient's channel cannot deliver now (WeChat's 48-hour window has closed). */
+export class PatientUnreachableError extends Error {
+  constructor(readonly ticketId: string) {
+    super(`the patient of ticket ${ticketId} can no longer be written to on their channel`)
+  }
+}
+
+/** Whether the channel can deliver an agent's reply to this ticket's patient now. */
+export type ReachCheck = (ticket: Ticket) => Promise<boolean>
+
 /** A transfer to an account that does not exist or was deactivated. */
 export class NoSuchAgentError extends Error {
   constructor(readonly agentId: string) {
@@ -46,12 +56,22 @@ export class NoSuchAgentError extends Error {
  * consoles; what the patient should see is published to the patient's own channel.
  */
 export class HandoffService {
+  private readonly reachChecks = new Map<string, ReachCheck>()
+
   constructor(
     private readonly stores: Stores,
     private readonly levels: ServiceLevels,
     private readonly messages: (lang?: string) => { handBack: string; closed: string },
     private readonly clock: AppClock = systemClock,
   ) {}
+
+  /**
+   * A channel that can refuse an agent's reply (WeChat's official account may write to a patient only
+   * within 48 hours of their last message): the agent is told at once, instead of the reply being lost.
+   */
+  reachVia(channel: string, check: ReachCheck): void {
+    this.reachChecks.set(channel, check)
+  }
 
   async queue(now = this.clock()): Promise<QueueItem[]> {
     const open = await this.stores.tickets.list({ status: OPEN_STATUSES })
@@ -76,6 +96,8 @@ export class HandoffService {
 
   async reply(id: string, agent: Agent, text: string): Promise<Ticket> {
     const current = await this.mine(id, agent)
+    const check = this.reachChecks.get(current.channel)
+    if (check && !(await check(current))) throw new PatientUnreachableError(id)
     const at = this.clock().toISOString()
     const ticket = await this.move(id, 'reply', current.firstResponseAt ? {} : { firstResponseAt: at })
     await this.stores.transcripts.append(ticket.sessionId, [{ at, role: 'agent', text, agentId: agent.id }])

@@ -160,3 +160,20 @@ export function maskUrl(url: string): string {
           .join('&')}`
   return maskPii(decoded) + query
 }
+
+const OA_PREFIX = 'wechat-oa:'
+
+/**
+ * A WeChat openid (the patient's id on the hospital's official account) in a log line: its first
+ * characters tell two apart in one night's logs, the rest is hidden. Idempotent: a masked id stays as it is.
+ */
+export function maskOpenId(openid: string): string {
+  return openid.length <= 4 ? stars(openid.length) : `${openid.slice(0, 4)}***`
+}
+
+/** A conversation id in a log line: the official account's embed the patient's openid. */
+export function maskSessionId(sessionId: string): string {
+  return sessionId.startsWith(OA_PREFIX)
+    ? OA_PREFIX + maskOpenId(sessionId.slice(OA_PREFIX.length))
+    : sessionId
+}

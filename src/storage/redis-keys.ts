@@ -21,6 +21,10 @@ export function redisKeys(prefix = 'nd:') {
     signInFailures: (username: string, ip: string) =>
       `${prefix}sign-in:failures:${encodeURIComponent(username)}:${ip}`,
     lockouts: () => `${prefix}sign-in:lockouts`,
+    /** The Official Account's claims on a message or a delivery (one instance handles each). */
+    wechatOaClaim: (key: string) => `${prefix}wechat-oa:claim:${key}`,
+    wechatOaToken: () => `${prefix}wechat-oa:access-token`,
+    wechatOaTokenLock: () => `${prefix}wechat-oa:access-token:lock`,
   }
 }
 export type RedisKeys = ReturnType<typeof redisKeys>

@@ -2,7 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { publicAgent } from '../../auth/accounts.js'
 import { Errors } from '../../errors.js'
-import { NoSuchAgentError, NotYourTicketError, QUEUE_TOPIC } from '../../handoff/service.js'
+import {
+  NoSuchAgentError,
+  NotYourTicketError,
+  PatientUnreachableError,
+  QUEUE_TOPIC,
+} from '../../handoff/service.js'
 import { IllegalTransitionError } from '../../handoff/lifecycle.js'
 import { CloseBody, PresenceBody, ReplyBody, TicketParams, TransferBody } from '../../schemas/agent.js'
 import { TicketConflictError, TicketNotFoundError } from '../../storage/types.js'
@@ -14,7 +19,8 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', requireRole('agent', 'admin'))
   const tags = ['agent']
 
-  // Domain errors become the API's: 404 unknown, 409 someone else moved first, 403 not yours.
+  // Domain errors become the API's: 404 unknown, 409 someone else moved first or the patient is out of
+  // reach, 403 not yours.
   const act = async <T>(id: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn()
@@ -24,6 +30,7 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (err instanceof IllegalTransitionError) throw new Errors.TicketConflict(id, err.from)
       if (err instanceof NotYourTicketError) throw new Errors.NotYourTicket(id)
       if (err instanceof NoSuchAgentError) throw new Errors.NoSuchAgent(err.agentId)
+      if (err instanceof PatientUnreachableError) throw new Errors.PatientUnreachable()
       throw err
     }
   }
