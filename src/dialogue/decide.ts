@@ -282,10 +282,17 @@ function carryOver(ctx: Context): string | undefined {
     return analysis.ranked.find((r) => ENTITY_INTENTS.has(r.intent) && names(r.intent, state))?.intent ?? last
   }
   if (!ctx.compose.has('intents', last)) return undefined
-  if (analysis.followUp) return last
+  const top = analysis.ranked[0]
+  // "电话呢" after the address asks for the phone: a follow-up word keeps the topic only when the
+  // classifier is not sure of another one it can answer.
+  const surelyOther =
+    !!top &&
+    top.intent !== last &&
+    top.confidence >= CLEAR_CONFIDENCE &&
+    ctx.compose.has('intents', top.intent)
+  if (analysis.followUp && !surelyOther) return last
   // "停车怎么收费" → "最多收多少钱": a short question with nothing named, not clearly about anything
   // else, continues the previous topic.
-  const top = analysis.ranked[0]
   // Out of scope is no topic of its own: a fragment ("封顶吗", "要饿多久") reads as one to the classifier.
   const weak =
     !top || top.confidence < CLEAR_CONFIDENCE || top.intent === PRICE_INTENT || top.intent === 'out_of_scope'

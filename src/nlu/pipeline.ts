@@ -216,7 +216,7 @@ export class NluPipeline {
       .flatMap((i) => i.examples)
     this.grievance = resources.grievances ? new GrievanceModel(resources.grievances, questions) : undefined
     this.emergencyModel = resources.emergencyExamples
-      ? EmergencyModel.shared(
+      ? new EmergencyModel(
           resources.emergencyExamples,
           examples.flatMap((i) => i.examples),
         )

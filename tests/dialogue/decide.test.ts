@@ -201,6 +201,13 @@ describe('buildings, other hospitals, reports and telling the doctor', () => {
     expect(ours.reply).toContain('3楼')
   })
 
+  it('a follow-up word keeps the topic unless the message surely asks another: "电话呢" after the address', async () => {
+    await chat(app, 'switch-topic', '医院地址在哪')
+    const phone = await chat(app, 'switch-topic', '电话呢')
+    expect(phone.intent).toBe('hospital_phone')
+    expect(phone.reply).toContain('0571-8800-1200')
+  })
+
   it('dates the report of the exam whose report the knowledge dates, among several named', async () => {
     const res = await chat(app, 'report-two', '肠镜做完送了活检，结果多久出来')
     expect(res.action).toBe('answer')
