@@ -20,6 +20,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 import handoff from './plugins/handoff.js'
+import cannedReplies from './plugins/canned-replies.js'
 import authRoutes from './routes/auth.js'
 import adminRoutes from './routes/admin.js'
 import agentRoutes, { agentSocket } from './routes/agent/index.js'
@@ -182,6 +183,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     })
   }
   await app.register(stores, { config, ...(deps.stores ? { stores: deps.stores } : {}) })
+  await app.register(handoff, { config })
   await app.register(brain, { config })
   await app.register(retention, { config })
   const drain = wsDrain()
@@ -212,7 +214,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       : {}),
   })
   await app.register(patientRoutes)
-  await app.register(handoff, { config })
+  await app.register(cannedReplies, { config })
   await app.register(authRoutes)
   await app.register(agentRoutes)
   await app.register(agentSocket)

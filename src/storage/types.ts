@@ -160,17 +160,25 @@ export interface PrivacyStore {
   prune(before: Date): Promise<{ transcriptEntries: number; sessions: number }>
 }
 
+/**
+ * A patch's `detail` is merged into the ticket's (keys added or replaced, never dropped): two writers
+ * adding to one ticket (an emergency raising it, the patient's callback number) keep each other's keys,
+ * without reading the ticket first, which an emergency while storage is down could not.
+ */
+export type TicketPatch = Partial<Omit<Ticket, 'id' | 'createdAt'>>
+
+/** A ticket with `patch` applied (the embedded store and the outbox; Redis does the same in Lua). */
+export function patched(ticket: Ticket, patch: TicketPatch): Ticket {
+  return { ...ticket, ...patch, detail: { ...ticket.detail, ...patch.detail } }
+}
+
 export interface TicketStore {
   create(ticket: Ticket): Promise<void>
   get(id: string): Promise<Ticket | undefined>
-  update(id: string, patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>): Promise<Ticket>
+  update(id: string, patch: TicketPatch): Promise<Ticket>
   list(filter?: { status?: TicketStatus[] }): Promise<Ticket[]>
   /** Compare-and-set: applies `patch` only if the ticket's status is one of `from` (atomic). */
-  transition(
-    id: string,
-    from: TicketStatus[],
-    patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>,
-  ): Promise<Ticket>
+  transition(id: string, from: TicketStatus[], patch: TicketPatch): Promise<Ticket>
 }
 
 export interface TranscriptStore {
