@@ -13,6 +13,19 @@ import { LIMITS } from '../knowledge-base/limits.js'
 import { requireRole } from './agent/auth-hook.js'
 import { unansweredQuestions } from '../metrics/unanswered.js'
 import { LanguageCode } from '../schemas/chat.js'
+import {
+  Accuracy,
+  AuditLog,
+  CsvFile,
+  DraftEdited,
+  DraftTried,
+  KnowledgeFiles,
+  KnowledgeState,
+  KnowledgeVersionInfo,
+  Unanswered,
+  Untranslated,
+} from '../schemas/admin.js'
+import { Ok } from '../schemas/tickets.js'
 import { CSV_TABLES, CsvError, fromCsv, toCsv, type CsvTable } from '../knowledge-base/csv.js'
 import { filesFromSource, KnowledgeError, sourceFromFiles } from '../knowledge-base/load.js'
 
@@ -44,10 +57,17 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
 
   app.get(
     '/api/admin/knowledge',
-    { schema: { tags, summary: 'The live version and the draft (the whole knowledge as JSON)' } },
+    {
+      schema: {
+        tags,
+        summary: 'The live version and the draft (the whole knowledge as JSON)',
+        response: { 200: KnowledgeState },
+      },
+    },
     async () => ({ version: app.knowledgeVersion(), draft: await app.knowledge.draft() }),
   )
-  app.get('/api/admin/knowledge/versions', { schema: { tags } }, async () => ({
+  const Versions = Type.Object({ versions: Type.Array(KnowledgeVersionInfo) })
+  app.get('/api/admin/knowledge/versions', { schema: { tags, response: { 200: Versions } } }, async () => ({
     versions: await app.stores.knowledge.list(),
   }))
   app.put(
@@ -61,6 +81,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
         summary: 'Replace one section of the draft',
         params: Type.Object({ section: Type.Union(SECTIONS.map((s) => Type.Literal(s))) }),
         body: Type.Object({ value: Type.Unknown() }),
+        response: { 200: DraftEdited },
       },
     },
     async (req) => {
@@ -71,7 +92,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
       }
     },
   )
-  app.delete('/api/admin/knowledge/draft', { schema: { tags } }, async (req) => {
+  app.delete('/api/admin/knowledge/draft', { schema: { tags, response: { 200: Ok } } }, async (req) => {
     await app.knowledge.discardDraft(actor(req))
     return { ok: true }
   })
@@ -86,6 +107,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
           now: Type.Optional(Type.String({ format: 'date-time' })),
           lang: Type.Optional(LanguageCode),
         }),
+        response: { 200: DraftTried },
       },
     },
     async (req) => {
@@ -109,6 +131,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
         summary:
           'Per language, what the live knowledge shows in Chinese because it has no translation yet ' +
           '(facts edited since, new answers)',
+        response: { 200: Untranslated },
       },
     },
     async () => {
@@ -122,7 +145,13 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
   )
   app.get(
     '/api/admin/knowledge/draft/accuracy',
-    { schema: { tags, summary: 'Held-out intent accuracy of the draft and of the live version' } },
+    {
+      schema: {
+        tags,
+        summary: 'Held-out intent accuracy of the draft and of the live version',
+        response: { 200: Accuracy },
+      },
+    },
     async () => app.knowledge.accuracy(),
   )
   // A draft that lost most intents (a bad import, a CSV of one intent) is published only when the
@@ -136,6 +165,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
       schema: {
         tags,
         body: Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })), confirmRemovals }),
+        response: { 200: KnowledgeVersionInfo },
       },
     },
     async (req) => {
@@ -148,7 +178,13 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
   )
   app.post(
     '/api/admin/knowledge/rollback',
-    { schema: { tags, body: Type.Object({ version: Type.Integer({ minimum: 1 }), confirmRemovals }) } },
+    {
+      schema: {
+        tags,
+        body: Type.Object({ version: Type.Integer({ minimum: 1 }), confirmRemovals }),
+        response: { 200: KnowledgeVersionInfo },
+      },
+    },
     async (req) => {
       try {
         return await app.knowledge.rollback(req.body.version, actor(req), req.body.confirmRemovals === true)
@@ -168,6 +204,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
           from: Type.Optional(Type.String({ format: 'date-time' })),
           to: Type.Optional(Type.String({ format: 'date-time' })),
         }),
+        response: { 200: Unanswered },
       },
     },
     async (req) => {
@@ -188,6 +225,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
           intent: Type.String({ pattern: '^[a-z][a-z0-9_]{1,63}$' }),
           answer: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
         }),
+        response: { 200: DraftEdited },
       },
     },
     async (req) => {
@@ -225,6 +263,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
         tags,
         summary: 'The draft (or a version) as the YAML files of knowledge/ and intents/',
         querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }),
+        response: { 200: KnowledgeFiles },
       },
     },
     async (req) => {
@@ -244,6 +283,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
         tags,
         summary: 'Replace the draft with YAML files in the export format',
         body: Type.Object({ files: Type.Record(Type.String(), Type.String()) }),
+        response: { 200: DraftEdited },
       },
     },
     async (req) => {
@@ -269,6 +309,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
         tags,
         summary: 'A table of the draft as CSV for Excel',
         params: Type.Object({ table: Type.Union(CSV_TABLES.map((t) => Type.Literal(t))) }),
+        response: { 200: CsvFile },
       },
     },
     async (req, reply) => {
@@ -287,6 +328,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
         tags,
         summary: 'Replace a section of the draft from a CSV table (as exported)',
         params: Type.Object({ table: Type.Union(CSV_TABLES.map((t) => Type.Literal(t))) }),
+        response: { 200: DraftEdited },
       },
     },
     async (req) => {
@@ -304,9 +346,13 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
       }
     },
   )
-  app.get('/api/admin/audit', { schema: { tags, summary: 'Admin actions, newest first' } }, async () => ({
-    entries: await app.stores.knowledge.auditLog(),
-  }))
+  app.get(
+    '/api/admin/audit',
+    { schema: { tags, summary: 'Admin actions, newest first', response: { 200: AuditLog } } },
+    async () => ({
+      entries: await app.stores.knowledge.auditLog(),
+    }),
+  )
 }
 
 export default adminKnowledgeRoutes
