@@ -7,6 +7,7 @@ import {
   type TranscriptEntry,
   type Agent,
 } from '../storage/types.js'
+import { NoSuchAgentError, NotYourTicketError } from './errors.js'
 import { compareAndSet, nextStatus, OPEN_STATUSES, type TicketAction } from './lifecycle.js'
 import { systemClock, type Clock as AppClock } from '../clock.js'
 import { rotated } from '../auth/session-token.js'
@@ -29,19 +30,6 @@ export interface PatientEvent {
   ticketId: string
   agentName?: string
   action?: string
-}
-
-export class NotYourTicketError extends Error {
-  constructor(readonly ticketId: string) {
-    super(`ticket ${ticketId} is assigned to another agent`)
-  }
-}
-
-/** A transfer to an account that does not exist or was deactivated. */
-export class NoSuchAgentError extends Error {
-  constructor(readonly agentId: string) {
-    super(`no active agent ${agentId}`)
-  }
 }
 
 export interface HandoffLog {

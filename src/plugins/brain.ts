@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import { setTimeout as delay } from 'node:timers/promises'
-import { isStorageOutage } from '../errors.js'
+import { isStorageOutage } from '../storage/errors.js'
 import path from 'node:path'
 import type { Config } from '../config.js'
 import { Bot } from '../dialogue/bot.js'

@@ -3,12 +3,8 @@ import { Type } from '@sinclair/typebox'
 import type { Config } from '../config.js'
 import { previewReply } from '../dialogue/brain.js'
 import { Errors } from '../errors.js'
-import {
-  KnowledgeInvalidError,
-  RemovalNotConfirmedError,
-  SECTIONS,
-  type Section,
-} from '../knowledge-base/publishing.js'
+import { KnowledgeInvalidError } from '../knowledge-base/errors.js'
+import { SECTIONS, type Section } from '../knowledge-base/publishing.js'
 import { LIMITS } from '../knowledge-base/limits.js'
 import { requireRole } from './agent/auth-hook.js'
 import { unansweredQuestions } from '../metrics/unanswered.js'
@@ -26,8 +22,8 @@ import {
   Untranslated,
 } from '../schemas/admin.js'
 import { Ok } from '../schemas/tickets.js'
-import { CSV_TABLES, CsvError, fromCsv, toCsv, type CsvTable } from '../knowledge-base/csv.js'
-import { filesFromSource, KnowledgeError, sourceFromFiles } from '../knowledge-base/load.js'
+import { CSV_TABLES, fromCsv, toCsv, type CsvTable } from '../knowledge-base/csv.js'
+import { filesFromSource, sourceFromFiles } from '../knowledge-base/load.js'
 
 /**
  * Admins keep the bot right without a developer: edit a draft (rejected with field errors when
@@ -39,21 +35,6 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body))
   const tags = ['admin']
   const actor = (req: { agent?: { username: string } }) => req.agent!.username
-  const invalid = (err: unknown) => {
-    if (err instanceof RemovalNotConfirmedError) {
-      return new Errors.ConfirmationRequired(
-        `这次发布会删去线上 ${err.total} 个意图中的 ${err.removed.length} 个（${err.removed.slice(0, 5).join('、')}` +
-          `${err.removed.length > 5 ? ' 等' : ''}），超过一半，机器人将答不上这些问题。` +
-          '请先核对草稿；确实要这样发布，请确认后再发布（API：confirmRemovals: true）。',
-      )
-    }
-    if (!(err instanceof KnowledgeInvalidError)) return err
-    const e = new Errors.KnowledgeInvalid(
-      `${err.problems.length} problem(s): ${err.problems.slice(0, 3).join('; ')}`,
-    ) as Error & { details?: string[] }
-    e.details = err.problems
-    return e
-  }
 
   app.get(
     '/api/admin/knowledge',
@@ -84,13 +65,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
         response: { 200: DraftEdited },
       },
     },
-    async (req) => {
-      try {
-        return await app.knowledge.edit({ [req.params.section as Section]: req.body.value }, actor(req))
-      } catch (err) {
-        throw invalid(err)
-      }
-    },
+    (req) => app.knowledge.edit({ [req.params.section as Section]: req.body.value }, actor(req)),
   )
   app.delete('/api/admin/knowledge/draft', { schema: { tags, response: { 200: Ok } } }, async (req) => {
     await app.knowledge.discardDraft(actor(req))
@@ -113,13 +88,9 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
     async (req) => {
       const now = req.body.now ? new Date(req.body.now) : app.clock()
       const { text, lang } = req.body
-      try {
-        return {
-          draft: previewReply(await app.knowledge.draftBrain(), text, config.nlu, now, lang),
-          live: previewReply(app.brain(), text, config.nlu, now, lang),
-        }
-      } catch (err) {
-        throw invalid(err)
+      return {
+        draft: previewReply(await app.knowledge.draftBrain(), text, config.nlu, now, lang),
+        live: previewReply(app.brain(), text, config.nlu, now, lang),
       }
     },
   )
@@ -168,13 +139,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
         response: { 200: KnowledgeVersionInfo },
       },
     },
-    async (req) => {
-      try {
-        return await app.knowledge.publish(actor(req), req.body.note, req.body.confirmRemovals === true)
-      } catch (err) {
-        throw invalid(err)
-      }
-    },
+    (req) => app.knowledge.publish(actor(req), req.body.note, req.body.confirmRemovals === true),
   )
   app.post(
     '/api/admin/knowledge/rollback',
@@ -185,13 +150,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
         response: { 200: KnowledgeVersionInfo },
       },
     },
-    async (req) => {
-      try {
-        return await app.knowledge.rollback(req.body.version, actor(req), req.body.confirmRemovals === true)
-      } catch (err) {
-        throw invalid(err)
-      }
-    },
+    (req) => app.knowledge.rollback(req.body.version, actor(req), req.body.confirmRemovals === true),
   )
   app.get(
     '/api/admin/unanswered',
@@ -232,26 +191,22 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
       const draft = (await app.knowledge.draft()).source
       const intents = draft.intents.map((i) => ({ ...i, examples: [...i.examples] }))
       const target = intents.find((i) => i.id === req.body.intent)
-      try {
-        if (target) {
-          target.examples.push(req.body.text)
-          return await app.knowledge.edit({ intents }, actor(req))
-        }
-        // A new FAQ: its first example and its answer, both in the draft, validated together.
-        if (!req.body.answer) {
-          throw new KnowledgeInvalidError([
-            `intent ${req.body.intent} does not exist: give "answer" to create it as a new FAQ`,
-          ])
-        }
-        intents.push({ id: req.body.intent, description: req.body.text, examples: [req.body.text] })
-        const templates = {
-          ...draft.templates,
-          intents: { ...draft.templates.intents, [req.body.intent]: req.body.answer },
-        }
-        return await app.knowledge.edit({ intents, templates }, actor(req))
-      } catch (err) {
-        throw invalid(err)
+      if (target) {
+        target.examples.push(req.body.text)
+        return await app.knowledge.edit({ intents }, actor(req))
       }
+      // A new FAQ: its first example and its answer, both in the draft, validated together.
+      if (!req.body.answer) {
+        throw new KnowledgeInvalidError([
+          `intent ${req.body.intent} does not exist: give "answer" to create it as a new FAQ`,
+        ])
+      }
+      intents.push({ id: req.body.intent, description: req.body.text, examples: [req.body.text] })
+      const templates = {
+        ...draft.templates,
+        intents: { ...draft.templates.intents, [req.body.intent]: req.body.answer },
+      }
+      return await app.knowledge.edit({ intents, templates }, actor(req))
     },
   )
   // The same YAML files as knowledge/ and intents/zh/, as one JSON bundle {files: {path: text}}:
@@ -293,13 +248,8 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
           `导入了 ${count} 个文件，上限 ${LIMITS.importFiles} 个：请只导入 knowledge/ 和 intents/ 下的 YAML 文件`,
         )
       }
-      try {
-        const source = sourceFromFiles(req.body.files)
-        return await app.knowledge.edit({ ...source }, actor(req))
-      } catch (err) {
-        if (err instanceof KnowledgeError) throw invalid(new KnowledgeInvalidError(err.problems))
-        throw invalid(err)
-      }
+      const source = sourceFromFiles(req.body.files)
+      return await app.knowledge.edit({ ...source }, actor(req))
     },
   )
   app.get(
@@ -333,17 +283,10 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
     },
     async (req) => {
       if (typeof req.body !== 'string') throw new Errors.InvalidRequest('send the CSV as text/csv')
-      try {
-        return await app.knowledge.edit(
-          fromCsv((await app.knowledge.draft()).source, req.params.table as CsvTable, req.body),
-          actor(req),
-        )
-      } catch (err) {
-        if (err instanceof CsvError) {
-          throw invalid(new KnowledgeInvalidError([`${req.params.table}.csv: ${err.message}`]))
-        }
-        throw invalid(err)
-      }
+      return await app.knowledge.edit(
+        fromCsv((await app.knowledge.draft()).source, req.params.table as CsvTable, req.body),
+        actor(req),
+      )
     },
   )
   app.get(

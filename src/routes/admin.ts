@@ -1,12 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import {
-  AccountError,
-  AUTH_TOPIC,
-  createAccount,
-  publicAgent,
-  revokeAllTokens,
-  type AuthEvent,
-} from '../auth/accounts.js'
+import { AUTH_TOPIC, createAccount, publicAgent, revokeAllTokens, type AuthEvent } from '../auth/accounts.js'
 import { Errors } from '../errors.js'
 import { NewAgentBody, PublicAgent } from '../schemas/agent.js'
 import { loadReportData, nightResponse } from '../metrics/night-response.js'
@@ -23,13 +16,8 @@ const adminRoutes: FastifyPluginAsyncTypebox<{ timeZone: string }> = async (app,
     '/api/admin/agents',
     { schema: { tags: ['admin'], body: NewAgentBody, response: { 201: PublicAgent } } },
     async (req, reply) => {
-      try {
-        reply.status(201)
-        return await createAccount(app.stores.agents, req.body)
-      } catch (err) {
-        if (err instanceof AccountError) throw new Errors.AccountInvalid(err.message)
-        throw err
-      }
+      reply.status(201)
+      return createAccount(app.stores.agents, req.body)
     },
   )
   // Every token of an account stops working, and its open consoles close, on every instance.

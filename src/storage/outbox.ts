@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { Journal, type JournalLog } from './journal.js'
+import { StorageUnavailableError } from './errors.js'
 import { MemoryRates } from './rates.js'
 import { MemorySignIns } from './sign-ins.js'
 import {
@@ -219,7 +220,7 @@ export function withOutbox(
           if (!cache.has(key)) throw err
         }
       }
-      if (!cache.has(key)) throw new Error('Connection is closed.')
+      if (!cache.has(key)) throw new StorageUnavailableError('this instance kept no copy to answer with')
       return cache.get(key) as T
     }
 

@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { publicAgent } from '../../auth/accounts.js'
 import { Errors } from '../../errors.js'
-import { NoSuchAgentError, NotYourTicketError, QUEUE_TOPIC } from '../../handoff/service.js'
-import { IllegalTransitionError } from '../../handoff/lifecycle.js'
+import { QUEUE_TOPIC } from '../../handoff/service.js'
 import {
   CloseBody,
   PresenceBody,
@@ -13,7 +12,6 @@ import {
   TransferBody,
 } from '../../schemas/agent.js'
 import { Ok, QueueItem, Ticket, TranscriptEntry } from '../../schemas/tickets.js'
-import { TicketConflictError, TicketNotFoundError } from '../../storage/types.js'
 import { AUTH_TOPIC, staffSession, type AuthEvent } from '../../auth/accounts.js'
 import { requireRole } from './auth-hook.js'
 
@@ -21,20 +19,6 @@ import { requireRole } from './auth-hook.js'
 const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', requireRole('agent', 'admin'))
   const tags = ['agent']
-
-  // Domain errors become the API's: 404 unknown, 409 someone else moved first, 403 not yours.
-  const act = async <T>(id: string, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn()
-    } catch (err) {
-      if (err instanceof TicketNotFoundError) throw new Errors.TicketNotFound(id)
-      if (err instanceof TicketConflictError) throw new Errors.TicketConflict(id, err.status)
-      if (err instanceof IllegalTransitionError) throw new Errors.TicketConflict(id, err.from)
-      if (err instanceof NotYourTicketError) throw new Errors.NotYourTicket(id)
-      if (err instanceof NoSuchAgentError) throw new Errors.NoSuchAgent(err.agentId)
-      throw err
-    }
-  }
 
   app.get('/api/agent/me', { schema: { tags, response: { 200: PublicAgent } } }, async (req) =>
     publicAgent(req.agent!),
@@ -64,17 +48,17 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/agent/tickets/:id/claim',
     { schema: { tags, params: TicketParams, response: moved } },
-    (req) => act(req.params.id, () => app.handoff.claim(req.params.id, req.agent!)),
+    (req) => app.handoff.claim(req.params.id, req.agent!),
   )
   app.post(
     '/api/agent/tickets/:id/reply',
     { schema: { tags, params: TicketParams, body: ReplyBody, response: moved } },
-    (req) => act(req.params.id, () => app.handoff.reply(req.params.id, req.agent!, req.body.text)),
+    (req) => app.handoff.reply(req.params.id, req.agent!, req.body.text),
   )
   app.post(
     '/api/agent/tickets/:id/transfer',
     { schema: { tags, params: TicketParams, body: TransferBody, response: moved } },
-    (req) => act(req.params.id, () => app.handoff.transfer(req.params.id, req.agent!, req.body.toAgentId)),
+    (req) => app.handoff.transfer(req.params.id, req.agent!, req.body.toAgentId),
   )
   app.post(
     '/api/agent/tickets/:id/escalate',
@@ -86,23 +70,23 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: moved,
       },
     },
-    (req) => act(req.params.id, () => app.handoff.escalate(req.params.id, req.agent!)),
+    (req) => app.handoff.escalate(req.params.id, req.agent!),
   )
   app.post(
     '/api/agent/tickets/:id/handback',
     { schema: { tags, params: TicketParams, response: moved } },
-    (req) => act(req.params.id, () => app.handoff.handBack(req.params.id, req.agent!)),
+    (req) => app.handoff.handBack(req.params.id, req.agent!),
   )
   app.post(
     '/api/agent/tickets/:id/close',
     { schema: { tags, params: TicketParams, body: CloseBody, response: moved } },
-    (req) => act(req.params.id, () => app.handoff.close(req.params.id, req.agent!, req.body.outcome)),
+    (req) => app.handoff.close(req.params.id, req.agent!, req.body.outcome),
   )
   app.post(
     '/api/agent/tickets/:id/typing',
     { schema: { tags, params: TicketParams, response: { 200: Ok } } },
     async (req) => {
-      await act(req.params.id, () => app.handoff.typing(req.params.id, req.agent!))
+      await app.handoff.typing(req.params.id, req.agent!)
       return { ok: true }
     },
   )
