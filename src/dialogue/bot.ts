@@ -1,12 +1,12 @@
-import type { SessionRecord, Stores, TranscriptEntry } from '../storage/types.js'
+import type { SessionOwner, SessionRecord, Stores, TranscriptEntry } from '../storage/types.js'
 import type { BotBrain } from './brain.js'
 import { decide, type DecideOptions } from './decide.js'
 import type { Action, DialogueState, HandoffRef } from './types.js'
 import { parseRating } from './satisfaction.js'
 import type { Conversation, TicketDesk } from './ticket-desk.js'
-import { shiftLabel, type ShiftStart } from '../handoff/service-levels.js'
+import { openingLabel, type Opening } from '../knowledge-base/schedule.js'
 import { systemClock, type Clock } from '../clock.js'
-import { newNonce, type SessionOwner, type SessionTokens } from '../auth/session-token.js'
+import { newNonce, type SessionTokens } from '../auth/session-token.js'
 import { Errors } from '../errors.js'
 import { maskPii } from '../privacy/mask.js'
 
@@ -73,7 +73,7 @@ export class Bot {
     private readonly log: BotLog,
     private readonly availability: (
       now: Date,
-    ) => Promise<{ online: boolean; opensAt?: ShiftStart }> = async () => ({ online: true }),
+    ) => Promise<{ online: boolean; opensAt?: Opening }> = async () => ({ online: true }),
     private readonly clock: Clock = systemClock,
   ) {}
 
@@ -214,7 +214,7 @@ export class Bot {
         handoff = { ticketId: ticket.id, reason: req.reason, priority: req.priority }
         const staffed = await this.availability(now)
         const time = staffed.opensAt
-          ? composer.text('handoff', 'shiftStart', { day: shiftLabel(staffed.opensAt, composer.calendar) })
+          ? composer.text('handoff', 'shiftStart', { day: openingLabel(staffed.opensAt, composer.calendar) })
           : composer.text('handoff', 'soon')
         // Said in the composer's language only: a Japanese, Korean or Arabic reply (intents/reply-only/)
         // already tells the patient a person will call back with an interpreter.

@@ -12,7 +12,7 @@ import {
   withShippedDefaults,
   type KnowledgeSource,
 } from '../knowledge-base/load.js'
-import { KB_TOPIC, KnowledgeService } from '../knowledge-base/publishing.js'
+import { KB_TOPIC, KnowledgeService } from '../publishing/knowledge-service.js'
 import type { LanguageSpec } from '../nlu/language.js'
 import { loadLanguagePacks } from '../nlu/resources.js'
 import { ReplyOnlyLanguages } from '../nlu/reply-only.js'

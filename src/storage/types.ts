@@ -1,6 +1,5 @@
 import type { Action, DialogueState, Priority, TicketReason } from '../dialogue/types.js'
 import type { KnowledgeSource } from '../knowledge-base/load.js'
-import type { SessionOwner } from '../auth/session-token.js'
 
 export const TICKET_STATUSES = ['queued', 'assigned', 'resolved', 'closed'] as const
 export type TicketStatus = (typeof TICKET_STATUSES)[number]
@@ -135,6 +134,17 @@ export interface TranscriptEntry {
   reason?: string
   /** Who wrote an agent message. */
   agentId?: string
+}
+
+/**
+ * Who owns a conversation: the nonce its session token (auth/session-token.ts) is signed with, stored on the conversation when its
+ * first message is. After a rotation (the conversation handed back to the bot) the previous nonce
+ * still proves ownership until the patient's next message, whose reply carries the new token: a
+ * client that polls or reconnects before writing again is not locked out.
+ */
+export interface SessionOwner {
+  nonce: string
+  previous?: string
 }
 
 export interface SessionRecord {
