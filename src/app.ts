@@ -3,7 +3,8 @@ import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
-import { Errors, isStorageOutage, type ErrorBody } from './errors.js'
+import { errorBody, Errors, httpError } from './errors.js'
+import { isStorageOutage } from './storage/errors.js'
 import { loggerOptions } from './logger.js'
 import { maskUrl } from './privacy/mask.js'
 import brain from './plugins/brain.js'
@@ -20,6 +21,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 import handoff from './plugins/handoff.js'
+import cannedReplies from './plugins/canned-replies.js'
 import authRoutes from './routes/auth.js'
 import adminRoutes from './routes/admin.js'
 import agentRoutes, { agentSocket } from './routes/agent/index.js'
@@ -109,17 +111,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   }
 
   app.setErrorHandler((caught: FastifyError, req, reply) => {
-    const importLimit = req.routeOptions.config?.importLimit
-    const err: FastifyError = isStorageOutage(caught)
-      ? new Errors.StorageUnavailable()
-      : caught.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && importLimit
-        ? new Errors.ImportTooLarge(Math.floor(importLimit / 1024))
-        : caught
-    // A route with a limit of its own (the WeChat callback's) names that limit.
-    const body = toErrorBody(err, req.routeOptions.bodyLimit ?? BODY_LIMIT)
-    const status = statusOf(err)
+    const err = httpError(caught, {
+      // A route with a limit of its own (the WeChat callback's) names that limit.
+      bodyLimit: req.routeOptions.bodyLimit ?? BODY_LIMIT,
+      importLimit: req.routeOptions.config?.importLimit,
+    })
+    const status = err.statusCode ?? 500
     if (status >= 500) req.log.error({ err: caught }, 'request failed')
-    reply.status(status).send(body)
+    reply.status(status).send(errorBody(err))
   })
   app.addHook('onResponse', (req, reply, done) => {
     if (reply.statusCode >= 400) {
@@ -187,6 +186,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     })
   }
   await app.register(stores, { config, ...(deps.stores ? { stores: deps.stores } : {}) })
+  await app.register(handoff, { config })
   await app.register(brain, { config })
   await app.register(retention, { config })
   const drain = wsDrain()
@@ -217,7 +217,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       : {}),
   })
   await app.register(patientRoutes)
-  await app.register(handoff, { config })
+  await app.register(cannedReplies, { config })
   await app.register(authRoutes)
   await app.register(agentRoutes)
   await app.register(agentSocket)
@@ -258,53 +258,4 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(healthRoutes)
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app
-}
-
-function statusOf(err: FastifyError): number {
-  if (err.validation) return 400
-  const s = err.statusCode ?? 500
-  return s >= 400 && s < 600 ? s : 500
-}
-
-function toErrorBody(err: FastifyError, bodyLimit: number): ErrorBody {
-  if (err.validation) {
-    const details = err.validation.map((v) => ({
-      field:
-        (v.instancePath || '/').replace(/^\//, '').replace(/\//g, '.') ||
-        (v.params as { missingProperty?: string })?.missingProperty ||
-        'body',
-      problem: v.message,
-    }))
-    const problems = details.map((d) => `${d.field} ${d.problem}`).join('; ')
-    const message = `invalid request: ${problems}. Expected {"sessionId": 1-128 chars, "text": 1-2000 chars}`
-    return { error: { code: 'ND_INVALID_REQUEST', message, details } }
-  }
-  switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { error: { code: 'ND_BODY_TOO_LARGE', message: new Errors.BodyTooLarge(bodyLimit).message } }
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return {
-        error: { code: 'ND_UNSUPPORTED_MEDIA_TYPE', message: new Errors.UnsupportedMediaType().message },
-      }
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return {
-        error: {
-          code: 'ND_INVALID_JSON',
-          message: 'the body is not valid JSON; send {"sessionId": "...", "text": "..."}',
-        },
-      }
-  }
-  const status = statusOf(err)
-  if (status >= 500 && err.code !== 'ND_STORAGE_UNAVAILABLE') {
-    return { error: { code: 'ND_INTERNAL', message: new Errors.Internal().message } }
-  }
-  const details = (err as FastifyError & { details?: unknown }).details
-  return {
-    error: {
-      code: err.code?.startsWith('ND_') ? err.code : 'ND_BAD_REQUEST',
-      message: err.message,
-      ...(details ? { details } : {}),
-    },
-  }
 }

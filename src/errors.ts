@@ -1,4 +1,10 @@
 import createError from '@fastify/error'
+import type { FastifyError } from 'fastify'
+import { AccountError } from './auth/accounts.js'
+import { NoSuchAgentError, NotYourTicketError, PatientUnreachableError } from './handoff/errors.js'
+import { KnowledgeError, KnowledgeInvalidError, RemovalNotConfirmedError } from './knowledge-base/errors.js'
+import { isStorageOutage } from './storage/errors.js'
+import { TicketConflictError, TicketNotFoundError } from './storage/types.js'
 
 /** Stable error codes; every error reaches the client as {"error":{"code","message"}}. */
 export const Errors = {
@@ -91,6 +97,13 @@ export const Errors = {
     409,
   ),
   UnsupportedMediaType: createError('ND_UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json', 415),
+  InvalidJson: createError(
+    'ND_INVALID_JSON',
+    'the body is not valid JSON; send {"sessionId": "...", "text": "..."}',
+    400,
+  ),
+  /** A refusal of Fastify's or a plugin's that has no code of ours: its own message and status. */
+  BadRequest: createError<[string]>('ND_BAD_REQUEST', '%s', 400),
   StorageUnavailable: createError(
     'ND_STORAGE_UNAVAILABLE',
     'shared storage (Redis) is not answering; patients are still answered and handoffs kept, ' +
@@ -104,14 +117,86 @@ export const Errors = {
   ),
 }
 
-/** ioredis's errors while Redis restarts or is unreachable. */
-export function isStorageOutage(err: Error): boolean {
-  return (
-    err.name === 'MaxRetriesPerRequestError' ||
-    /Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|Stream isn't writeable/.test(err.message)
-  )
-}
-
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown }
+}
+
+/** What the error map needs to know of the request: the limits its body was held to. */
+export interface ErrorContext {
+  bodyLimit: number
+  /** An admin upload's own limit (route config `importLimit`), said in the admins' words. */
+  importLimit?: number | undefined
+}
+
+type WithDetails = FastifyError & { details?: unknown }
+
+/**
+ * The one map from whatever went wrong to what the client is told: domain errors, storage outages and
+ * Fastify's own refusals become our stable codes; anything else on a 5xx hides its internals.
+ */
+export function httpError(err: FastifyError, ctx: ErrorContext): WithDetails {
+  if (isStorageOutage(err)) return new Errors.StorageUnavailable()
+  if (err.validation) return invalidRequest(err.validation)
+  if (err instanceof TicketNotFoundError) return new Errors.TicketNotFound(err.ticketId)
+  if (err instanceof TicketConflictError) return new Errors.TicketConflict(err.ticketId, err.status)
+  if (err instanceof NotYourTicketError) return new Errors.NotYourTicket(err.ticketId)
+  if (err instanceof NoSuchAgentError) return new Errors.NoSuchAgent(err.agentId)
+  if (err instanceof PatientUnreachableError) return new Errors.PatientUnreachable()
+  if (err instanceof AccountError) return new Errors.AccountInvalid(err.message)
+  if (err instanceof KnowledgeError || err instanceof KnowledgeInvalidError) {
+    const { problems } = err
+    const invalid = new Errors.KnowledgeInvalid(
+      `${problems.length} problem(s): ${problems.slice(0, 3).join('; ')}`,
+    ) as WithDetails
+    invalid.details = problems
+    return invalid
+  }
+  if (err instanceof RemovalNotConfirmedError) {
+    const { removed, total } = err
+    return new Errors.ConfirmationRequired(
+      `这次发布会删去线上 ${total} 个意图中的 ${removed.length} 个（${removed.slice(0, 5).join('、')}` +
+        `${removed.length > 5 ? ' 等' : ''}），超过一半，机器人将答不上这些问题。` +
+        '请先核对草稿；确实要这样发布，请确认后再发布（API：confirmRemovals: true）。',
+    )
+  }
+  // Ours, made with Errors above (AccountError's codes name the problem, not a status: mapped above).
+  if (err.code?.startsWith('ND_') && err.statusCode) return err
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return ctx.importLimit
+        ? new Errors.ImportTooLarge(Math.floor(ctx.importLimit / 1024))
+        : new Errors.BodyTooLarge(ctx.bodyLimit)
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new Errors.UnsupportedMediaType()
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new Errors.InvalidJson()
+  }
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
+  if (status >= 500) return new Errors.Internal()
+  const refused = new Errors.BadRequest(err.message)
+  refused.statusCode = status
+  return refused
+}
+
+/** The body the client gets for an error from httpError. */
+export function errorBody(err: WithDetails): ErrorBody {
+  const { code, message, details } = err
+  return { error: { code, message, ...(details ? { details } : {}) } }
+}
+
+function invalidRequest(validation: NonNullable<FastifyError['validation']>): WithDetails {
+  const details = validation.map((v) => ({
+    field:
+      (v.instancePath || '/').replace(/^\//, '').replace(/\//g, '.') ||
+      (v.params as { missingProperty?: string })?.missingProperty ||
+      'body',
+    problem: v.message,
+  }))
+  const problems = details.map((d) => `${d.field} ${d.problem}`).join('; ')
+  const err = new Errors.InvalidRequest(
+    `invalid request: ${problems}. Expected {"sessionId": 1-128 chars, "text": 1-2000 chars}`,
+  ) as WithDetails
+  err.details = details
+  return err
 }

@@ -1,18 +1,8 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { SessionOwner } from '../storage/types.js'
 
 /** Tokens of the conversations seen last: a conversation's replies carry the same token until it rotates. */
 const ISSUED_KEPT = 10_000
-
-/**
- * Who owns a conversation: the nonce its token is signed with, stored on the conversation when its
- * first message is. After a rotation (the conversation handed back to the bot) the previous nonce
- * still proves ownership until the patient's next message, whose reply carries the new token: a
- * client that polls or reconnects before writing again is not locked out.
- */
-export interface SessionOwner {
-  nonce: string
-  previous?: string
-}
 
 /**
  * A patient's proof that a conversation is theirs: `<nonce>.<HMAC-SHA256(nonce, session id)>` under a

@@ -1,18 +1,12 @@
-import { randomUUID } from 'node:crypto'
-import {
-  TicketNotFoundError,
-  type SessionRecord,
-  type Stores,
-  type Ticket,
-  type TranscriptEntry,
-} from '../storage/types.js'
+import type { SessionOwner, SessionRecord, Stores, TranscriptEntry } from '../storage/types.js'
 import type { BotBrain } from './brain.js'
 import { decide, type DecideOptions } from './decide.js'
-import type { Action, DialogueState, HandoffRef, Priority } from './types.js'
-import { applyRating, parseRating } from './satisfaction.js'
-import { shiftLabel, type ServiceLevels, type ShiftStart } from '../handoff/service-levels.js'
+import type { Action, DialogueState, HandoffRef } from './types.js'
+import { parseRating } from './satisfaction.js'
+import type { Conversation, TicketDesk } from './ticket-desk.js'
+import { openingLabel, type Opening } from '../knowledge-base/schedule.js'
 import { systemClock, type Clock } from '../clock.js'
-import { newNonce, type SessionOwner, type SessionTokens } from '../auth/session-token.js'
+import { newNonce, type SessionTokens } from '../auth/session-token.js'
 import { Errors } from '../errors.js'
 import { maskPii } from '../privacy/mask.js'
 
@@ -58,13 +52,6 @@ export interface BotLog {
   warn(obj: object, msg: string): void
 }
 
-const RANK: Record<Priority, number> = { urgent: 3, high: 2, normal: 1 }
-
-export function newTicketId(): string {
-  // randomUUID draws from a cached entropy pool: randomBytes(3) was a syscall per ticket.
-  return `T${Date.now().toString(36).toUpperCase()}${randomUUID().slice(0, 6).toUpperCase()}`
-}
-
 /**
  * handleMessage: the one path every channel's message walks. Messages of one conversation are handled
  * one at a time, so a quick double-send cannot open two tickets or lose a turn of state.
@@ -80,13 +67,13 @@ export class Bot {
   constructor(
     private brain: () => BotBrain,
     private readonly stores: Stores,
+    private readonly desk: TicketDesk,
     private readonly tokens: SessionTokens,
     private readonly options: DecideOptions,
     private readonly log: BotLog,
     private readonly availability: (
       now: Date,
-    ) => Promise<{ online: boolean; opensAt?: ShiftStart }> = async () => ({ online: true }),
-    private readonly levels?: ServiceLevels,
+    ) => Promise<{ online: boolean; opensAt?: Opening }> = async () => ({ online: true }),
     private readonly clock: Clock = systemClock,
   ) {}
 
@@ -128,15 +115,11 @@ export class Bot {
     }
     // The answer to "please rate this conversation 1-5" is recorded, not analysed as a question.
     const asked = record.state.awaitingRating
-    const rating = asked && this.levels ? parseRating(msg.text) : undefined
-    if (asked && rating && this.levels) {
+    const rating = asked ? parseRating(msg.text) : undefined
+    if (asked && rating) {
       const composer = brain.language(record.state.lang ?? msg.lang).composer
-      const outcome = await applyRating(this.stores, this.levels, rating, {
-        sessionId: msg.sessionId,
-        channel: msg.channel,
-        ...(asked.ticketId ? { ticketId: asked.ticketId } : {}),
-        at: new Date(at),
-      })
+      const conversation = { sessionId: msg.sessionId, channel: msg.channel, language: composer.language }
+      const outcome = await this.desk.rate(conversation, rating, asked.ticketId)
       const { awaitingRating: _done, ...rest } = record.state
       const followUp = outcome.followUp
         ? composer.text('handoff', 'ratingFollowUp', {
@@ -201,40 +184,37 @@ export class Bot {
     let handoff: HandoffRef | null = state.handoff ?? null
     let reply = decision.reply
     const writes: Array<Promise<unknown>> = []
-    const turn = { msg, lang, at }
+    const conversation: Conversation = { sessionId: msg.sessionId, channel: msg.channel, language: lang }
     // Waiting for a person: a mobile number in the message is the callback number for the ticket.
     const phone =
       state.handoff && !decision.handoff ? MOBILE.exec(msg.text.replace(/[\s-]/g, ''))?.[0] : undefined
     if (phone && state.handoff) {
-      const detail = (await this.stores.tickets.get(state.handoff.ticketId))?.detail ?? {}
-      handoff = await this.changeTicket(state.handoff, { detail: { ...detail, callbackPhone: phone } }, turn)
+      const ticketId = await this.desk.setCallback(conversation, state.handoff, phone)
+      handoff = { ...state.handoff, ticketId }
       state = { ...state, handoff }
       reply = composer.text('handoff', 'callbackSaved', { phone: maskPii(phone) })
     }
     if (decision.handoff) {
       const req = decision.handoff
       if (state.handoff) {
-        // Already with a person: an emergency raises the ticket's priority, never opens a second one
-        // unless storage has lost the first (changeTicket: so it is written even when already urgent).
+        // Already with a person: an emergency raises the ticket's priority, never opens a second one.
         // The reply says why a person is needed now; the ticket keeps the reason it was opened for.
-        const raised: HandoffRef = { ...state.handoff, reason: req.reason, priority: req.priority }
-        const change =
-          RANK[req.priority] > RANK[state.handoff.priority]
-            ? { priority: req.priority, detail: { ...req.detail, escalatedFrom: state.handoff.priority } }
-            : {}
-        handoff = await settle(this.changeTicket(raised, change, turn), raised, {
-          write: 'raised ticket',
-          ticketId: raised.ticketId,
-        })
+        const { ticketId } = state.handoff
+        handoff = {
+          ticketId: await settle(this.desk.raise(conversation, state.handoff, req), ticketId, {
+            write: 'raised ticket',
+            ticketId,
+          }),
+          reason: req.reason,
+          priority: req.priority,
+        }
       } else {
-        const ticket = this.newTicket(req, req.detail, turn)
-        writes.push(
-          settle(this.stores.tickets.create(ticket), undefined, { write: 'ticket', ticketId: ticket.id }),
-        )
+        const { ticket, stored } = this.desk.open(conversation, req)
+        writes.push(settle(stored, undefined, { write: 'ticket', ticketId: ticket.id }))
         handoff = { ticketId: ticket.id, reason: req.reason, priority: req.priority }
         const staffed = await this.availability(now)
         const time = staffed.opensAt
-          ? composer.text('handoff', 'shiftStart', { day: shiftLabel(staffed.opensAt, composer.calendar) })
+          ? composer.text('handoff', 'shiftStart', { day: openingLabel(staffed.opensAt, composer.calendar) })
           : composer.text('handoff', 'soon')
         // Said in the composer's language only: a Japanese, Korean or Arabic reply (intents/reply-only/)
         // already tells the patient a person will call back with an interpreter.
@@ -245,7 +225,7 @@ export class Bot {
       state = { ...state, handoff }
     }
     // A goodbye ends the conversation: ask how it went.
-    if (decision.intent === 'thanks_goodbye' && !state.handoff && this.levels) {
+    if (decision.intent === 'thanks_goodbye' && !state.handoff) {
       reply = composer.join(reply, composer.text('handoff', 'askRating'))
       state = { ...state, awaitingRating: {} }
     }
@@ -278,16 +258,18 @@ export class Bot {
     // that missed it sees it when it next reads the queue: this never fails the patient's reply.
     if (handoff) {
       const { ticketId } = handoff
-      await this.notify(ticketId, {
-        type: ticketId !== record.state.handoff?.ticketId ? 'ticket' : 'message',
-        action: decision.handoff ? 'handoff' : 'patient',
-        entry: patient,
-      }).catch((err: unknown) =>
-        this.log[emergency ? 'error' : 'warn'](
-          { err, sessionId: msg.sessionId, ticketId },
-          'consoles were not told of this message now: they see it when they next read the queue',
-        ),
-      )
+      await this.desk
+        .announce(ticketId, {
+          type: ticketId !== record.state.handoff?.ticketId ? 'ticket' : 'message',
+          action: decision.handoff ? 'handoff' : 'patient',
+          entry: patient,
+        })
+        .catch((err: unknown) =>
+          this.log[emergency ? 'error' : 'warn'](
+            { err, sessionId: msg.sessionId, ticketId },
+            'consoles were not told of this message now: they see it when they next read the queue',
+          ),
+        )
     }
     return {
       reply,
@@ -314,61 +296,6 @@ export class Bot {
     }
     return { nonce: record.owner?.nonce ?? newNonce() }
   }
-
-  /**
-   * Changes the conversation's ticket. One that storage no longer has (its journal line was damaged)
-   * is opened again under a new id with the change, so the patient still reaches a person.
-   */
-  private async changeTicket(
-    ref: HandoffRef,
-    change: Partial<Pick<Ticket, 'detail' | 'priority'>>,
-    turn: Turn,
-  ): Promise<HandoffRef> {
-    try {
-      await this.stores.tickets.update(ref.ticketId, { ...change, updatedAt: turn.at })
-      return ref
-    } catch (err) {
-      if (!(err instanceof TicketNotFoundError)) throw err
-      const ticket = this.newTicket(ref, { ...change.detail, replacesMissing: ref.ticketId }, turn)
-      this.log.error(
-        { sessionId: turn.msg.sessionId, missing: ref.ticketId, ticketId: ticket.id },
-        "the conversation's ticket is missing from storage: opened a new one",
-      )
-      await this.stores.tickets.create(ticket)
-      return { ticketId: ticket.id, reason: ref.reason, priority: ref.priority }
-    }
-  }
-
-  private async notify(ticketId: string, event: object): Promise<void> {
-    const ticket = await this.stores.tickets.get(ticketId)
-    await this.stores.events.publish('queue', { ...event, ticket })
-  }
-
-  private newTicket(
-    { reason, priority }: Pick<HandoffRef, 'reason' | 'priority'>,
-    detail: Ticket['detail'],
-    { msg, lang, at }: Turn,
-  ): Ticket {
-    return {
-      id: newTicketId(),
-      sessionId: msg.sessionId,
-      channel: msg.channel,
-      reason,
-      priority,
-      status: 'queued',
-      detail,
-      language: lang,
-      createdAt: at,
-      updatedAt: at,
-    }
-  }
-}
-
-/** The message being handled, the language it is answered in and the time it is recorded at. */
-interface Turn {
-  msg: IncomingMessage
-  lang: string
-  at: string
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000

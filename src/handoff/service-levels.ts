@@ -2,7 +2,7 @@ import { readYaml } from '../knowledge-base/load.js'
 import type { Priority } from '../dialogue/types.js'
 import type { Ticket } from '../storage/types.js'
 import type { ScheduleRule } from '../knowledge-base/types.js'
-import { isOpen, localTime, nextOpening, openingLabel, type Opening } from '../knowledge-base/schedule.js'
+import { isOpen, localTime, nextOpening, type Opening } from '../knowledge-base/schedule.js'
 
 export interface ServiceLevels {
   firstResponse: Record<string, { minutes: number; alert?: boolean }>
@@ -92,6 +92,3 @@ export function nextShift(levels: ServiceLevels, now: Date, timeZone: string): S
   const schedule = { id: 'staffing', label: 'staffing', rules: levels.staffing }
   return isOpen(schedule, t) ? undefined : nextOpening(schedule, t)
 }
-
-/** "今天 7:30", "tomorrow 7:30", "周一 7:30". */
-export { openingLabel as shiftLabel }

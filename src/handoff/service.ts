@@ -1,14 +1,19 @@
+import { randomUUID } from 'node:crypto'
 import {
   TicketNotFoundError,
   type Stores,
   type Ticket,
+  type TicketPatch,
   type TranscriptEntry,
   type Agent,
 } from '../storage/types.js'
-import { allowedFrom, nextStatus, OPEN_STATUSES, type TicketAction } from './lifecycle.js'
+import { NoSuchAgentError, NotYourTicketError, PatientUnreachableError } from './errors.js'
+import { compareAndSet, nextStatus, OPEN_STATUSES, type TicketAction } from './lifecycle.js'
 import { systemClock, type Clock as AppClock } from '../clock.js'
 import { rotated } from '../auth/session-token.js'
 import { byQueueOrder, clocksFor, type Clock, type ServiceLevels } from './service-levels.js'
+import type { HandoffRef, HandoffRequest, Priority, TicketReason } from '../dialogue/types.js'
+import type { Conversation, RatingOutcome, TicketDesk } from '../dialogue/ticket-desk.js'
 
 export interface QueueItem extends Ticket {
   clocks: Clock[]
@@ -27,43 +32,115 @@ export interface PatientEvent {
   action?: string
 }
 
-export class NotYourTicketError extends Error {
-  constructor(readonly ticketId: string) {
-    super(`ticket ${ticketId} is assigned to another agent`)
-  }
-}
-
-/** A reply the patient's channel cannot deliver now (WeChat's 48-hour window has closed). */
-export class PatientUnreachableError extends Error {
-  constructor(readonly ticketId: string) {
-    super(`the patient of ticket ${ticketId} can no longer be written to on their channel`)
-  }
+export interface HandoffLog {
+  error(obj: object, msg: string): void
 }
 
 /** Whether the channel can deliver an agent's reply to this ticket's patient now. */
 export type ReachCheck = (ticket: Ticket) => Promise<boolean>
 
-/** A transfer to an account that does not exist or was deactivated. */
-export class NoSuchAgentError extends Error {
-  constructor(readonly agentId: string) {
-    super(`no active agent ${agentId}`)
-  }
+export interface HandoffOptions {
+  stores: Stores
+  levels: ServiceLevels
+  /** What the patient is told when a person hands the conversation back or closes it, in their language. */
+  messages: (lang?: string) => { handBack: string; closed: string }
+  log: HandoffLog
+  clock?: AppClock
 }
 
-/**
- * What agents do with handed-off conversations. Every change is a compare-and-set on the ticket's
- * status (so two agents, even on two instances, cannot both claim one), and is published to the
- * consoles; what the patient should see is published to the patient's own channel.
- */
-export class HandoffService {
-  private readonly reachChecks = new Map<string, ReachCheck>()
+/** Whose ticket: a follow-up the hospital owes has no language of its own. */
+type Patient = Pick<Conversation, 'sessionId' | 'channel'> & Partial<Pick<Conversation, 'language'>>
 
-  constructor(
-    private readonly stores: Stores,
-    private readonly levels: ServiceLevels,
-    private readonly messages: (lang?: string) => { handBack: string; closed: string },
-    private readonly clock: AppClock = systemClock,
-  ) {}
+const RANK: Record<Priority, number> = { urgent: 3, high: 2, normal: 1 }
+
+/**
+ * The one writer of tickets: what agents do with handed-off conversations, and what the dialogue asks
+ * for them (TicketDesk). Every move is a compare-and-set on the ticket's status (so two agents, even on
+ * two instances, cannot both claim one), and is published to the consoles; what the patient should see
+ * is published to the patient's own channel.
+ */
+export class HandoffService implements TicketDesk {
+  private readonly reachChecks = new Map<string, ReachCheck>()
+  private readonly stores: Stores
+  private readonly levels: ServiceLevels
+  private readonly messages: HandoffOptions['messages']
+  private readonly log: HandoffLog
+  private readonly clock: AppClock
+
+  constructor(options: HandoffOptions) {
+    this.stores = options.stores
+    this.levels = options.levels
+    this.messages = options.messages
+    this.log = options.log
+    this.clock = options.clock ?? systemClock
+  }
+
+  open(conversation: Conversation, { reason, priority, detail }: HandoffRequest) {
+    const ticket = this.newTicket(conversation, reason, priority, detail)
+    return { ticket, stored: this.stores.tickets.create(ticket) }
+  }
+
+  raise(conversation: Conversation, current: HandoffRef, request: HandoffRequest): Promise<string> {
+    // Written even when it changes nothing, so a ticket storage has lost is found and opened again.
+    const patch: TicketPatch =
+      RANK[request.priority] > RANK[current.priority]
+        ? { priority: request.priority, detail: { ...request.detail, escalatedFrom: current.priority } }
+        : {}
+    const ref = { ticketId: current.ticketId, reason: request.reason, priority: request.priority }
+    return this.change(conversation, ref, patch)
+  }
+
+  setCallback(conversation: Conversation, current: HandoffRef, phone: string): Promise<string> {
+    return this.change(conversation, current, { detail: { callbackPhone: phone } })
+  }
+
+  /**
+   * The hospital's rules for a rating: the rated ticket keeps it; a low one opens a follow-up ticket
+   * for the person who must call back (office director, service specialist); a high one marks the
+   * conversation as a good example for the department.
+   */
+  async rate(conversation: Patient, rating: number, ticketId?: string): Promise<RatingOutcome> {
+    const rule = this.levels.satisfaction.find((r) => r.ratings.includes(rating))
+    const at = this.clock()
+    if (ticketId) {
+      const patch: TicketPatch = {
+        rating,
+        ...(rule?.goodExample ? { detail: { goodExample: 1 } } : {}),
+        updatedAt: at.toISOString(),
+      }
+      await this.stores.tickets.update(ticketId, patch).catch((err: unknown) => {
+        // Deleted on the patient's request meanwhile: the rating still counts in the transcript.
+        if (!(err instanceof TicketNotFoundError)) throw err
+      })
+    }
+    await this.stores.transcripts.append(conversation.sessionId, [
+      { at: at.toISOString(), role: 'system', text: `满意度评分：${rating}` },
+    ])
+    if (!rule?.followUp) return { goodExample: !!rule?.goodExample }
+    const { owner, hours, priority } = rule.followUp
+    // Opened for the hospital's own call back, not in the patient's language.
+    const { sessionId, channel } = conversation
+    const followUp: Ticket = {
+      ...this.newTicket({ sessionId, channel }, 'satisfaction_follow_up', priority, {
+        rating,
+        ...(ticketId ? { ratedTicket: ticketId } : {}),
+      }),
+      id: `F${ticketSuffix()}`,
+      owner,
+      dueAt: new Date(at.getTime() + hours * 3_600_000).toISOString(),
+    }
+    await this.stores.tickets.create(followUp)
+    await this.stores.events.publish(QUEUE_TOPIC, { type: 'ticket', action: 'follow_up', ticket: followUp })
+    return { followUp: { owner, hours, ticketId: followUp.id }, goodExample: false }
+  }
+
+  async announce(
+    ticketId: string,
+    event: { type: 'ticket' | 'message'; action: string; entry: TranscriptEntry },
+  ): Promise<void> {
+    const ticket = await this.stores.tickets.get(ticketId)
+    await this.stores.events.publish(QUEUE_TOPIC, { ...event, ticket })
+  }
 
   /**
    * A channel that can refuse an agent's reply (WeChat's official account may write to a patient only
@@ -120,12 +197,10 @@ export class HandoffService {
   async escalate(id: string, agent: Agent): Promise<Ticket> {
     const current = await this.owned(id, agent)
     const to = this.levels.escalation[String(current.detail.category ?? '')]?.to ?? '医务处'
-    const ticket = await this.stores.tickets.transition(id, OPEN_STATUSES, {
+    return this.move(id, 'escalate', {
       escalatedAt: this.clock().toISOString(),
-      detail: { ...current.detail, escalatedTo: to, escalatedBy: agent.displayName },
+      detail: { escalatedTo: to, escalatedBy: agent.displayName },
     })
-    await this.stores.events.publish(QUEUE_TOPIC, { type: 'ticket', action: 'escalate', ticket })
-    return ticket
   }
 
   async handBack(id: string, agent: Agent): Promise<Ticket> {
@@ -172,15 +247,54 @@ export class HandoffService {
     return t
   }
 
-  private async move(id: string, action: TicketAction, patch: Partial<Ticket>): Promise<Ticket> {
-    // Every action leads to one status whatever it starts from, so the compare-and-set carries it.
-    const from = allowedFrom(action)
-    const ticket = await this.stores.tickets.transition(id, from, {
-      ...patch,
-      status: nextStatus(from[0]!, action),
-    })
+  private async move(id: string, action: TicketAction, patch: TicketPatch): Promise<Ticket> {
+    const { from, to } = compareAndSet(action)
+    const ticket = await this.stores.tickets.transition(id, from, { ...patch, ...(to ? { status: to } : {}) })
     await this.stores.events.publish(QUEUE_TOPIC, { type: 'ticket', action, ticket })
     return ticket
+  }
+
+  /**
+   * Changes the conversation's ticket. One that storage no longer has (its journal line was damaged)
+   * is opened again under a new id with the change, so the patient still reaches a person.
+   */
+  private async change(conversation: Conversation, ref: HandoffRef, patch: TicketPatch): Promise<string> {
+    try {
+      await this.stores.tickets.update(ref.ticketId, { ...patch, updatedAt: this.clock().toISOString() })
+      return ref.ticketId
+    } catch (err) {
+      if (!(err instanceof TicketNotFoundError)) throw err
+      const detail = { ...patch.detail, replacesMissing: ref.ticketId }
+      const ticket = this.newTicket(conversation, ref.reason, ref.priority, detail)
+      this.log.error(
+        { sessionId: conversation.sessionId, missing: ref.ticketId, ticketId: ticket.id },
+        "the conversation's ticket is missing from storage: opened a new one",
+      )
+      await this.stores.tickets.create(ticket)
+      return ticket.id
+    }
+  }
+
+  /** A conversation's new ticket, queued: the lifecycle's `open`. */
+  private newTicket(
+    { sessionId, channel, language }: Patient,
+    reason: TicketReason,
+    priority: Priority,
+    detail: Ticket['detail'],
+  ): Ticket {
+    const at = this.clock().toISOString()
+    return {
+      id: `T${ticketSuffix()}`,
+      sessionId,
+      channel,
+      reason,
+      priority,
+      status: nextStatus('new', 'open'),
+      detail,
+      ...(language ? { language } : {}),
+      createdAt: at,
+      updatedAt: at,
+    }
   }
 
   /** The conversation goes back to the bot: the session forgets the ticket, the patient is told. */
@@ -207,4 +321,9 @@ export class HandoffService {
     await this.stores.events.publish(sessionTopic(ticket.sessionId), event)
     await this.stores.events.publish(`channel:${ticket.channel}`, { ...event, sessionId: ticket.sessionId })
   }
+}
+
+function ticketSuffix(): string {
+  // randomUUID draws from a cached entropy pool: randomBytes(3) was a syscall per ticket.
+  return `${Date.now().toString(36).toUpperCase()}${randomUUID().slice(0, 6).toUpperCase()}`
 }

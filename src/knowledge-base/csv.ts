@@ -1,5 +1,6 @@
 import type { KnowledgeSource } from './load.js'
 import { LIMITS } from './limits.js'
+import { CsvError } from './errors.js'
 import type { Place } from './types.js'
 
 /**
@@ -79,23 +80,24 @@ export function parseCsv(text: string): string[][] {
   return rows
 }
 
-export class CsvError extends Error {}
-
 /** The section a CSV table stands for, built from its rows (header first). */
 export function fromCsv(source: KnowledgeSource, table: CsvTable, text: string): Partial<KnowledgeSource> {
   // What toCsv escaped reads back as it was, so an export edited in Excel round-trips.
   const [header, ...rows] = parseCsv(text).map((r) => r.map((c) => c.replace(ESCAPED, '')))
   if (rows.length > LIMITS.csvRows) {
-    throw new CsvError(`有 ${rows.length} 行，超过上限 ${LIMITS.csvRows} 行；请分几次导入，或删去重复的行`)
+    throw new CsvError(
+      table,
+      `有 ${rows.length} 行，超过上限 ${LIMITS.csvRows} 行；请分几次导入，或删去重复的行`,
+    )
   }
   const expected = toCsv(source, table).replace(BOM, '').split('\r\n')[0]!.split(',')
   if (!header || header.join(',') !== expected.join(',')) {
-    throw new CsvError(`the first row must be: ${expected.join(',')}`)
+    throw new CsvError(table, `the first row must be: ${expected.join(',')}`)
   }
   if (table === 'intents') {
     const byId = new Map(source.intents.map((i) => [i.id, { ...i, examples: [] as string[] }]))
     for (const [n, [id, example]] of rows.entries()) {
-      if (!id || !example) throw new CsvError(`row ${n + 2}: intent and example are both required`)
+      if (!id || !example) throw new CsvError(table, `row ${n + 2}: intent and example are both required`)
       const intent = byId.get(id) ?? { id, description: '', examples: [] }
       intent.examples.push(example)
       byId.set(id, intent)

@@ -11,6 +11,7 @@ import {
 } from './locale.js'
 import { renderSchedule, renderWhere, validateSchedule, ZH_CALENDAR, type Calendar } from './schedule.js'
 import { idProblems, LIMITS } from './limits.js'
+import { KnowledgeError } from './errors.js'
 import type {
   Exam,
   Facts,
@@ -22,12 +23,6 @@ import type {
   Templates,
   TriageRule,
 } from './types.js'
-
-export class KnowledgeError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`knowledge base is invalid:\n- ${problems.join('\n- ')}`)
-  }
-}
 
 export function readYaml<T>(file: string): T {
   try {

@@ -1,18 +1,18 @@
 import fp from 'fastify-plugin'
 import { setTimeout as delay } from 'node:timers/promises'
-import { isStorageOutage } from '../errors.js'
+import { isStorageOutage } from '../storage/errors.js'
 import path from 'node:path'
 import type { Config } from '../config.js'
 import { Bot } from '../dialogue/bot.js'
 import { createBrain, type BotBrain } from '../dialogue/brain.js'
-import { loadServiceLevels, nextShift, type ServiceLevels } from '../handoff/service-levels.js'
+import { nextShift } from '../handoff/service-levels.js'
 import {
   buildKnowledgeBase,
   readKnowledgeSource,
   withShippedDefaults,
   type KnowledgeSource,
 } from '../knowledge-base/load.js'
-import { KB_TOPIC, KnowledgeService } from '../knowledge-base/publishing.js'
+import { KB_TOPIC, KnowledgeService } from '../publishing/knowledge-service.js'
 import type { LanguageSpec } from '../nlu/language.js'
 import { loadLanguagePacks } from '../nlu/resources.js'
 import { ReplyOnlyLanguages } from '../nlu/reply-only.js'
@@ -24,7 +24,6 @@ declare module 'fastify' {
     languages: LanguageSpec[]
     brain: () => BotBrain
     bot: Bot
-    serviceLevels: ServiceLevels
     knowledge: KnowledgeService
     knowledgeVersion: () => number
   }
@@ -172,8 +171,7 @@ export default fp<{ config: Config }>(
       await off?.().catch(() => undefined)
     })
 
-    const levels = loadServiceLevels(path.join(config.knowledgeDir, 'service-levels.yaml'))
-    app.decorate('serviceLevels', levels)
+    const levels = app.serviceLevels
     // Whether a person can answer now; if not, when the next shift starts (told to the patient).
     const availability = async (now: Date) => {
       // Unknown while storage is down: the patient is not told that nobody is on duty.
@@ -187,14 +185,14 @@ export default fp<{ config: Config }>(
       new Bot(
         () => live.brain,
         app.stores,
+        app.handoff,
         app.sessionTokens,
         config.nlu,
         app.log,
         availability,
-        levels,
         app.clock,
       ),
     )
   },
-  { name: 'brain', dependencies: ['stores'] },
+  { name: 'brain', dependencies: ['stores', 'handoff'] },
 )

@@ -1,28 +1,24 @@
-import { existsSync } from 'node:fs'
 import path from 'node:path'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { HandoffService } from '../handoff/service.js'
-import { readYaml } from '../knowledge-base/load.js'
-import type { LocaleSource } from '../knowledge-base/locale.js'
-
-export interface CannedReply {
-  id: string
-  label: string
-  text: string
-  lang: string
-}
+import { loadServiceLevels, type ServiceLevels } from '../handoff/service-levels.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     handoff: HandoffService
-    cannedReplies: () => CannedReply[]
+    serviceLevels: ServiceLevels
   }
 }
 
-/** The human side of a handoff: the agents' service, the hospital's clocks and canned replies. */
+/**
+ * The human side of a handoff: the hospital's clocks, and the service that alone writes tickets (the
+ * bot asks it to open and raise them, so it is made before the bot).
+ */
 export default fp<{ config: Config }>(
   async (app, { config }) => {
+    const levels = loadServiceLevels(path.join(config.knowledgeDir, 'service-levels.yaml'))
+    app.decorate('serviceLevels', levels)
     // Read from the live knowledge each time, so a published wording change applies at once.
     // In the patient's language: the ticket remembers it.
     const messages = (lang?: string) => {
@@ -33,35 +29,10 @@ export default fp<{ config: Config }>(
         closed: composer.join(composer.text('handoff', 'closed'), rate),
       }
     }
-    app.decorate('handoff', new HandoffService(app.stores, app.serviceLevels, messages, app.clock))
-    const canned = readYaml<{ replies: Array<{ id: string; label: string; text: string }> }>(
-      path.join(config.knowledgeDir, 'canned-replies.yaml'),
+    app.decorate(
+      'handoff',
+      new HandoffService({ stores: app.stores, levels, messages, log: app.log, clock: app.clock }),
     )
-    // Each language's canned replies, so an agent answers an English-speaking patient in English.
-    const localCanned = app
-      .brain()
-      .codes.slice(1)
-      .map((code) => {
-        const file = path.join(config.knowledgeDir, 'locales', `${code}.yaml`)
-        return { code, replies: existsSync(file) ? (readYaml<LocaleSource>(file).canned ?? {}) : {} }
-      })
-    app.decorate('cannedReplies', () => {
-      const brain = app.brain()
-      const base = canned.replies.map((r) => ({
-        ...r,
-        text: brain.composer.render(r.text),
-        lang: brain.composer.language,
-      }))
-      const local = localCanned.flatMap(({ code, replies }) =>
-        Object.entries(replies).map(([id, r]) => ({
-          id,
-          label: r.label ?? id,
-          text: brain.language(code).composer.render(r.text),
-          lang: code,
-        })),
-      )
-      return [...base, ...local]
-    })
   },
-  { name: 'handoff', dependencies: ['stores', 'brain'] },
+  { name: 'handoff', dependencies: ['stores'] },
 )

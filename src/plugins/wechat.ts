@@ -3,6 +3,14 @@ import type { Config } from '../config.js'
 import type { WechatChannel } from '../channels/wechat.js'
 import { requireRole } from '../routes/agent/auth-hook.js'
 import { Errors } from '../errors.js'
+import { Type } from '@sinclair/typebox'
+
+const WechatState = Type.Object({
+  state: Type.String({ description: 'off, starting, scan (a QR code waits), online or offline' }),
+  user: Type.Optional(Type.String()),
+  at: Type.Optional(Type.String()),
+  qrcodeAvailable: Type.Optional(Type.Boolean()),
+})
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -21,7 +29,14 @@ export default fp<{ config: Config; puppet?: unknown }>(
       scope.addHook('onRequest', requireRole('agent', 'admin'))
       scope.get(
         '/api/agent/channels',
-        { schema: { tags: ['agent'], summary: 'Channel status (WeChat login state)' } },
+        {
+          schema: {
+            tags: ['agent'],
+            summary: 'Channel status (WeChat login state)',
+            // Open: each channel adds its own status here.
+            response: { 200: Type.Object({ wechat: WechatState }, { additionalProperties: true }) },
+          },
+        },
         async () => ({
           wechat: app.wechat
             ? { ...app.wechat.status, qrcode: undefined, qrcodeAvailable: !!app.wechat.status.qrcode }

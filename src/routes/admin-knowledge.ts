@@ -3,18 +3,27 @@ import { Type } from '@sinclair/typebox'
 import type { Config } from '../config.js'
 import { previewReply } from '../dialogue/brain.js'
 import { Errors } from '../errors.js'
-import {
-  KnowledgeInvalidError,
-  RemovalNotConfirmedError,
-  SECTIONS,
-  type Section,
-} from '../knowledge-base/publishing.js'
+import { KnowledgeInvalidError } from '../knowledge-base/errors.js'
+import { SECTIONS, type Section } from '../publishing/knowledge-service.js'
 import { LIMITS } from '../knowledge-base/limits.js'
 import { requireRole } from './agent/auth-hook.js'
 import { unansweredQuestions } from '../metrics/unanswered.js'
 import { LanguageCode } from '../schemas/chat.js'
-import { CSV_TABLES, CsvError, fromCsv, toCsv, type CsvTable } from '../knowledge-base/csv.js'
-import { filesFromSource, KnowledgeError, sourceFromFiles } from '../knowledge-base/load.js'
+import {
+  Accuracy,
+  AuditLog,
+  CsvFile,
+  DraftEdited,
+  DraftTried,
+  KnowledgeFiles,
+  KnowledgeState,
+  KnowledgeVersionInfo,
+  Unanswered,
+  Untranslated,
+} from '../schemas/admin.js'
+import { Ok } from '../schemas/tickets.js'
+import { CSV_TABLES, fromCsv, toCsv, type CsvTable } from '../knowledge-base/csv.js'
+import { filesFromSource, sourceFromFiles } from '../knowledge-base/load.js'
 
 /**
  * Admins keep the bot right without a developer: edit a draft (rejected with field errors when
@@ -26,28 +35,20 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body))
   const tags = ['admin']
   const actor = (req: { agent?: { username: string } }) => req.agent!.username
-  const invalid = (err: unknown) => {
-    if (err instanceof RemovalNotConfirmedError) {
-      return new Errors.ConfirmationRequired(
-        `这次发布会删去线上 ${err.total} 个意图中的 ${err.removed.length} 个（${err.removed.slice(0, 5).join('、')}` +
-          `${err.removed.length > 5 ? ' 等' : ''}），超过一半，机器人将答不上这些问题。` +
-          '请先核对草稿；确实要这样发布，请确认后再发布（API：confirmRemovals: true）。',
-      )
-    }
-    if (!(err instanceof KnowledgeInvalidError)) return err
-    const e = new Errors.KnowledgeInvalid(
-      `${err.problems.length} problem(s): ${err.problems.slice(0, 3).join('; ')}`,
-    ) as Error & { details?: string[] }
-    e.details = err.problems
-    return e
-  }
 
   app.get(
     '/api/admin/knowledge',
-    { schema: { tags, summary: 'The live version and the draft (the whole knowledge as JSON)' } },
+    {
+      schema: {
+        tags,
+        summary: 'The live version and the draft (the whole knowledge as JSON)',
+        response: { 200: KnowledgeState },
+      },
+    },
     async () => ({ version: app.knowledgeVersion(), draft: await app.knowledge.draft() }),
   )
-  app.get('/api/admin/knowledge/versions', { schema: { tags } }, async () => ({
+  const Versions = Type.Object({ versions: Type.Array(KnowledgeVersionInfo) })
+  app.get('/api/admin/knowledge/versions', { schema: { tags, response: { 200: Versions } } }, async () => ({
     versions: await app.stores.knowledge.list(),
   }))
   app.put(
@@ -61,17 +62,12 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
         summary: 'Replace one section of the draft',
         params: Type.Object({ section: Type.Union(SECTIONS.map((s) => Type.Literal(s))) }),
         body: Type.Object({ value: Type.Unknown() }),
+        response: { 200: DraftEdited },
       },
     },
-    async (req) => {
-      try {
-        return await app.knowledge.edit({ [req.params.section as Section]: req.body.value }, actor(req))
-      } catch (err) {
-        throw invalid(err)
-      }
-    },
+    (req) => app.knowledge.edit({ [req.params.section as Section]: req.body.value }, actor(req)),
   )
-  app.delete('/api/admin/knowledge/draft', { schema: { tags } }, async (req) => {
+  app.delete('/api/admin/knowledge/draft', { schema: { tags, response: { 200: Ok } } }, async (req) => {
     await app.knowledge.discardDraft(actor(req))
     return { ok: true }
   })
@@ -86,18 +82,15 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
           now: Type.Optional(Type.String({ format: 'date-time' })),
           lang: Type.Optional(LanguageCode),
         }),
+        response: { 200: DraftTried },
       },
     },
     async (req) => {
       const now = req.body.now ? new Date(req.body.now) : app.clock()
       const { text, lang } = req.body
-      try {
-        return {
-          draft: previewReply(await app.knowledge.draftBrain(), text, config.nlu, now, lang),
-          live: previewReply(app.brain(), text, config.nlu, now, lang),
-        }
-      } catch (err) {
-        throw invalid(err)
+      return {
+        draft: previewReply(await app.knowledge.draftBrain(), text, config.nlu, now, lang),
+        live: previewReply(app.brain(), text, config.nlu, now, lang),
       }
     },
   )
@@ -109,6 +102,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
         summary:
           'Per language, what the live knowledge shows in Chinese because it has no translation yet ' +
           '(facts edited since, new answers)',
+        response: { 200: Untranslated },
       },
     },
     async () => {
@@ -122,7 +116,13 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
   )
   app.get(
     '/api/admin/knowledge/draft/accuracy',
-    { schema: { tags, summary: 'Held-out intent accuracy of the draft and of the live version' } },
+    {
+      schema: {
+        tags,
+        summary: 'Held-out intent accuracy of the draft and of the live version',
+        response: { 200: Accuracy },
+      },
+    },
     async () => app.knowledge.accuracy(),
   )
   // A draft that lost most intents (a bad import, a CSV of one intent) is published only when the
@@ -136,26 +136,21 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
       schema: {
         tags,
         body: Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })), confirmRemovals }),
+        response: { 200: KnowledgeVersionInfo },
       },
     },
-    async (req) => {
-      try {
-        return await app.knowledge.publish(actor(req), req.body.note, req.body.confirmRemovals === true)
-      } catch (err) {
-        throw invalid(err)
-      }
-    },
+    (req) => app.knowledge.publish(actor(req), req.body.note, req.body.confirmRemovals === true),
   )
   app.post(
     '/api/admin/knowledge/rollback',
-    { schema: { tags, body: Type.Object({ version: Type.Integer({ minimum: 1 }), confirmRemovals }) } },
-    async (req) => {
-      try {
-        return await app.knowledge.rollback(req.body.version, actor(req), req.body.confirmRemovals === true)
-      } catch (err) {
-        throw invalid(err)
-      }
+    {
+      schema: {
+        tags,
+        body: Type.Object({ version: Type.Integer({ minimum: 1 }), confirmRemovals }),
+        response: { 200: KnowledgeVersionInfo },
+      },
     },
+    (req) => app.knowledge.rollback(req.body.version, actor(req), req.body.confirmRemovals === true),
   )
   app.get(
     '/api/admin/unanswered',
@@ -168,6 +163,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
           from: Type.Optional(Type.String({ format: 'date-time' })),
           to: Type.Optional(Type.String({ format: 'date-time' })),
         }),
+        response: { 200: Unanswered },
       },
     },
     async (req) => {
@@ -188,32 +184,29 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
           intent: Type.String({ pattern: '^[a-z][a-z0-9_]{1,63}$' }),
           answer: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
         }),
+        response: { 200: DraftEdited },
       },
     },
     async (req) => {
       const draft = (await app.knowledge.draft()).source
       const intents = draft.intents.map((i) => ({ ...i, examples: [...i.examples] }))
       const target = intents.find((i) => i.id === req.body.intent)
-      try {
-        if (target) {
-          target.examples.push(req.body.text)
-          return await app.knowledge.edit({ intents }, actor(req))
-        }
-        // A new FAQ: its first example and its answer, both in the draft, validated together.
-        if (!req.body.answer) {
-          throw new KnowledgeInvalidError([
-            `intent ${req.body.intent} does not exist: give "answer" to create it as a new FAQ`,
-          ])
-        }
-        intents.push({ id: req.body.intent, description: req.body.text, examples: [req.body.text] })
-        const templates = {
-          ...draft.templates,
-          intents: { ...draft.templates.intents, [req.body.intent]: req.body.answer },
-        }
-        return await app.knowledge.edit({ intents, templates }, actor(req))
-      } catch (err) {
-        throw invalid(err)
+      if (target) {
+        target.examples.push(req.body.text)
+        return await app.knowledge.edit({ intents }, actor(req))
       }
+      // A new FAQ: its first example and its answer, both in the draft, validated together.
+      if (!req.body.answer) {
+        throw new KnowledgeInvalidError([
+          `intent ${req.body.intent} does not exist: give "answer" to create it as a new FAQ`,
+        ])
+      }
+      intents.push({ id: req.body.intent, description: req.body.text, examples: [req.body.text] })
+      const templates = {
+        ...draft.templates,
+        intents: { ...draft.templates.intents, [req.body.intent]: req.body.answer },
+      }
+      return await app.knowledge.edit({ intents, templates }, actor(req))
     },
   )
   // The same YAML files as knowledge/ and intents/zh/, as one JSON bundle {files: {path: text}}:
@@ -225,6 +218,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
         tags,
         summary: 'The draft (or a version) as the YAML files of knowledge/ and intents/',
         querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }),
+        response: { 200: KnowledgeFiles },
       },
     },
     async (req) => {
@@ -244,6 +238,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
         tags,
         summary: 'Replace the draft with YAML files in the export format',
         body: Type.Object({ files: Type.Record(Type.String(), Type.String()) }),
+        response: { 200: DraftEdited },
       },
     },
     async (req) => {
@@ -253,13 +248,8 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
           `导入了 ${count} 个文件，上限 ${LIMITS.importFiles} 个：请只导入 knowledge/ 和 intents/ 下的 YAML 文件`,
         )
       }
-      try {
-        const source = sourceFromFiles(req.body.files)
-        return await app.knowledge.edit({ ...source }, actor(req))
-      } catch (err) {
-        if (err instanceof KnowledgeError) throw invalid(new KnowledgeInvalidError(err.problems))
-        throw invalid(err)
-      }
+      const source = sourceFromFiles(req.body.files)
+      return await app.knowledge.edit({ ...source }, actor(req))
     },
   )
   app.get(
@@ -269,6 +259,7 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
         tags,
         summary: 'A table of the draft as CSV for Excel',
         params: Type.Object({ table: Type.Union(CSV_TABLES.map((t) => Type.Literal(t))) }),
+        response: { 200: CsvFile },
       },
     },
     async (req, reply) => {
@@ -287,26 +278,24 @@ const adminKnowledgeRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
         tags,
         summary: 'Replace a section of the draft from a CSV table (as exported)',
         params: Type.Object({ table: Type.Union(CSV_TABLES.map((t) => Type.Literal(t))) }),
+        response: { 200: DraftEdited },
       },
     },
     async (req) => {
       if (typeof req.body !== 'string') throw new Errors.InvalidRequest('send the CSV as text/csv')
-      try {
-        return await app.knowledge.edit(
-          fromCsv((await app.knowledge.draft()).source, req.params.table as CsvTable, req.body),
-          actor(req),
-        )
-      } catch (err) {
-        if (err instanceof CsvError) {
-          throw invalid(new KnowledgeInvalidError([`${req.params.table}.csv: ${err.message}`]))
-        }
-        throw invalid(err)
-      }
+      return await app.knowledge.edit(
+        fromCsv((await app.knowledge.draft()).source, req.params.table as CsvTable, req.body),
+        actor(req),
+      )
     },
   )
-  app.get('/api/admin/audit', { schema: { tags, summary: 'Admin actions, newest first' } }, async () => ({
-    entries: await app.stores.knowledge.auditLog(),
-  }))
+  app.get(
+    '/api/admin/audit',
+    { schema: { tags, summary: 'Admin actions, newest first', response: { 200: AuditLog } } },
+    async () => ({
+      entries: await app.stores.knowledge.auditLog(),
+    }),
+  )
 }
 
 export default adminKnowledgeRoutes

@@ -1,31 +1,25 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import {
-  AccountError,
-  AUTH_TOPIC,
-  createAccount,
-  publicAgent,
-  revokeAllTokens,
-  type AuthEvent,
-} from '../auth/accounts.js'
+import { AUTH_TOPIC, createAccount, publicAgent, revokeAllTokens, type AuthEvent } from '../auth/accounts.js'
 import { Errors } from '../errors.js'
 import { NewAgentBody, PublicAgent } from '../schemas/agent.js'
 import { loadReportData, nightResponse } from '../metrics/night-response.js'
 import { dashboard, dashboardCsv } from '../metrics/dashboard.js'
 import { Type } from '@sinclair/typebox'
+import { CsvFile, Dashboard, Forgotten, NightResponse, PatientExport } from '../schemas/admin.js'
+import { Ok } from '../schemas/tickets.js'
 import { requireRole } from './agent/auth-hook.js'
 
 /** Admin-only: accounts for agents and other admins. */
 const adminRoutes: FastifyPluginAsyncTypebox<{ timeZone: string }> = async (app, { timeZone }) => {
   app.addHook('onRequest', requireRole('admin'))
-  app.post('/api/admin/agents', { schema: { tags: ['admin'], body: NewAgentBody } }, async (req, reply) => {
-    try {
+  app.post(
+    '/api/admin/agents',
+    { schema: { tags: ['admin'], body: NewAgentBody, response: { 201: PublicAgent } } },
+    async (req, reply) => {
       reply.status(201)
-      return await createAccount(app.stores.agents, req.body)
-    } catch (err) {
-      if (err instanceof AccountError) throw new Errors.AccountInvalid(err.message)
-      throw err
-    }
-  })
+      return createAccount(app.stores.agents, req.body)
+    },
+  )
   // Every token of an account stops working, and its open consoles close, on every instance.
   const AgentParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
   const revoke = async (agentId: string) =>
@@ -44,7 +38,7 @@ const adminRoutes: FastifyPluginAsyncTypebox<{ timeZone: string }> = async (app,
         tags: ['admin'],
         summary: 'Sign an account out everywhere: all its tokens stop working and its consoles close',
         params: AgentParams,
-        response: { 200: Type.Object({ ok: Type.Boolean() }) },
+        response: { 200: Ok },
       },
     },
     async (req) => {
@@ -96,6 +90,7 @@ const adminRoutes: FastifyPluginAsyncTypebox<{ timeZone: string }> = async (app,
           from: Type.Optional(Type.String({ format: 'date-time' })),
           to: Type.Optional(Type.String({ format: 'date-time' })),
         }),
+        response: { 200: NightResponse },
       },
     },
     async (req) => {
@@ -150,7 +145,14 @@ const adminRoutes: FastifyPluginAsyncTypebox<{ timeZone: string }> = async (app,
   const patient = { params: Type.Object({ sessionId: Type.String({ minLength: 1, maxLength: 128 }) }) }
   app.get(
     '/api/admin/patients/:sessionId/export',
-    { schema: { tags: ['admin'], summary: 'All data held about one conversation', ...patient } },
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'All data held about one conversation',
+        ...patient,
+        response: { 200: PatientExport },
+      },
+    },
     async (req) => {
       const { sessionId } = req.params
       const [session, transcript, tickets] = await Promise.all([
@@ -179,6 +181,7 @@ const adminRoutes: FastifyPluginAsyncTypebox<{ timeZone: string }> = async (app,
         tags: ['admin'],
         summary: "Delete one conversation's data (its tickets keep only what statistics need)",
         ...patient,
+        response: { 200: Forgotten },
       },
     },
     async (req) => {
@@ -208,13 +211,14 @@ const adminRoutes: FastifyPluginAsyncTypebox<{ timeZone: string }> = async (app,
         tags: ['admin'],
         summary: 'Messages, intents, outcomes, night response rate, handoff times, satisfaction, complaints',
         querystring: rangeQuery,
+        response: { 200: Dashboard },
       },
     },
     async (req) => dashboard(app.stores, app.serviceLevels, range(req.query), timeZone, app.clock()),
   )
   app.get(
     '/api/admin/dashboard.csv',
-    { schema: { tags: ['admin'], querystring: rangeQuery } },
+    { schema: { tags: ['admin'], querystring: rangeQuery, response: { 200: CsvFile } } },
     async (req, reply) => {
       reply
         .type('text/csv; charset=utf-8')

@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyRequest } from 'fastify'
 import { Errors } from '../errors.js'
+import { Handoff } from '../schemas/chat.js'
+import { TranscriptEntry } from '../schemas/tickets.js'
 
 /**
  * The conversation's latest token (from a chat reply or the WebSocket), in a header or the query.
@@ -37,6 +39,9 @@ const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
           after: Type.Optional(Type.String({ format: 'date-time' })),
           token: Type.Optional(Type.String()),
         }),
+        response: {
+          200: Type.Object({ messages: Type.Array(Type.Pick(TranscriptEntry, ['role', 'text', 'at'])) }),
+        },
       },
     },
     async (req) => {
@@ -59,6 +64,12 @@ const patientRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'The conversation so far (the widget restores it after a reload)',
         params: Type.Object({ sessionId: Type.String({ minLength: 1, maxLength: 128 }) }),
         querystring: Type.Object({ token: Type.Optional(Type.String()) }),
+        response: {
+          200: Type.Object({
+            messages: Type.Array(Type.Pick(TranscriptEntry, ['role', 'text', 'at', 'action'])),
+            handoff: Type.Union([Handoff, Type.Null()]),
+          }),
+        },
       },
     },
     async (req) => {

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { ACTIONS, HANDOFF_REASONS, PRIORITIES } from '../dialogue/types.js'
 
-const literals = <T extends readonly string[]>(values: T) =>
+export const literals = <T extends readonly string[]>(values: T) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values] })
 
 /** A language code (zh, en, ja…); one the bot has no data for is answered in the message's language. */

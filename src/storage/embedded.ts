@@ -20,6 +20,7 @@ import {
   type Presence,
   type SessionRecord,
   type Stores,
+  patched,
   type Ticket,
   type TranscriptEntry,
 } from './types.js'
@@ -151,8 +152,7 @@ export function openEmbeddedStores(dataDir: string, clock: Clock = systemClock, 
         const current = tickets.get(id)
         if (!current) throw new TicketNotFoundError(id)
         const next: Ticket = {
-          ...current,
-          ...patch,
+          ...patched(current, patch),
           id,
           createdAt: current.createdAt,
           updatedAt: patch.updatedAt ?? clock().toISOString(),
@@ -170,8 +170,7 @@ export function openEmbeddedStores(dataDir: string, clock: Clock = systemClock, 
         if (!current) throw new TicketNotFoundError(id)
         if (!from.includes(current.status)) throw new TicketConflictError(id, current.status)
         const next: Ticket = {
-          ...current,
-          ...patch,
+          ...patched(current, patch),
           id,
           createdAt: current.createdAt,
           updatedAt: patch.updatedAt ?? clock().toISOString(),

@@ -1,14 +1,17 @@
 import path from 'node:path'
 import { Journal, type JournalLog } from './journal.js'
+import { StorageUnavailableError } from './errors.js'
 import { MemoryRates } from './rates.js'
 import { MemorySignIns } from './sign-ins.js'
 import {
   TicketNotFoundError,
+  patched,
   type Agent,
   type AuthToken,
   type SessionRecord,
   type Stores,
   type Ticket,
+  type TicketPatch,
   type TicketStore,
   type TranscriptEntry,
 } from './types.js'
@@ -17,7 +20,7 @@ import {
 type Pending =
   | { op: 'turn'; session: SessionRecord; entries: TranscriptEntry[] }
   | { op: 'ticket'; ticket: Ticket }
-  | { op: 'update'; id: string; patch: Partial<Omit<Ticket, 'id' | 'createdAt'>> }
+  | { op: 'update'; id: string; patch: TicketPatch }
   | { op: 'replayed'; count: number }
 
 export interface OutboxLog extends JournalLog {
@@ -160,7 +163,7 @@ export function withOutbox(
     let ticket: Ticket | undefined
     for (const item of waiting) {
       if (item.op === 'ticket' && item.ticket.id === id) ticket = { ...item.ticket }
-      else if (item.op === 'update' && item.id === id && ticket) ticket = { ...ticket, ...item.patch }
+      else if (item.op === 'update' && item.id === id && ticket) ticket = patched(ticket, item.patch)
     }
     return ticket
   }
@@ -180,14 +183,14 @@ export function withOutbox(
         } catch (err) {
           if (err instanceof TicketNotFoundError) throw err
           await keep({ op: 'update', id, patch }, err)
-          return { ...({ id } as Ticket), ...patch }
+          return patched({ id } as Ticket, patch)
         }
       }
       await keep({ op: 'update', id, patch })
-      return {
-        ...(local ?? (await shared.tickets.get(id).catch(() => undefined)) ?? ({ id } as Ticket)),
-        ...patch,
-      }
+      return patched(
+        local ?? (await shared.tickets.get(id).catch(() => undefined)) ?? ({ id } as Ticket),
+        patch,
+      )
     },
     async list(filter = {}) {
       const local = pendingTickets().filter((t) => !filter.status || filter.status.includes(t.status))
@@ -217,7 +220,7 @@ export function withOutbox(
           if (!cache.has(key)) throw err
         }
       }
-      if (!cache.has(key)) throw new Error('Connection is closed.')
+      if (!cache.has(key)) throw new StorageUnavailableError('this instance kept no copy to answer with')
       return cache.get(key) as T
     }
 

@@ -17,6 +17,7 @@ import {
   type SessionRecord,
   type Stores,
   type Ticket,
+  type TicketPatch,
   type TicketStore,
   type TranscriptEntry,
 } from './types.js'
@@ -24,19 +25,30 @@ import { systemClock, type Clock } from '../clock.js'
 import { maskPii } from '../privacy/mask.js'
 import { sealedMask, type Sealer } from '../privacy/seal.js'
 
+// A patch's detail is merged into the ticket's, as the store contract says (types.ts, TicketPatch).
+const APPLY_PATCH = `
+local function apply(t, patch)
+  for k, v in pairs(patch) do
+    if k == 'detail' and type(t.detail) == 'table' then
+      for dk, dv in pairs(v) do t.detail[dk] = dv end
+    else
+      t[k] = v
+    end
+  end
+end`
+
 // Read-modify-write of a ticket in one step, so two instances updating it never lose a change.
-const UPDATE_TICKET = `
+const UPDATE_TICKET = `${APPLY_PATCH}
 local cur = redis.call('GET', KEYS[1])
 if not cur then return nil end
 local t = cjson.decode(cur)
-local patch = cjson.decode(ARGV[1])
-for k, v in pairs(patch) do t[k] = v end
+apply(t, cjson.decode(ARGV[1]))
 local out = cjson.encode(t)
 redis.call('SET', KEYS[1], out)
 return out`
 
 // Compare-and-set on the status: two agents on two instances can never both claim a ticket.
-const TRANSITION_TICKET = `
+const TRANSITION_TICKET = `${APPLY_PATCH}
 local cur = redis.call('GET', KEYS[1])
 if not cur then return {'missing'} end
 local t = cjson.decode(cur)
@@ -44,8 +56,7 @@ local allowed = cjson.decode(ARGV[1])
 local ok = false
 for _, s in ipairs(allowed) do if t['status'] == s then ok = true end end
 if not ok then return {'conflict', t['status']} end
-local patch = cjson.decode(ARGV[2])
-for k, v in pairs(patch) do t[k] = v end
+apply(t, cjson.decode(ARGV[2]))
 local out = cjson.encode(t)
 redis.call('SET', KEYS[1], out)
 return {'ok', out}`
@@ -132,7 +143,7 @@ class RedisTickets implements TicketStore {
     const raw = await this.redis.get(this.keys.ticket(id))
     return raw ? this.protect.open(raw) : undefined
   }
-  async update(id: string, patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>) {
+  async update(id: string, patch: TicketPatch) {
     const out = await this.redis.ndUpdateTicket(
       this.keys.ticket(id),
       JSON.stringify(
@@ -142,7 +153,7 @@ class RedisTickets implements TicketStore {
     if (!out) throw new TicketNotFoundError(id)
     return this.protect.open(out)
   }
-  async transition(id: string, from: Ticket['status'][], patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>) {
+  async transition(id: string, from: Ticket['status'][], patch: TicketPatch) {
     const [result, value] = await this.redis.ndTransitionTicket(
       this.keys.ticket(id),
       JSON.stringify(from),

@@ -1,6 +1,5 @@
 import type { Action, DialogueState, Priority, TicketReason } from '../dialogue/types.js'
 import type { KnowledgeSource } from '../knowledge-base/load.js'
-import type { SessionOwner } from '../auth/session-token.js'
 
 export const TICKET_STATUSES = ['queued', 'assigned', 'resolved', 'closed'] as const
 export type TicketStatus = (typeof TICKET_STATUSES)[number]
@@ -137,6 +136,17 @@ export interface TranscriptEntry {
   agentId?: string
 }
 
+/**
+ * Who owns a conversation: the nonce its session token (auth/session-token.ts) is signed with, stored on the conversation when its
+ * first message is. After a rotation (the conversation handed back to the bot) the previous nonce
+ * still proves ownership until the patient's next message, whose reply carries the new token: a
+ * client that polls or reconnects before writing again is not locked out.
+ */
+export interface SessionOwner {
+  nonce: string
+  previous?: string
+}
+
 export interface SessionRecord {
   sessionId: string
   channel: string
@@ -160,17 +170,25 @@ export interface PrivacyStore {
   prune(before: Date): Promise<{ transcriptEntries: number; sessions: number }>
 }
 
+/**
+ * A patch's `detail` is merged into the ticket's (keys added or replaced, never dropped): two writers
+ * adding to one ticket (an emergency raising it, the patient's callback number) keep each other's keys,
+ * without reading the ticket first, which an emergency while storage is down could not.
+ */
+export type TicketPatch = Partial<Omit<Ticket, 'id' | 'createdAt'>>
+
+/** A ticket with `patch` applied (the embedded store and the outbox; Redis does the same in Lua). */
+export function patched(ticket: Ticket, patch: TicketPatch): Ticket {
+  return { ...ticket, ...patch, detail: { ...ticket.detail, ...patch.detail } }
+}
+
 export interface TicketStore {
   create(ticket: Ticket): Promise<void>
   get(id: string): Promise<Ticket | undefined>
-  update(id: string, patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>): Promise<Ticket>
+  update(id: string, patch: TicketPatch): Promise<Ticket>
   list(filter?: { status?: TicketStatus[] }): Promise<Ticket[]>
   /** Compare-and-set: applies `patch` only if the ticket's status is one of `from` (atomic). */
-  transition(
-    id: string,
-    from: TicketStatus[],
-    patch: Partial<Omit<Ticket, 'id' | 'createdAt'>>,
-  ): Promise<Ticket>
+  transition(id: string, from: TicketStatus[], patch: TicketPatch): Promise<Ticket>
 }
 
 export interface TranscriptStore {

@@ -1,7 +1,8 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { KnowledgeError, loadKnowledgeBase } from '../../src/knowledge-base/load.js'
+import { KnowledgeError } from '../../src/knowledge-base/errors.js'
+import { loadKnowledgeBase } from '../../src/knowledge-base/load.js'
 import { intentsDir, knowledgeDir } from '../nlu-fixture.js'
 import { tempDir } from '../helpers.js'
 

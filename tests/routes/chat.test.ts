@@ -58,6 +58,23 @@ describe('POST /api/chat', () => {
     expect((await app.stores.tickets.get(first.handoff!.ticketId))?.priority).toBe('urgent')
   })
 
+  it('keeps the callback number when an emergency raises the ticket', async () => {
+    const first = await chat(app, 's-callback-raise', '我要投诉，护士态度太差了')
+    const opened = (await app.stores.tickets.get(first.handoff!.ticketId))!
+    expect(opened.detail.level).toBeDefined()
+    await chat(app, 's-callback-raise', '请打我电话 13912345678')
+    await chat(app, 's-callback-raise', '我妈晕倒了叫不醒')
+    const raised = (await app.stores.tickets.get(first.handoff!.ticketId))!
+    expect(raised).toMatchObject({ priority: 'urgent', reason: 'complaint' })
+    // The emergency's words are what the agent reads first; what the complaint said beside them stays.
+    expect(raised.detail).toMatchObject({
+      callbackPhone: '13912345678',
+      escalatedFrom: opened.priority,
+      category: 'consciousness',
+      level: opened.detail.level,
+    })
+  })
+
   it('never answers a medical question from the FAQ', async () => {
     const body = await chat(app, 's-med', '发烧38度5吃什么药好')
     expect(['fallback', 'handoff']).toContain(body.action)

@@ -39,6 +39,27 @@ export function describeStore(
       }
     })
 
+    it("merges a change's detail into the ticket's: no writer drops another's keys", async () => {
+      const s = await open()
+      try {
+        await s.tickets.create(ticket('merge'))
+        await s.tickets.update('merge', { detail: { level: 2 } })
+        await s.tickets.update('merge', { priority: 'urgent', detail: { escalatedFrom: 'normal' } })
+        const moved = await s.tickets.transition('merge', ['queued'], { detail: { escalatedTo: '医务处' } })
+        const expected = {
+          evidence: '转人工',
+          level: 2,
+          escalatedFrom: 'normal',
+          escalatedTo: '医务处',
+        }
+        expect(moved.detail).toEqual(expected)
+        expect((await s.tickets.get('merge'))?.detail).toEqual(expected)
+        expect((await s.tickets.get('merge'))?.priority).toBe('urgent')
+      } finally {
+        await s.close()
+      }
+    })
+
     it('counts events per key in a sliding window (rate limits)', async () => {
       const s = await open()
       try {

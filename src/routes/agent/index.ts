@@ -2,15 +2,16 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { publicAgent } from '../../auth/accounts.js'
 import { Errors } from '../../errors.js'
+import { QUEUE_TOPIC } from '../../handoff/service.js'
 import {
-  NoSuchAgentError,
-  NotYourTicketError,
-  PatientUnreachableError,
-  QUEUE_TOPIC,
-} from '../../handoff/service.js'
-import { IllegalTransitionError } from '../../handoff/lifecycle.js'
-import { CloseBody, PresenceBody, ReplyBody, TicketParams, TransferBody } from '../../schemas/agent.js'
-import { TicketConflictError, TicketNotFoundError } from '../../storage/types.js'
+  CloseBody,
+  PresenceBody,
+  PublicAgent,
+  ReplyBody,
+  TicketParams,
+  TransferBody,
+} from '../../schemas/agent.js'
+import { Ok, QueueItem, Ticket, TranscriptEntry } from '../../schemas/tickets.js'
 import { AUTH_TOPIC, staffSession, type AuthEvent } from '../../auth/accounts.js'
 import { requireRole } from './auth-hook.js'
 
@@ -19,81 +20,107 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', requireRole('agent', 'admin'))
   const tags = ['agent']
 
-  // Domain errors become the API's: 404 unknown, 409 someone else moved first or the patient is out of
-  // reach, 403 not yours.
-  const act = async <T>(id: string, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn()
-    } catch (err) {
-      if (err instanceof TicketNotFoundError) throw new Errors.TicketNotFound(id)
-      if (err instanceof TicketConflictError) throw new Errors.TicketConflict(id, err.status)
-      if (err instanceof IllegalTransitionError) throw new Errors.TicketConflict(id, err.from)
-      if (err instanceof NotYourTicketError) throw new Errors.NotYourTicket(id)
-      if (err instanceof NoSuchAgentError) throw new Errors.NoSuchAgent(err.agentId)
-      if (err instanceof PatientUnreachableError) throw new Errors.PatientUnreachable()
-      throw err
-    }
-  }
-
-  app.get('/api/agent/me', { schema: { tags } }, async (req) => publicAgent(req.agent!))
+  app.get('/api/agent/me', { schema: { tags, response: { 200: PublicAgent } } }, async (req) =>
+    publicAgent(req.agent!),
+  )
   app.get(
     '/api/agent/queue',
-    { schema: { tags, summary: 'Open tickets, most urgent first, with their service-level clocks' } },
+    {
+      schema: {
+        tags,
+        summary: 'Open tickets, most urgent first, with their service-level clocks',
+        response: { 200: Type.Object({ tickets: Type.Array(QueueItem) }) },
+      },
+    },
     async () => ({ tickets: await app.handoff.queue() }),
   )
-  app.get('/api/agent/tickets/:id', { schema: { tags, params: TicketParams } }, async (req) => {
-    const view = await app.handoff.view(req.params.id)
-    if (!view) throw new Errors.TicketNotFound(req.params.id)
-    return view
-  })
-  app.post('/api/agent/tickets/:id/claim', { schema: { tags, params: TicketParams } }, (req) =>
-    act(req.params.id, () => app.handoff.claim(req.params.id, req.agent!)),
+  const TicketView = Type.Object({ ticket: QueueItem, transcript: Type.Array(TranscriptEntry) })
+  app.get(
+    '/api/agent/tickets/:id',
+    { schema: { tags, params: TicketParams, response: { 200: TicketView } } },
+    async (req) => {
+      const view = await app.handoff.view(req.params.id)
+      if (!view) throw new Errors.TicketNotFound(req.params.id)
+      return view
+    },
+  )
+  const moved = { 200: Ticket }
+  app.post(
+    '/api/agent/tickets/:id/claim',
+    { schema: { tags, params: TicketParams, response: moved } },
+    (req) => app.handoff.claim(req.params.id, req.agent!),
   )
   app.post(
     '/api/agent/tickets/:id/reply',
-    { schema: { tags, params: TicketParams, body: ReplyBody } },
-    (req) => act(req.params.id, () => app.handoff.reply(req.params.id, req.agent!, req.body.text)),
+    { schema: { tags, params: TicketParams, body: ReplyBody, response: moved } },
+    (req) => app.handoff.reply(req.params.id, req.agent!, req.body.text),
   )
   app.post(
     '/api/agent/tickets/:id/transfer',
-    { schema: { tags, params: TicketParams, body: TransferBody } },
-    (req) => act(req.params.id, () => app.handoff.transfer(req.params.id, req.agent!, req.body.toAgentId)),
+    { schema: { tags, params: TicketParams, body: TransferBody, response: moved } },
+    (req) => app.handoff.transfer(req.params.id, req.agent!, req.body.toAgentId),
   )
   app.post(
     '/api/agent/tickets/:id/escalate',
-    { schema: { tags, params: TicketParams, summary: 'Report to the medical affairs office (医务处)' } },
-    (req) => act(req.params.id, () => app.handoff.escalate(req.params.id, req.agent!)),
+    {
+      schema: {
+        tags,
+        params: TicketParams,
+        summary: 'Report to the medical affairs office (医务处)',
+        response: moved,
+      },
+    },
+    (req) => app.handoff.escalate(req.params.id, req.agent!),
   )
-  app.post('/api/agent/tickets/:id/handback', { schema: { tags, params: TicketParams } }, (req) =>
-    act(req.params.id, () => app.handoff.handBack(req.params.id, req.agent!)),
+  app.post(
+    '/api/agent/tickets/:id/handback',
+    { schema: { tags, params: TicketParams, response: moved } },
+    (req) => app.handoff.handBack(req.params.id, req.agent!),
   )
   app.post(
     '/api/agent/tickets/:id/close',
-    { schema: { tags, params: TicketParams, body: CloseBody } },
-    (req) => act(req.params.id, () => app.handoff.close(req.params.id, req.agent!, req.body.outcome)),
+    { schema: { tags, params: TicketParams, body: CloseBody, response: moved } },
+    (req) => app.handoff.close(req.params.id, req.agent!, req.body.outcome),
   )
   app.post(
     '/api/agent/tickets/:id/typing',
-    { schema: { tags, params: TicketParams, response: { 200: Type.Object({ ok: Type.Boolean() }) } } },
+    { schema: { tags, params: TicketParams, response: { 200: Ok } } },
     async (req) => {
-      await act(req.params.id, () => app.handoff.typing(req.params.id, req.agent!))
+      await app.handoff.typing(req.params.id, req.agent!)
       return { ok: true }
     },
   )
-  app.put('/api/agent/presence', { schema: { tags, body: PresenceBody } }, async (req) => {
-    const at = app.clock().toISOString()
-    await app.stores.agents.setPresence(req.agent!.id, req.body.presence, at)
-    await app.stores.events.publish(QUEUE_TOPIC, {
-      type: 'presence',
-      agentId: req.agent!.id,
-      presence: req.body.presence,
-      at,
-    })
-    return { presence: req.body.presence, at }
-  })
+  const Presence = Type.Object({ presence: PresenceBody.properties.presence, at: Type.String() })
+  app.put(
+    '/api/agent/presence',
+    { schema: { tags, body: PresenceBody, response: { 200: Presence } } },
+    async (req) => {
+      const at = app.clock().toISOString()
+      await app.stores.agents.setPresence(req.agent!.id, req.body.presence, at)
+      await app.stores.events.publish(QUEUE_TOPIC, {
+        type: 'presence',
+        agentId: req.agent!.id,
+        presence: req.body.presence,
+        at,
+      })
+      return { presence: req.body.presence, at }
+    },
+  )
   app.get(
     '/api/agent/agents',
-    { schema: { tags, summary: 'Colleagues and whether they are on duty (transfer targets)' } },
+    {
+      schema: {
+        tags,
+        summary: 'Colleagues and whether they are on duty (transfer targets)',
+        response: {
+          200: Type.Object({
+            agents: Type.Array(
+              Type.Object({ ...PublicAgent.properties, presence: PresenceBody.properties.presence }),
+            ),
+          }),
+        },
+      },
+    },
     async () => {
       const presence = await app.stores.agents.presence()
       return {
@@ -107,7 +134,17 @@ const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     },
   )
-  app.get('/api/agent/canned-replies', { schema: { tags } }, async () => ({ replies: app.cannedReplies() }))
+  const CannedReply = Type.Object({
+    id: Type.String(),
+    label: Type.String(),
+    text: Type.String(),
+    lang: Type.String(),
+  })
+  app.get(
+    '/api/agent/canned-replies',
+    { schema: { tags, response: { 200: Type.Object({ replies: Type.Array(CannedReply) }) } } },
+    async () => ({ replies: app.cannedReplies() }),
+  )
 }
 
 export default agentRoutes

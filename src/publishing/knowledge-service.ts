@@ -2,7 +2,8 @@ import { createBrain, type BotBrain } from '../dialogue/brain.js'
 import { evaluateNlu } from '../eval/nlu-report.js'
 import type { LanguagePack } from '../nlu/resources.js'
 import type { Stores, KnowledgeVersionInfo } from '../storage/types.js'
-import { buildKnowledgeBase, KnowledgeError, withShippedDefaults, type KnowledgeSource } from './load.js'
+import { buildKnowledgeBase, withShippedDefaults, type KnowledgeSource } from '../knowledge-base/load.js'
+import { KnowledgeError, KnowledgeInvalidError, RemovalNotConfirmedError } from '../knowledge-base/errors.js'
 import { systemClock, type Clock } from '../clock.js'
 import type { ReplyOnlyLanguages } from '../nlu/reply-only.js'
 
@@ -19,22 +20,6 @@ export const SECTIONS = [
   'intents',
 ] as const
 export type Section = (typeof SECTIONS)[number]
-
-export class KnowledgeInvalidError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`the knowledge base has ${problems.length} problem(s)`)
-  }
-}
-
-/** A release would remove more than half of the live intents and the admin has not confirmed it. */
-export class RemovalNotConfirmedError extends Error {
-  constructor(
-    readonly removed: string[],
-    readonly total: number,
-  ) {
-    super(`the release removes ${removed.length} of ${total} intents`)
-  }
-}
 
 /** Every problem with a source, including shapes so broken that building it throws. */
 export function problemsOf(source: KnowledgeSource): string[] {
