@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildApp, type AppDeps } from '../src/app.js'
 import type { Clock } from '../src/clock.js'
 import { loadConfig, type Config } from '../src/config.js'
@@ -103,4 +103,19 @@ export async function signIn(
   const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } })
   if (login.statusCode !== 200) throw new Error(`sign-in of ${username} failed: ${login.statusCode}`)
   return { authorization: `Bearer ${login.json().token}` }
+}
+
+/** An agent's reply into a ticket's conversation, as the console sends it. */
+export function agentReply(
+  app: FastifyInstance,
+  auth: { authorization: string },
+  ticketId: string,
+  text: string,
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method: 'POST',
+    url: `/api/agent/tickets/${ticketId}/reply`,
+    headers: auth,
+    payload: { text },
+  })
 }

@@ -295,7 +295,7 @@ export class NluPipeline {
     const safety =
       this.safety.detect(masked) ??
       (literal === normalised ? undefined : this.safety.detect(literal)) ??
-      (this.safety.isNotNow(masked) ? undefined : this.emergencyModel?.detect(normalised))
+      this.rescued(masked, normalised)
     const humanRequest = this.human.detect(masked)
     const ruled = this.complaint.detect(masked, sentiment)
     // The rules say whether it is a complaint; the model, which ranks them better, says which and how serious.
@@ -331,6 +331,12 @@ export class NluPipeline {
           .nouns(masked.replace(/□/g, ' '))
           .filter((w) => [...w].length >= 2 && !this.known.has(w) && !this.stopwords.has(w)),
     }
+  }
+
+  /** What the model behind the rules finds, unless the message says it is not happening now. */
+  private rescued(masked: string, normalised: string): SafetyFinding | undefined {
+    const found = this.emergencyModel?.detect(normalised)
+    return found && !this.safety.isNotNow(masked, found.kind) ? found : undefined
   }
 
   /** The symptom a message mentions, for the department hint; kept with the (cached) analysis. */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.js'
 import { createAccount } from '../../src/auth/accounts.js'
 import { oaSession } from '../../src/channels/wechat-oa/channel.js'
-import { signIn, testConfig } from '../helpers.js'
+import { agentReply, signIn, testConfig } from '../helpers.js'
 import { describeWithRedis, dropKeys, REDIS_URL } from '../redis-available.js'
 import {
   APP_ID,
@@ -72,22 +72,12 @@ await describeWithRedis('WeChat official account on two instances sharing Redis'
     })
     const auth = await signIn(b, 'oa.multi', 'oa-multi-night-2026')
     await b.inject({ method: 'POST', url: `/api/agent/tickets/${ticket!.id}/claim`, headers: auth })
-    const res = await b.inject({
-      method: 'POST',
-      url: `/api/agent/tickets/${ticket!.id}/reply`,
-      headers: auth,
-      payload: { text: '您好，我是值班护士，马上为您处理。' },
-    })
+    const res = await agentReply(b, auth, ticket!.id, '您好，我是值班护士，马上为您处理。')
     expect(res.statusCode).toBe(200)
     await expect.poll(() => fake.sent.filter((m) => m.touser === openid)).toHaveLength(1)
     // Each instance hears its events in order: by the time the second reply is out, a second copy of
     // the first would have been sent too, had the claim let it.
-    await b.inject({
-      method: 'POST',
-      url: `/api/agent/tickets/${ticket!.id}/reply`,
-      headers: auth,
-      payload: { text: '请问您现在在哪个科室？' },
-    })
+    await agentReply(b, auth, ticket!.id, '请问您现在在哪个科室？')
     await expect
       .poll(() => fake.sent.filter((m) => m.touser === openid).map((m) => m.content))
       .toContain('请问您现在在哪个科室？')

@@ -8,7 +8,7 @@ import { MessageCipher, wechatSignature } from '../../src/channels/wechat-oa/cry
 import { parseWechatXml } from '../../src/channels/wechat-oa/xml.js'
 import type { Config } from '../../src/config.js'
 import { loggerOptions } from '../../src/logger.js'
-import { signIn, testClock, testConfig, type TestClock } from '../helpers.js'
+import { agentReply, signIn, testClock, testConfig, type TestClock } from '../helpers.js'
 import {
   ACCOUNT,
   AES_KEY,
@@ -234,12 +234,12 @@ describe('WeChat official account (服务号 callback)', () => {
       (await app.inject({ method: 'POST', url: `/api/agent/tickets/${ticket!.id}/claim`, headers: auth }))
         .statusCode,
     ).toBe(200)
-    const sent = await app.inject({
-      method: 'POST',
-      url: `/api/agent/tickets/${ticket!.id}/reply`,
-      headers: auth,
-      payload: { text: '您好，我是值班护士长，非常抱歉，请留下电话我们回访。' },
-    })
+    const sent = await agentReply(
+      app,
+      auth,
+      ticket!.id,
+      '您好，我是值班护士长，非常抱歉，请留下电话我们回访。',
+    )
     expect(sent.statusCode).toBe(200)
     await expect
       .poll(() => fake.sent.filter((m) => m.touser === openid).map((m) => m.content))
@@ -247,12 +247,7 @@ describe('WeChat official account (服务号 callback)', () => {
 
     // Unfollowed meanwhile: WeChat refuses, and the agent sees it in the transcript.
     fake.outOfWindow.add(openid)
-    await app.inject({
-      method: 'POST',
-      url: `/api/agent/tickets/${ticket!.id}/reply`,
-      headers: auth,
-      payload: { text: '还在吗？' },
-    })
+    await agentReply(app, auth, ticket!.id, '还在吗？')
     await expect
       .poll(async () => (await app.stores.transcripts.list(oaSession(openid))).at(-1)?.text)
       .toContain('没有送达患者')
@@ -260,12 +255,7 @@ describe('WeChat official account (服务号 callback)', () => {
 
     clock.set('2026-11-22T16:00:01Z') // 49 hours after the patient's message
     auth = await signIn(app, 'oa.nurse', 'oa-nurse-night-2026')
-    const late = await app.inject({
-      method: 'POST',
-      url: `/api/agent/tickets/${ticket!.id}/reply`,
-      headers: auth,
-      payload: { text: '您好，看到您的留言了。' },
-    })
+    const late = await agentReply(app, auth, ticket!.id, '您好，看到您的留言了。')
     expect(late.statusCode).toBe(409)
     expect(late.json().error).toMatchObject({ code: 'ND_PATIENT_UNREACHABLE' })
     expect(late.json().error.message).toContain('48小时')

@@ -4,6 +4,8 @@ import { Negation, RuleMatcher, type NegationRules, type RuleSet } from './match
 export interface ContextRules {
   /** History, hypotheticals, information, a question about a department. */
   notNow?: RuleSet
+  /** A bodily symptom said to be slight: not now for emergencies, never for self-harm. */
+  mild?: RuleSet
   /** Signs that it is happening now: they keep the emergency whatever the context. */
   acute?: RuleSet
 }
@@ -26,6 +28,7 @@ export class SafetyDetector {
   private readonly categories: Array<[string, RuleMatcher]>
   private readonly selfHarm: RuleMatcher
   private readonly notNow: RuleMatcher
+  private readonly mild: RuleMatcher
   private readonly acute: RuleMatcher
   readonly negation: Negation
 
@@ -37,6 +40,7 @@ export class SafetyDetector {
     this.selfHarm = new RuleMatcher(rules.selfHarm, 'self_harm')
     this.negation = new Negation(rules.negation)
     this.notNow = new RuleMatcher(rules.context?.notNow, 'not_now')
+    this.mild = new RuleMatcher(rules.context?.mild, 'mild')
     this.acute = new RuleMatcher(rules.context?.acute, 'acute')
   }
 
@@ -44,13 +48,17 @@ export class SafetyDetector {
     const finding = this.find(text)
     // A red flag told as history, a hypothetical or a question about a department, with nothing that
     // says it is happening now, is not raised: it is answered as the question it is.
-    if (finding && this.isNotNow(text)) return undefined
+    if (finding && this.isNotNow(text, finding.kind)) return undefined
     return finding
   }
 
-  /** History, a hypothetical or a question about a department, with no sign that it is happening now. */
-  isNotNow(text: string): boolean {
-    return this.notNow.test(text) && !this.acute.test(text)
+  /**
+   * History, a hypothetical or a question about a department (or, for a bodily emergency, a symptom
+   * said to be slight), with no sign that it is happening now.
+   */
+  isNotNow(text: string, kind: SafetyFinding['kind'] = 'emergency'): boolean {
+    const context = this.notNow.test(text) || (kind === 'emergency' && this.mild.test(text))
+    return context && !this.acute.test(text)
   }
 
   private find(text: string): SafetyFinding | undefined {
