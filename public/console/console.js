@@ -51,6 +51,50 @@ const CATEGORY = {
   hypoglycaemia: '低血糖',
   self_harm: '自伤风险',
 }
+// What the bot read a message as, in the nurse's words, not the classifier's ids.
+const INTENT = {
+  admission: '入院手续',
+  caregiver: '陪护',
+  complaint: '投诉',
+  complaint_channel: '投诉渠道',
+  department_guidance: '挂什么科',
+  discharge: '出院手续',
+  doctor_schedule: '医生出诊',
+  escort_service: '陪诊服务',
+  exam_preparation: '检查前准备',
+  green_channel: '绿色通道',
+  greeting: '问候',
+  holiday_hours: '节假日时间',
+  hospital_address: '医院地址',
+  hospital_intro: '医院介绍',
+  hospital_phone: '医院电话',
+  invoice: '发票',
+  lost_and_found: '失物招领',
+  medical_insurance: '医保',
+  medical_question: '病情用药问题',
+  medical_records_copy: '病历复印',
+  out_of_scope: '与医院无关',
+  parking: '停车',
+  payment_methods: '缴费方式',
+  place_hours: '开放时间',
+  place_location: '科室位置',
+  price_inquiry: '收费价格',
+  registration_advance: '预约挂号',
+  registration_cancel: '退号改约',
+  registration_channels: '挂号渠道',
+  registration_documents: '挂号证件',
+  report_print: '报告打印',
+  report_time: '出报告时间',
+  request_human: '要求人工',
+  thanks_goodbye: '感谢告别',
+  translation_service: '翻译服务',
+  transport: '交通',
+  visiting_hours: '探视时间',
+  wechat_account: '公众号',
+  wheelchair: '轮椅',
+  wifi: '无线网络',
+}
+const ACTION = { answer: '解答', clarify: '追问', fallback: '未能解答', handoff: '转人工' }
 const detailValue = (k, v) =>
   k === 'category' ? CATEGORY[v] || v : k.startsWith('escalated') && PRIORITY[v] ? PRIORITY[v] : v
 // The patient's language, when it is not Chinese: the agent answers in it.
@@ -286,11 +330,14 @@ async function openTicket(id) {
       if (m.role === 'patient' || m.role === 'bot') {
         const a = document.createElement('span')
         a.className = 'analysis'
+        // The classifier's reading goes with what the bot did about it: beside a patient's words it read
+        // as "与医院无关" a stroke the safety rules had already raised.
+        const read = m.role === 'bot'
         a.textContent = [
-          m.intent && `分类器 ${m.intent}`,
-          m.confidence !== undefined && `置信度 ${m.confidence}`,
+          read && m.intent && `识别为 ${INTENT[m.intent] || m.intent}`,
+          read && m.confidence !== undefined && `置信度 ${m.confidence}`,
           m.sentiment !== undefined && `情绪 ${m.sentiment}`,
-          m.action && `动作 ${m.action}`,
+          m.action && `处理 ${ACTION[m.action] || m.action}`,
           m.reason && `原因 ${REASON[m.reason] || m.reason}`,
         ]
           .filter(Boolean)

@@ -60,6 +60,10 @@ run('agent console in a real browser', () => {
     await page.getByLabel('回复患者').fill('我是值班护士，请立即拨打120，我们已通知急诊。')
     await page.getByRole('button', { name: '发送', exact: true }).click()
     await page.locator('#transcript li.agent').waitFor()
+    // What the bot made of each message, in words a nurse reads, never the classifier's ids.
+    const analysis = await page.locator('#transcript .analysis').allTextContents()
+    expect(analysis.join(' ')).toContain('处理 转人工')
+    expect(analysis.join(' ')).not.toMatch(/[a-z]+_[a-z]+|\bhandoff\b/)
     await page.screenshot({ path: path.join(artifacts, 'console.png'), fullPage: true })
 
     await expect
