@@ -221,6 +221,9 @@ const DYNAMIC = new Set([
   'floors',
 ])
 
+/** A floor as answers write it: 4, B1, 3-12 (floors of a building, basements, a span of wards). */
+const FLOOR = /^(?:B?\d{1,3}|\d{1,3}-\d{1,3})$/i
+
 export function buildKnowledgeBase(raw: KnowledgeSource): KnowledgeBase {
   if (!raw || typeof raw !== 'object') throw new KnowledgeError(['knowledge: expected an object'])
   const problems: string[] = []
@@ -251,6 +254,12 @@ export function buildKnowledgeBase(raw: KnowledgeSource): KnowledgeBase {
     if (!buildingNames.has(p.building)) {
       problems.push(
         `${at}.building: unknown building "${p.building}" (known: ${[...buildingNames].join(', ')})`,
+      )
+    }
+    if (p.floor !== undefined && !FLOOR.test(String(p.floor))) {
+      // "九楼" was once accepted and answered as "门诊楼九楼楼": a floor is what the answer puts before 楼.
+      problems.push(
+        `${at}.floor: "${p.floor}" is not a floor: write a number (4), a basement (B1) or a range (3-12)`,
       )
     }
     if (p.hours && !schedules[p.hours]) problems.push(`${at}.hours: unknown schedule "${p.hours}"`)

@@ -151,11 +151,15 @@ export function postPlain(
   })
 }
 
-/** POSTs a message as WeChat does in safe mode: only the Encrypt field, signed with msg_signature. */
+/**
+ * POSTs a message as WeChat does in safe mode: only the Encrypt field, signed with msg_signature; in
+ * compatible mode the plain fields travel beside it.
+ */
 export function postSafe(
   app: FastifyInstance,
   xml: string,
   cipher: MessageCipher,
+  mode: 'safe' | 'compatible' = 'safe',
 ): Promise<LightMyRequestResponse> {
   const query = signedQuery()
   const encrypt = cipher.encrypt(xml)
@@ -168,7 +172,10 @@ export function postSafe(
       msg_signature: wechatSignature(TOKEN, query.timestamp!, query.nonce!, encrypt),
     },
     headers: { 'content-type': 'text/xml' },
-    payload: `<xml><ToUserName><![CDATA[${ACCOUNT}]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`,
+    payload:
+      mode === 'compatible'
+        ? xml.replace('</xml>', `<Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`)
+        : `<xml><ToUserName><![CDATA[${ACCOUNT}]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`,
   })
 }
 

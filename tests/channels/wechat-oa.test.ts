@@ -117,19 +117,7 @@ describe('WeChat official account (服务号 callback)', () => {
 
   it('answers a compatible-mode message (plain fields and Encrypt) encrypted', async () => {
     const xml = textMessage('oCompatFollower1', '心内科在几楼', '7000000000000000015')
-    const query = signedQuery()
-    const encrypt = cipher.encrypt(xml)
-    const res = await app.inject({
-      method: 'POST',
-      url: '/channels/wechat-oa',
-      query: {
-        ...query,
-        encrypt_type: 'aes',
-        msg_signature: wechatSignature(TOKEN, query.timestamp!, query.nonce!, encrypt),
-      },
-      headers: { 'content-type': 'text/xml' },
-      payload: xml.replace('</xml>', `<Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`),
-    })
+    const res = await postSafe(app, xml, cipher, 'compatible')
     const reply = parseWechatXml(cipher.decrypt(parseWechatXml(res.body).Encrypt!))
     expect(reply.Content).toContain('门诊楼2楼')
   })

@@ -112,6 +112,14 @@ describe('admins run the knowledge base', () => {
       'places[7] (cardiology).building: unknown building "门诊大厦" (known: 门诊楼, 医技楼, 住院楼, 急诊楼)',
     )
 
+    const written = await places()
+    written.find((p) => p.id === 'cardiology')!.floor = '九楼'
+    expect(
+      (await send('PUT', '/api/admin/knowledge/draft/places', { value: written })).json().error.details,
+    ).toContain(
+      'places[7] (cardiology).floor: "九楼" is not a floor: write a number (4), a basement (B1) or a range (3-12)',
+    )
+
     const source = (await get('/api/admin/knowledge')).json().draft.source
     const hours = structuredClone(source.rawSchedules)
     hours.night_clinic.rules[0].from = '晚上6点'
