@@ -42,6 +42,9 @@ let ticketLevel: TicketLevel | undefined
 if (!url) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'nightdesk-eval-'))
   const app = await buildApp({ ...config, dataDir, port: 0 }, { logger: false })
+  // Every language trained before the first case: a language training in the background blocks the
+  // server for seconds, long enough on a busy machine for a request to time out.
+  await app.brain().warm()
   await app.listen({ host: '127.0.0.1', port: 0 })
   const addr = app.server.address()
   url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`

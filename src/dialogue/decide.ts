@@ -136,6 +136,10 @@ function classify(ctx: Context): Decision {
   ) {
     return answer(ctx, 'place_location', top.confidence)
   }
+  // "晚上哪里可以拿药": a where-question naming a place, when the classifier is sure of nothing else.
+  if (analysis.asksWhere && e.place && !e.exam && top.confidence < options.fallbackThreshold) {
+    return answer(ctx, 'place_location', options.fallbackThreshold)
+  }
   // Only a name ("眼科", "中药房", "医技楼"): where it is, the commonest thing asked about a place.
   if ((e.place || e.building) && !e.exam && !analysis.remainder && !e.times.length) {
     return answer(ctx, 'place_location', Math.max(top.confidence, options.fallbackThreshold))

@@ -208,6 +208,12 @@ describe('buildings, other hospitals, reports and telling the doctor', () => {
     expect(phone.reply).toContain('0571-8800-1200')
   })
 
+  it('a where-question naming a place is answered with where it is, open first, when nothing else is sure', async () => {
+    const res = await chat(app, 'where-pharmacy', '夜里去哪儿取药')
+    expect(res.action).toBe('answer')
+    expect(res.reply).toMatch(/^夜间开放的是：急诊药房在急诊楼1楼/)
+  })
+
   it('dates the report of the exam whose report the knowledge dates, among several named', async () => {
     const res = await chat(app, 'report-two', '肠镜做完送了活检，结果多久出来')
     expect(res.action).toBe('answer')
