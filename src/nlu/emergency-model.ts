@@ -14,8 +14,12 @@ export interface EmergencyExamples {
 /** How sure the model must be that a message the rules passed is a present emergency. */
 export const RESCUE_THRESHOLD = 0.8
 
-/** Fewer different Chinese characters than this is too little to judge ("胸痛" alone is the rules' job). */
+/** Too little to judge ("胸痛", "help" alone are the rules' job): fewer Chinese characters or words than this. */
 const MIN_DISTINCT_HAN = 4
+const MIN_WORDS = 3
+const enoughToJudge = (text: string) =>
+  new Set(text.match(/\p{Script=Han}/gu) ?? []).size >= MIN_DISTINCT_HAN ||
+  (text.match(/[a-z]+/giu) ?? []).length >= MIN_WORDS
 
 const NONE = 'none'
 
@@ -43,7 +47,7 @@ export class EmergencyModel {
   }
 
   detect(text: string, threshold = RESCUE_THRESHOLD): SafetyFinding | undefined {
-    if (new Set(text.match(/\p{Script=Han}/gu) ?? []).size < MIN_DISTINCT_HAN) return undefined
+    if (!enoughToJudge(text)) return undefined
     const scores = this.model.probabilities(text)
     const p = 1 - (scores.get(NONE) ?? 0)
     if (p < threshold) return undefined

@@ -33,4 +33,14 @@ describe('the model behind the red-flag rules', () => {
       expect(nlu.analyse(q).safety, q).toBeUndefined()
     }
   })
+
+  it('does the same in English, from the English examples', () => {
+    const en = demoPipeline('en')
+    // An indirect farewell, in none of the English rules' words.
+    const a = en.analyse(
+      'my wife keeps saying everyone would be better off without her and she gave away her cat',
+    )
+    expect(a.safety).toMatchObject({ kind: 'self_harm', evidence: expect.stringMatching(/^model /) })
+    expect(en.analyse('where is the cardiology clinic').safety).toBeUndefined()
+  })
 })
