@@ -75,16 +75,29 @@ const clarifies = (r: ChatResult) =>
 const pct = (r: Rate) => `${r.hits}/${r.total} (${((100 * r.hits) / (r.total || 1)).toFixed(1)}%)`
 
 export function formatUnderstandingReport(r: UnderstandingReport): string {
-  const lines = [
-    `out of scope answered from the FAQ   ${pct(r.outOfScopeAnswered)}   (target <= 5%)`,
-    `complaints handed to a person        ${pct(r.complaintsHandedOff)}   (target >= 90%)`,
-    `complaints with the right level      ${pct(r.complaintLevel)}   (target >= 85%)`,
-    ...Object.entries(r.complaintsByTone).map(
-      ([tone, x]) => `  level right, ${tone.padEnd(6)}              ${pct(x)}`,
-    ),
-    `distress handed to a person          ${pct(r.distressHandedOff)}   (target >= 90%)`,
-    `noise asked to clarify               ${pct(r.noiseClarified)}`,
+  const lines: Array<[Rate, string]> = [
+    [
+      r.outOfScopeAnswered,
+      `out of scope answered from the FAQ   ${pct(r.outOfScopeAnswered)}   (target <= 5%)`,
+    ],
+    [
+      r.complaintsHandedOff,
+      `complaints handed to a person        ${pct(r.complaintsHandedOff)}   (target >= 90%)`,
+    ],
+    [r.complaintLevel, `complaints with the right level      ${pct(r.complaintLevel)}   (target >= 85%)`],
+    ...Object.entries(r.complaintsByTone).map(([tone, x]): [Rate, string] => [
+      x,
+      `  level right, ${tone.padEnd(6)}              ${pct(x)}`,
+    ]),
+    [
+      r.distressHandedOff,
+      `distress handed to a person          ${pct(r.distressHandedOff)}   (target >= 90%)`,
+    ],
+    [r.noiseClarified, `noise asked to clarify               ${pct(r.noiseClarified)}`],
   ]
-  // A figure the set has no lines for is left out, not printed as 0/0.
-  return lines.filter((l) => !l.includes(' 0/0 ')).join('\n')
+  // A figure the set has no lines for (the second set has no noise, no levels) is left out, not 0/0.
+  return lines
+    .filter(([rate]) => rate.total)
+    .map(([, line]) => line)
+    .join('\n')
 }

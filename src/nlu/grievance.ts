@@ -1,3 +1,4 @@
+import { charGrams } from './char-gram-model.js'
 import type { ComplaintCategory, ComplaintFinding } from './detectors/routing.js'
 
 /**
@@ -42,17 +43,6 @@ const CATEGORY_LEVEL: Record<ComplaintCategory, 1 | 2 | 3> = {
   medical_quality: 3,
 }
 
-function grams(text: string): string[] {
-  const chars = [...text.replace(/\s+/g, '')]
-  const out: string[] = []
-  for (let i = 0; i < chars.length; i++) {
-    out.push(chars[i]!)
-    if (i + 1 < chars.length) out.push(chars[i]! + chars[i + 1]!)
-    if (i + 2 < chars.length) out.push(chars[i]! + chars[i + 1]! + chars[i + 2]!)
-  }
-  return out
-}
-
 /**
  * Multinomial naive Bayes with add-α smoothing over a shared vocabulary. Each n-gram keeps one row of
  * log-likelihoods, a column per label, so scoring a message is one lookup per n-gram.
@@ -71,7 +61,7 @@ export class NaiveBayes<L extends string> {
       let l = this.labels.indexOf(label)
       if (l < 0) l = this.labels.push(label) - 1
       docs[l] = (docs[l] ?? 0) + 1
-      for (const g of grams(text)) {
+      for (const g of charGrams(text)) {
         const row = counts.get(g) ?? []
         row[l] = (row[l] ?? 0) + 1
         counts.set(g, row)
@@ -93,7 +83,7 @@ export class NaiveBayes<L extends string> {
   probabilities(text: string): Map<L, number> {
     const n = this.labels.length
     const scores = Float64Array.from(this.logPrior)
-    for (const g of grams(text)) {
+    for (const g of charGrams(text)) {
       const row = this.rows.get(g) ?? this.unseen
       for (let l = 0; l < n; l++) scores[l]! += row[l]!
     }
